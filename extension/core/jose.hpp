@@ -26,10 +26,12 @@ bool alg_is_hmac(Alg alg) noexcept;
 // (copies share the OpenSSL object), so the PostgreSQL key cache can hold them.
 class Key {
  public:
-  // `material` as auth.add_key takes it: the raw secret for HS*, else a PEM (SPKI public or
+  // `material` as auth.add_key takes it: for HS* the raw secret, or a JWK object with
+  // "kty":"oct" (its "k" is the secret); anything else that parses as PEM, DER, an OpenSSH key
+  // or a non-oct JWK is refused for HS* (JWT-02). For the others a PEM (SPKI public or
   // PKCS#8 private; PKCS#1 "RSA PUBLIC/PRIVATE KEY" and SEC1 "EC PRIVATE KEY" also accepted)
   // or a JWK JSON object. Refuses with Reason::InvalidKey: HMAC secrets shorter than the hash
-  // output (and empty ones); PEM/JWK material given for an HS* alg (JWT-02); RSA < 2048 bits,
+  // output (and empty ones); asymmetric key material given for an HS* alg; RSA < 2048 bits,
   // > 8192 bits, e < 65537 or even; EC keys not on the curve the alg names (ES256 P-256,
   // ES384 P-384, ES512 P-521), points that fail EVP_PKEY_public_check, coordinates not of the
   // full size; OKP other than Ed25519 for EdDSA; a JWK whose kty/crv/alg/use/key_ops
@@ -86,7 +88,8 @@ struct TokenLimits {
 // after unescaping, no \u0000, no lone surrogates, no comments/trailing data/BOM, depth bound);
 // header "alg" a string, "none" in any casing → Reason::AlgorithmNotAllowed; "kid", when
 // present, a string; "crit" present at all → MalformedToken (we understand no extension,
-// and b64:false is never supported); "b64" present → MalformedToken.
+// and b64:false is never supported); "b64", "zip" or "enc" present → MalformedToken;
+// "cty" equal to "JWT" in any casing (nested tokens are not supported) → MalformedToken.
 // "jwk", "jku", "x5u", "x5c", "x5t" are never used.
 struct ParsedToken {
   std::string_view signing_input;   // "<header>.<payload>" exactly as received (views into the token)
@@ -116,14 +119,17 @@ struct ClaimRules {
 };
 
 // Claim step, after the signature: exp/nbf/iat must be finite JSON numbers (fractions allowed)
-// else MalformedToken; exp <= now - leeway → TokenExpired; nbf or iat > now + leeway →
+// else MalformedToken; exp missing while require_exp → MalformedToken (detail "exp required");
+// exp <= now - leeway → TokenExpired; nbf or iat > now + leeway →
 // TokenNotYetValid; iss/aud non-strings → MalformedToken, mismatch → InvalidIssuer/InvalidAudience.
 void check_claims(const ParsedToken& token, const ClaimRules& rules);
 
-// Compact JWS with header {"alg":…,"typ":"JWT"[,"kid":…]} over `payload_json`, which must be a
+// Compact JWS with header {"alg":…,"typ":<typ>[,"kid":…]} over `payload_json`, which must be a
 // JSON object (checked with the same strict parser; MalformedToken otherwise → the PG layer
 // reports it as invalid parameter). Requires key.can_sign().
-std::string sign_token(const Key& key, std::optional<std::string_view> kid, std::string_view payload_json);
+// Our access tokens use typ "at+jwt" (RFC 9068); auth.sign defaults to "JWT".
+std::string sign_token(const Key& key, std::optional<std::string_view> kid, std::string_view payload_json,
+                       std::string_view typ = "JWT");
 
 // {"header":…, "payload":…} as JSON text WITHOUT verifying anything (auth.decode). Same
 // structural parsing as parse_token, except that the signature segment may be anything.
