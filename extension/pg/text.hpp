@@ -1,0 +1,37 @@
+// Conversions between PostgreSQL varlena values and the views/strings the core takes.
+// Views borrow detoasted arguments (fetched with PG_GETARG_TEXT_PP in the V1 body); every
+// conversion that allocates in PostgreSQL goes through pg_call() and is usable inside guarded().
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "pg/guard.hpp"
+
+extern "C" {
+#include "utils/builtins.h"
+#include "utils/jsonb.h"
+}
+
+namespace tg::pg {
+
+// A view of a detoasted text/bytea: no allocation, no PostgreSQL call.
+inline std::string_view view_of(const struct varlena* value) noexcept {
+  return {VARDATA_ANY(value), VARSIZE_ANY_EXHDR(value)};
+}
+
+Datum text_datum(std::string_view s);   // text
+Datum bytea_datum(std::string_view s);  // bytea
+
+// jsonb from JSON text the core produced or already checked (strict, no \u0000). Should
+// PostgreSQL still refuse it (a number beyond numeric's range), the token is reported as
+// malformed: such a value never reaches a caller as 22P02/22003.
+Datum token_json_datum(std::string_view json);
+
+// jsonb from JSON text we built ourselves (errors stay PostgreSQL's).
+Datum jsonb_datum(std::string_view json);
+
+// The JSON text of a jsonb value (as jsonb_out prints it).
+std::string jsonb_text(Jsonb* value);
+
+}  // namespace tg::pg

@@ -1,0 +1,64 @@
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "pg/verify.hpp"
+
+#include "core/error.hpp"
+#include "pg/gucs.hpp"
+#include "pg/key_cache.hpp"
+
+extern "C" {
+#include "postgres.h"
+
+#include "datatype/timestamp.h"
+#include "utils/timestamp.h"
+}
+
+namespace tg::pg {
+
+using core::Error;
+using core::Reason;
+
+void refuse_refresh_token(std::string_view token) {
+  // The users module's refresh tokens are opaque "tgr_<secret>" strings, never JWS.
+  if (token.substr(0, 4) == "tgr_") throw Error(Reason::WrongTokenType);
+}
+
+core::TokenLimits token_limits() noexcept {
+  core::TokenLimits limits;
+  limits.max_token_bytes = static_cast<std::size_t>(max_token_bytes());
+  return limits;
+}
+
+core::ClaimRules claim_rules(bool require_exp) {
+  core::ClaimRules rules;
+  // GetCurrentTimestamp() is the wall clock (never ereports); now() would be the transaction
+  // start, which a client could hold open to keep using an expired token (JWT-26).
+  TimestampTz now = GetCurrentTimestamp();
+  rules.now = static_cast<double>(now) / USECS_PER_SEC +
+              static_cast<double>(POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY;
+  rules.leeway = leeway_seconds();
+  if (*issuer() != '\0') rules.issuer = std::string(issuer());
+  if (*audience() != '\0') rules.audience = std::string(audience());
+  rules.require_exp = require_exp;
+  return rules;
+}
+
+VerifiedToken verify_with_stored_keys(std::string_view token, const std::optional<std::string>& context_tenant,
+                                      bool require_exp) {
+  refuse_refresh_token(token);
+  core::ParsedToken parsed = core::parse_token(token, token_limits());
+  const std::optional<std::string>& tenant = parsed.tenant_hint ? parsed.tenant_hint : context_tenant;
+  // A copy: the cache may be dropped by the next PostgreSQL call.
+  const CachedKey key = key_set().for_verification(parsed.kid, tenant);
+  core::verify_signature(parsed, key.key);
+  if (parsed.tenant_hint) {
+    if (key.tenant && *key.tenant != *parsed.tenant_hint) throw Error(Reason::TenantMismatch);
+    if (context_tenant && *context_tenant != *parsed.tenant_hint) throw Error(Reason::TenantMismatch);
+  }
+  core::check_claims(parsed, claim_rules(require_exp));
+  return VerifiedToken{std::move(parsed.header_json), std::move(parsed.payload_json), key.kid, key.tenant};
+}
+
+}  // namespace tg::pg

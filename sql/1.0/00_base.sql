@@ -1,0 +1,20 @@
+-- tenantgate 1.0: the base every other part builds on. The schema auth itself is created by
+-- CREATE EXTENSION (control file: schema = auth).
+\echo Use "CREATE EXTENSION tenantgate" to load this file. \quit
+
+-- The extension's roles, created when missing (they are cluster-wide and may already exist
+-- from another database). NOLOGIN: a DBA grants them to login roles.
+DO $roles$
+DECLARE
+  role_name text;
+BEGIN
+  FOREACH role_name IN ARRAY ARRAY['tenantgate_authenticator', 'tenantgate_admin', 'tenantgate_tenant'] LOOP
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles r WHERE r.rolname OPERATOR(pg_catalog.=) role_name) THEN
+      EXECUTE pg_catalog.format('CREATE ROLE %I NOLOGIN', role_name);
+    END IF;
+  END LOOP;
+END
+$roles$;
+
+REVOKE ALL ON SCHEMA auth FROM PUBLIC;
+GRANT USAGE ON SCHEMA auth TO tenantgate_authenticator, tenantgate_admin, tenantgate_tenant;

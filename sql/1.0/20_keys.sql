@@ -1,0 +1,204 @@
+-- Keys and tokens: auth.keys, the key functions, sign/verify/decode.
+-- Key material is parsed, checked and generated in C (core/jose); the SQL wrappers below own the
+-- rows: locking, the tenant check and the one-active-signer rule. Every SECURITY DEFINER
+-- function pins search_path; values are parameters, never spliced into SQL.
+
+-- One row per key. key_data is Key::to_storage(): the HMAC secret, or PKCS#8 DER (private key),
+-- or SPKI DER (public only). public_jwk is the public JWK shown by auth.jwks (asymmetric keys).
+-- Revoked keys stay for audit and never verify.
+CREATE TABLE auth.keys (
+  kid              text NOT NULL CHECK (pg_catalog.octet_length(kid) BETWEEN 1 AND 256),
+  tenant           text NULL REFERENCES auth.tenants (slug) ON UPDATE CASCADE ON DELETE CASCADE,
+  alg              text NOT NULL CHECK (alg IN ('HS256', 'HS384', 'HS512', 'RS256', 'RS384', 'RS512',
+                                                'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA')),
+  key_data         bytea NOT NULL,
+  public_jwk       jsonb NULL,
+  can_sign         boolean NOT NULL,
+  is_active_signer boolean NOT NULL DEFAULT false,
+  created_at       timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
+  revoked_at       timestamptz NULL,
+  CONSTRAINT keys_kid_tenant_key UNIQUE NULLS NOT DISTINCT (kid, tenant),
+  CONSTRAINT keys_active_signer_can_sign CHECK (NOT is_active_signer OR (can_sign AND revoked_at IS NULL))
+);
+-- At most one active signing key per tenant, and one global one.
+CREATE UNIQUE INDEX keys_one_active_signer ON auth.keys ((pg_catalog.coalesce(tenant, ''))) WHERE is_active_signer;
+SELECT pg_catalog.pg_extension_config_dump('auth.keys', '');
+REVOKE ALL ON TABLE auth.keys FROM PUBLIC;
+
+-- Every backend drops its key cache as soon as keys or tenants change.
+CREATE FUNCTION auth._keys_changed() RETURNS trigger
+  LANGUAGE c AS 'MODULE_PATHNAME', 'tg_keys_changed';
+CREATE TRIGGER keys_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON auth.keys
+  FOR EACH STATEMENT EXECUTE FUNCTION auth._keys_changed();
+CREATE TRIGGER keys_cache_tenants_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON auth.tenants
+  FOR EACH STATEMENT EXECUTE FUNCTION auth._keys_changed();
+
+-- C halves (owner only): material -> stored form, fresh keys, fresh kids.
+CREATE FUNCTION auth._key_from_material(kid text, alg text, key text,
+                                        OUT key_data bytea, OUT public_jwk jsonb, OUT can_sign boolean)
+  LANGUAGE c VOLATILE STRICT AS 'MODULE_PATHNAME', 'tg_key_from_material';
+CREATE FUNCTION auth._key_generate(kid text, alg text,
+                                   OUT key_data bytea, OUT public_jwk jsonb, OUT can_sign boolean)
+  LANGUAGE c VOLATILE STRICT AS 'MODULE_PATHNAME', 'tg_key_generate';
+CREATE FUNCTION auth._new_kid() RETURNS text
+  LANGUAGE c VOLATILE AS 'MODULE_PATHNAME', 'tg_new_kid';
+CREATE FUNCTION auth._jwks_keys(jwks jsonb)
+  RETURNS TABLE (kid text, alg text, key_data bytea, public_jwk jsonb)
+  LANGUAGE c VOLATILE STRICT AS 'MODULE_PATHNAME', 'tg_jwks_keys';
+
+-- A named tenant must exist (42704); NULL means global.
+CREATE FUNCTION auth._require_key_tenant(tenant text) RETURNS void
+  LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp
+  AS $$
+BEGIN
+  IF tenant IS NOT NULL
+     AND NOT EXISTS (SELECT 1 FROM auth.tenants t WHERE t.slug OPERATOR(pg_catalog.=) tenant) THEN
+    RAISE EXCEPTION USING ERRCODE = '42704', MESSAGE = 'unknown tenant';
+  END IF;
+END
+$$;
+
+-- The kid auth.sign uses for a tenant when none is named: its active signing key, else the
+-- global one; NULL when there is none. For the login code (owner only).
+CREATE FUNCTION auth._signing_kid(tenant text) RETURNS text
+  LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
+  AS $$
+    SELECT k.kid FROM auth.keys k
+     WHERE k.is_active_signer AND k.revoked_at IS NULL
+       AND (k.tenant OPERATOR(pg_catalog.=) $1 OR k.tenant IS NULL)
+     ORDER BY k.tenant IS NULL
+     LIMIT 1
+  $$;
+
+CREATE FUNCTION auth.add_key(kid text, alg text, key text, tenant text DEFAULT NULL) RETURNS void
+  LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+  AS $$
+DECLARE
+  stored record;
+BEGIN
+  IF kid IS NULL OR alg IS NULL OR key IS NULL THEN
+    RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = 'invalid parameter value: kid, alg and key are required';
+  END IF;
+  IF octet_length(kid) NOT BETWEEN 1 AND 256 THEN
+    RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = 'invalid parameter value: kid must be 1 to 256 bytes';
+  END IF;
+  LOCK TABLE auth.keys IN SHARE ROW EXCLUSIVE MODE;
+  PERFORM auth._require_key_tenant(tenant);
+  IF EXISTS (SELECT 1 FROM auth.keys k WHERE k.kid OPERATOR(pg_catalog.=) add_key.kid
+                                        AND k.tenant IS NOT DISTINCT FROM add_key.tenant) THEN
+    RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = 'invalid parameter value: kid already exists';
+  END IF;
+  stored := auth._key_from_material(kid, alg, key);
+  -- A verification key; it signs only when it can and the tenant has no signer yet.
+  INSERT INTO auth.keys (kid, tenant, alg, key_data, public_jwk, can_sign, is_active_signer)
+  VALUES (kid, tenant, alg, stored.key_data, stored.public_jwk, stored.can_sign,
+          stored.can_sign AND NOT EXISTS (SELECT 1 FROM auth.keys k
+                                           WHERE k.is_active_signer AND k.tenant IS NOT DISTINCT FROM add_key.tenant));
+END
+$$;
+
+CREATE FUNCTION auth.generate_key(alg text, tenant text DEFAULT NULL) RETURNS text
+  LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+  AS $$
+DECLARE
+  new_kid text := auth._new_kid();
+  stored record;
+BEGIN
+  IF alg IS NULL THEN
+    RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = 'invalid parameter value: alg is required';
+  END IF;
+  LOCK TABLE auth.keys IN SHARE ROW EXCLUSIVE MODE;
+  PERFORM auth._require_key_tenant(tenant);
+  stored := auth._key_generate(new_kid, alg);
+  -- The new key signs from now on; the previous signer keeps verifying until revoked.
+  UPDATE auth.keys k SET is_active_signer = false
+   WHERE k.is_active_signer AND k.tenant IS NOT DISTINCT FROM generate_key.tenant;
+  INSERT INTO auth.keys (kid, tenant, alg, key_data, public_jwk, can_sign, is_active_signer)
+  VALUES (new_kid, tenant, alg, stored.key_data, stored.public_jwk, stored.can_sign, true);
+  RETURN new_kid;
+END
+$$;
+
+-- Trusts an identity provider's public keys: all of the set or none (the C side refuses the
+-- whole set for any bad member; a kid that already exists for the tenant is refused here).
+CREATE FUNCTION auth.import_jwks(jwks jsonb, tenant text DEFAULT NULL) RETURNS integer
+  LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+  AS $$
+DECLARE
+  imported integer;
+BEGIN
+  IF jwks IS NULL THEN
+    RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = 'invalid parameter value: jwks is required';
+  END IF;
+  LOCK TABLE auth.keys IN SHARE ROW EXCLUSIVE MODE;
+  PERFORM auth._require_key_tenant(tenant);
+  BEGIN
+    INSERT INTO auth.keys (kid, tenant, alg, key_data, public_jwk, can_sign, is_active_signer)
+    SELECT j.kid, import_jwks.tenant, j.alg, j.key_data, j.public_jwk, false, false FROM auth._jwks_keys(jwks) j;
+  EXCEPTION WHEN unique_violation THEN
+    -- never a silent replacement of a key the tenant already trusts
+    RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = 'invalid parameter value: kid already exists';
+  END;
+  GET DIAGNOSTICS imported = ROW_COUNT;
+  RETURN imported;
+END
+$$;
+
+-- Revokes the key named kid (kept for audit, never verifies again). When the same kid exists
+-- for several tenants, name the tenant. When the active signer is revoked, the newest remaining
+-- signing key of that tenant takes over.
+CREATE FUNCTION auth.revoke_key(kid text, tenant text DEFAULT NULL) RETURNS void
+  LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+  AS $$
+DECLARE
+  key_tenant text;
+  matches integer;
+BEGIN
+  LOCK TABLE auth.keys IN SHARE ROW EXCLUSIVE MODE;
+  SELECT count(*) INTO matches FROM auth.keys k
+   WHERE k.kid OPERATOR(pg_catalog.=) revoke_key.kid
+     AND (revoke_key.tenant IS NULL OR k.tenant OPERATOR(pg_catalog.=) revoke_key.tenant);
+  IF matches = 0 THEN
+    RAISE EXCEPTION USING ERRCODE = '28000', MESSAGE = 'unknown key';
+  ELSIF matches > 1 THEN
+    RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = 'invalid parameter value: kid exists for several tenants, name the tenant';
+  END IF;
+  UPDATE auth.keys k SET revoked_at = clock_timestamp(), is_active_signer = false
+   WHERE k.kid OPERATOR(pg_catalog.=) revoke_key.kid
+     AND (revoke_key.tenant IS NULL OR k.tenant OPERATOR(pg_catalog.=) revoke_key.tenant)
+     AND k.revoked_at IS NULL
+  RETURNING k.tenant INTO key_tenant;
+  IF FOUND AND NOT EXISTS (SELECT 1 FROM auth.keys k WHERE k.is_active_signer
+                                                    AND k.tenant IS NOT DISTINCT FROM key_tenant) THEN
+    UPDATE auth.keys k SET is_active_signer = true
+     WHERE k.ctid = (SELECT s.ctid FROM auth.keys s
+                      WHERE s.can_sign AND s.revoked_at IS NULL AND s.tenant IS NOT DISTINCT FROM key_tenant
+                      ORDER BY s.created_at DESC, s.kid DESC LIMIT 1);
+  END IF;
+END
+$$;
+
+CREATE FUNCTION auth.jwks(tenant text DEFAULT NULL) RETURNS jsonb
+  LANGUAGE c STABLE AS 'MODULE_PATHNAME', 'tg_jwks';
+
+CREATE FUNCTION auth.sign(claims jsonb, kid text DEFAULT NULL, typ text DEFAULT 'JWT') RETURNS text
+  LANGUAGE c VOLATILE AS 'MODULE_PATHNAME', 'tg_sign';
+CREATE FUNCTION auth.verify(token text) RETURNS jsonb
+  LANGUAGE c VOLATILE STRICT AS 'MODULE_PATHNAME', 'tg_verify';
+CREATE FUNCTION auth.verify(token text, key text, alg text) RETURNS jsonb
+  LANGUAGE c VOLATILE STRICT AS 'MODULE_PATHNAME', 'tg_verify_with_key';
+CREATE FUNCTION auth.decode(token text) RETURNS jsonb
+  LANGUAGE c STABLE STRICT AS 'MODULE_PATHNAME', 'tg_decode';
+
+-- Privileges (contract, Roles): clients verify and read public keys; managing keys and signing
+-- arbitrary claims is for the owner and tenantgate_admin; decode is a debugging aid for admins.
+REVOKE ALL ON FUNCTION auth._keys_changed(), auth._key_from_material(text, text, text),
+  auth._key_generate(text, text), auth._new_kid(), auth._jwks_keys(jsonb), auth._require_key_tenant(text),
+  auth._signing_kid(text), auth.add_key(text, text, text, text), auth.generate_key(text, text),
+  auth.import_jwks(jsonb, text), auth.revoke_key(text, text), auth.jwks(text), auth.sign(jsonb, text, text),
+  auth.verify(text), auth.verify(text, text, text), auth.decode(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION auth.verify(text), auth.verify(text, text, text), auth.jwks(text)
+  TO tenantgate_authenticator, tenantgate_admin;
+GRANT EXECUTE ON FUNCTION auth.add_key(text, text, text, text), auth.generate_key(text, text),
+  auth.import_jwks(jsonb, text), auth.revoke_key(text, text), auth.sign(jsonb, text, text), auth.decode(text)
+  TO tenantgate_admin;
