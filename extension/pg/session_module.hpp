@@ -9,4 +9,7 @@ namespace tg::pg {
 // from _PG_init; hooks are installed only when loaded via shared_preload_libraries.
 void register_session_module();
 
+// tenantgate.base_domain (never NULL): the domain under which <slug>.<base_domain> names a tenant.
+const char* base_domain() noexcept;
+
 }  // namespace tg::pg

@@ -1,0 +1,318 @@
+// auth.authenticate(token, host) and the readers auth.claims(), uid(), tenant(), tenant_id(),
+// role(). The token work (verification, claim rules) is C++ inside guarded(); the database work
+// (tenant row and session check with a fresh snapshot, switching the role) is plain PostgreSQL
+// code in the V1 body, where only plain data is alive.
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/error.hpp"
+#include "core/host.hpp"
+#include "core/jose.hpp"
+#include "core/json.hpp"
+#include "pg/guard.hpp"
+#include "pg/key_cache.hpp"
+#include "pg/module.hpp"
+#include "pg/session_module.hpp"
+#include "pg/tenant_context.hpp"
+#include "pg/text.hpp"
+#include "pg/verify.hpp"
+
+extern "C" {
+#include "access/htup_details.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
+#include "utils/fmgrprotos.h"
+#include "utils/guc.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+#include "utils/snapmgr.h"
+#include "utils/syscache.h"
+}
+
+namespace {
+
+using tg::core::Error;
+using tg::core::Reason;
+
+// What the C++ half hands to the PostgreSQL half: plain pointers into palloc'd memory.
+struct VerifiedAccess {
+  char* payload_json;  // the verified payload
+  char* slug;          // the token's tenant (unknown_key: the unverified hint, may be NULL)
+  char* role_kind;     // "admin" | "staff"
+  char* user_id;       // sub
+  bool session_check;  // signed by one of our own keys: auth._check_session decides
+  bool unknown_key;    // no key verified it (tenant state decides between two answers)
+};
+
+[[noreturn]] void raise_reason(Reason reason) {
+  const tg::core::ReasonInfo& info = tg::core::reason_info(reason);
+  tg::pg::detail::raise_error(info.sqlstate, info.message);
+}
+
+char* palloc_copy(std::string_view s) {
+  char* out = nullptr;
+  tg::pg::pg_call([&] { out = pnstrdup(s.data(), s.size()); });
+  return out;
+}
+
+bool ascii_iequal(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    char x = a[i], y = b[i];
+    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
+    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
+    if (x != y) return false;
+  }
+  return true;
+}
+
+// RFC 9068 access tokens only: header typ "at+jwt" (or its media-type form), any case.
+void require_access_token_type(const std::string& header_json) {
+  tg::core::json::Value header = tg::core::json::parse(header_json, Reason::MalformedToken);
+  const tg::core::json::Value* typ = header.find("typ");
+  if (typ == nullptr || !typ->is_string() ||
+      !(ascii_iequal(typ->text, "at+jwt") || ascii_iequal(typ->text, "application/at+jwt")))
+    throw Error(Reason::WrongTokenType);
+}
+
+const std::string* string_claim(const tg::core::json::Value& payload, std::string_view name) {
+  const tg::core::json::Value* value = payload.find(name);
+  if (value == nullptr) return nullptr;
+  if (!value->is_string()) throw Error(Reason::MalformedToken, std::string(name) + " must be a string");
+  return &value->text;
+}
+
+VerifiedAccess verify_access_token(std::string_view token, const char* host_slug) {
+  VerifiedAccess out{};
+  std::optional<std::string> context_tenant;
+  if (host_slug != nullptr) context_tenant = std::string(host_slug);
+
+  tg::pg::VerifiedToken verified;
+  try {
+    verified = tg::pg::verify_with_stored_keys(token, context_tenant, /*require_exp=*/true);
+  } catch (const Error& e) {
+    if (e.reason() != Reason::UnknownKey) throw;
+    // The key cache never matches keys of inactive tenants; which of "unknown key" and "tenant
+    // inactive" is the answer depends on the tenant the (unverified) token names.
+    tg::core::ParsedToken parsed = tg::core::parse_token(token, tg::pg::token_limits());
+    out.unknown_key = true;
+    if (parsed.tenant_hint && tg::core::is_valid_slug(*parsed.tenant_hint))
+      out.slug = palloc_copy(*parsed.tenant_hint);
+    else if (host_slug != nullptr)
+      out.slug = palloc_copy(host_slug);
+    return out;
+  }
+  require_access_token_type(verified.header_json);
+
+  tg::core::json::Value payload = tg::core::json::parse(verified.payload_json, Reason::MalformedToken);
+  const std::string* tenant_claim = string_claim(payload, "tenant");
+  std::string slug;
+  if (tenant_claim != nullptr) {
+    slug = *tenant_claim;
+  } else if (verified.key_tenant) {
+    slug = *verified.key_tenant;
+  } else {
+    throw Error(Reason::UnknownTenant);  // a global key's token that names no tenant
+  }
+  if (!tg::core::is_valid_slug(slug)) throw Error(Reason::UnknownTenant);
+  if (verified.key_tenant && *verified.key_tenant != slug) throw Error(Reason::TenantMismatch);
+  if (context_tenant && *context_tenant != slug) throw Error(Reason::TenantMismatch);
+
+  // The role claim selects one of the tenant's two roles; it is never a role name.
+  const std::string* role = string_claim(payload, "role");
+  if (role == nullptr || (*role != "admin" && *role != "staff")) throw Error(Reason::MalformedToken, "role");
+  const std::string* sub = string_claim(payload, "sub");
+  if (sub == nullptr || sub->empty()) throw Error(Reason::MalformedToken, "sub");
+
+  // Keys that can sign are ours (auth.add_key / generate_key): their tokens carry a jti and are
+  // checked against sessions and revocations. Imported verification-only IdP keys may omit jti.
+  const tg::pg::CachedKey& key = tg::pg::key_set().for_verification(verified.kid, slug);
+  out.session_check = key.key.can_sign();
+  const std::string* jti = string_claim(payload, "jti");
+  if (out.session_check && (jti == nullptr || jti->empty())) throw Error(Reason::MalformedToken, "jti required");
+
+  out.payload_json = palloc_copy(verified.payload_json);
+  out.slug = palloc_copy(slug);
+  out.role_kind = palloc_copy(*role);
+  out.user_id = palloc_copy(*sub);
+  return out;
+}
+
+const char* host_slug_or_unknown(text* host) {
+  const char* slug = nullptr;
+  tg::pg::guarded([&] {
+    std::optional<std::string> found = tg::core::slug_for_host(tg::pg::view_of(host), tg::pg::base_domain());
+    if (found) slug = palloc_copy(*found);
+  });
+  if (slug == nullptr) raise_reason(Reason::UnknownTenant);
+  return slug;
+}
+
+Oid tenants_table_owner() {
+  Oid namespace_oid = get_namespace_oid("auth", true);
+  Oid relid = OidIsValid(namespace_oid) ? get_relname_relid("tenants", namespace_oid) : InvalidOid;
+  if (!OidIsValid(relid))
+    ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                    errmsg("extension \"tenantgate\" is not installed in this database")));
+  HeapTuple tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+  if (!HeapTupleIsValid(tuple)) elog(ERROR, "cache lookup failed for relation %u", relid);
+  Oid owner = reinterpret_cast<Form_pg_class>(GETSTRUCT(tuple))->relowner;
+  ReleaseSysCache(tuple);
+  return owner;
+}
+
+struct TenantRow {
+  bool found;
+  bool active;
+  bool schema_isolation;
+  int64 id;
+  char* staff_role;
+  char* admin_role;
+};
+
+constexpr const char* tenant_query =
+    "SELECT t.id, t.active, t.isolation OPERATOR(pg_catalog.=) 'schema', t.staff_role::pg_catalog.text,"
+    "       t.admin_role::pg_catalog.text"
+    "  FROM auth.tenants t WHERE t.slug OPERATOR(pg_catalog.=) $1";
+constexpr const char* session_query = "SELECT auth._check_session($1)";
+
+// Reads the tenant row and runs the session check as the owner of auth.tenants, with the
+// latest committed state: a REPEATABLE READ or SERIALIZABLE caller still sees a logout, a
+// revocation or a deactivation committed after its snapshot was taken (JWT-33).
+TenantRow read_tenant_and_check_session(const char* slug, const char* payload_json, bool session_check) {
+  TenantRow row{};
+  Oid owner = tenants_table_owner();
+  Oid saved_user = InvalidOid;
+  int saved_context = 0;
+  GetUserIdAndSecContext(&saved_user, &saved_context);
+  SetUserIdAndSecContext(owner, saved_context | SECURITY_LOCAL_USERID_CHANGE | SECURITY_RESTRICTED_OPERATION);
+  Snapshot latest = RegisterSnapshot(GetLatestSnapshot());
+  MemoryContext caller_context = CurrentMemoryContext;
+  if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
+
+  Oid text_type = TEXTOID;
+  SPIPlanPtr plan = SPI_prepare(tenant_query, 1, &text_type);
+  if (plan == nullptr) elog(ERROR, "reading auth.tenants failed: %s", SPI_result_code_string(SPI_result));
+  Datum slug_value = CStringGetTextDatum(slug);
+  if (SPI_execute_snapshot(plan, &slug_value, nullptr, latest, InvalidSnapshot, false, false, 1) != SPI_OK_SELECT)
+    elog(ERROR, "reading auth.tenants failed");
+  if (SPI_processed == 1) {
+    HeapTuple tuple = SPI_tuptable->vals[0];
+    TupleDesc desc = SPI_tuptable->tupdesc;
+    bool is_null = false;
+    row.found = true;
+    row.id = DatumGetInt64(SPI_getbinval(tuple, desc, 1, &is_null));
+    row.active = DatumGetBool(SPI_getbinval(tuple, desc, 2, &is_null));
+    row.schema_isolation = DatumGetBool(SPI_getbinval(tuple, desc, 3, &is_null));
+    MemoryContext spi_context = MemoryContextSwitchTo(caller_context);
+    row.staff_role = TextDatumGetCString(SPI_getbinval(tuple, desc, 4, &is_null));
+    row.admin_role = TextDatumGetCString(SPI_getbinval(tuple, desc, 5, &is_null));
+    MemoryContextSwitchTo(spi_context);
+  }
+
+  if (row.found && row.active && session_check) {
+    Oid jsonb_type = JSONBOID;
+    SPIPlanPtr check = SPI_prepare(session_query, 1, &jsonb_type);
+    if (check == nullptr) elog(ERROR, "auth._check_session(jsonb) is missing: %s", SPI_result_code_string(SPI_result));
+    Datum claims = DirectFunctionCall1(jsonb_in, CStringGetDatum(payload_json));
+    if (SPI_execute_snapshot(check, &claims, nullptr, latest, InvalidSnapshot, false, false, 1) != SPI_OK_SELECT)
+      elog(ERROR, "session check failed");
+  }
+
+  SPI_finish();
+  UnregisterSnapshot(latest);
+  SetUserIdAndSecContext(saved_user, saved_context);
+  return row;
+}
+
+// search_path for the transaction: the tenant schema, then pg_temp explicitly last so a
+// temporary table can never shadow a tenant table (PG-29). Row isolation keeps the caller's
+// path and only makes sure pg_temp is searched last.
+char* tenant_search_path(const char* slug, bool schema_isolation) {
+  if (schema_isolation) return psprintf("%s, pg_temp", quote_identifier(slug));
+  const char* path = GetConfigOption("search_path", false, false);
+  if (path == nullptr || path[0] == '\0') return pstrdup("pg_temp");
+  if (strstr(path, "pg_temp") != nullptr) return nullptr;  // already placed explicitly
+  return psprintf("%s, pg_temp", path);
+}
+
+text* checked_text(const char* s) { return s == nullptr ? nullptr : cstring_to_text(s); }
+
+}  // namespace
+
+TG_PG_FUNCTION(tg_authenticate) {
+  if (!tg::pg::loaded_by_preload())
+    ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                    errmsg("tenantgate must be loaded via shared_preload_libraries"),
+                    errhint("Add tenantgate to shared_preload_libraries and restart the server.")));
+  if (tg::pg::tenant_context_active())
+    ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE), errmsg("already authenticated in this transaction")));
+  // A role switch inside a SECURITY DEFINER function (or a function with SET role, or an
+  // operation PostgreSQL restricts) would be undone or mis-attributed when it returns.
+  if (InLocalUserIdChange() || InSecurityRestrictedOperation() || IsInParallelMode())
+    ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+                    errmsg("auth.authenticate cannot run inside a security-definer function or a restricted operation")));
+  if (PG_ARGISNULL(0)) raise_reason(Reason::MalformedToken);
+  text* token = PG_GETARG_TEXT_PP(0);
+  const char* host_slug = PG_ARGISNULL(1) ? nullptr : host_slug_or_unknown(PG_GETARG_TEXT_PP(1));
+
+  VerifiedAccess access = tg::pg::guarded([&] { return verify_access_token(tg::pg::view_of(token), host_slug); });
+
+  if (access.unknown_key) {
+    if (access.slug != nullptr) {
+      TenantRow hinted = read_tenant_and_check_session(access.slug, nullptr, false);
+      if (hinted.found && !hinted.active) raise_reason(Reason::TenantInactive);
+    }
+    raise_reason(Reason::UnknownKey);
+  }
+
+  TenantRow tenant = read_tenant_and_check_session(access.slug, access.payload_json, access.session_check);
+  if (!tenant.found) raise_reason(Reason::UnknownTenant);
+  if (!tenant.active) raise_reason(Reason::TenantInactive);
+  const char* role_name = strcmp(access.role_kind, "admin") == 0 ? tenant.admin_role : tenant.staff_role;
+  Oid role_oid = get_role_oid(role_name, true);
+  if (!OidIsValid(role_oid)) raise_reason(Reason::UnknownTenant);
+
+  tg::pg::tenant_context_enter(access.payload_json, tenant.id, access.slug, access.role_kind, access.user_id, role_oid,
+                               tenant_search_path(access.slug, tenant.schema_isolation));
+  PG_RETURN_DATUM(DirectFunctionCall1(jsonb_in, CStringGetDatum(access.payload_json)));
+}
+
+TG_PG_FUNCTION(tg_claims) {
+  const tg::pg::TenantContext* context = tg::pg::tenant_context_checked();
+  if (context == nullptr) PG_RETURN_NULL();
+  Size size = VARSIZE(context->claims);
+  Jsonb* copy = static_cast<Jsonb*>(palloc(size));
+  memcpy(copy, context->claims, size);
+  PG_RETURN_JSONB_P(copy);
+}
+
+TG_PG_FUNCTION(tg_uid) {
+  const tg::pg::TenantContext* context = tg::pg::tenant_context_checked();
+  if (context == nullptr || context->user_id == nullptr) PG_RETURN_NULL();
+  PG_RETURN_TEXT_P(checked_text(context->user_id));
+}
+
+TG_PG_FUNCTION(tg_tenant) {
+  const tg::pg::TenantContext* context = tg::pg::tenant_context_checked();
+  if (context == nullptr) PG_RETURN_NULL();
+  PG_RETURN_TEXT_P(checked_text(context->slug));
+}
+
+TG_PG_FUNCTION(tg_tenant_id) {
+  const tg::pg::TenantContext* context = tg::pg::tenant_context_checked();
+  if (context == nullptr) PG_RETURN_NULL();
+  PG_RETURN_INT64(context->tenant_id);
+}
+
+TG_PG_FUNCTION(tg_role) {
+  const tg::pg::TenantContext* context = tg::pg::tenant_context_checked();
+  if (context == nullptr) PG_RETURN_NULL();
+  PG_RETURN_TEXT_P(checked_text(context->role_kind));
+}

@@ -1,0 +1,105 @@
+// The transaction-scoped tenant context and the callbacks that end it. Plain PostgreSQL code:
+// no C++ object with a destructor exists in this file, so ereport may longjmp freely.
+#include "pg/tenant_context.hpp"
+
+extern "C" {
+#include "access/xact.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/jsonb.h"
+#include "utils/memutils.h"
+#include "utils/fmgrprotos.h"
+}
+
+namespace tg::pg {
+
+namespace {
+
+// Points into TopTransactionContext; reset to nullptr before that context goes away.
+TenantContext* current = nullptr;
+
+// Gives the transaction back the role it had before authenticate. Called from callbacks: must
+// not fail (SetCurrentRoleId only sets ids and the is_superuser display variable).
+void restore_and_clear() {
+  TenantContext* context = current;
+  current = nullptr;
+  SetCurrentRoleId(context->saved_role, context->saved_is_superuser);
+}
+
+extern "C" void tenant_xact_callback(XactEvent event, void*) {
+  if (current == nullptr) return;
+  switch (event) {
+    case XACT_EVENT_COMMIT:
+    case XACT_EVENT_PARALLEL_COMMIT:
+    case XACT_EVENT_ABORT:
+    case XACT_EVENT_PARALLEL_ABORT:
+    case XACT_EVENT_PREPARE:
+      restore_and_clear();
+      break;
+    default:
+      break;
+  }
+}
+
+extern "C" void tenant_subxact_callback(SubXactEvent event, SubTransactionId my_subid, SubTransactionId parent_subid,
+                                        void*) {
+  if (current == nullptr || current->subxid != my_subid) return;
+  if (event == SUBXACT_EVENT_ABORT_SUB) {
+    restore_and_clear();
+  } else if (event == SUBXACT_EVENT_COMMIT_SUB) {
+    current->subxid = parent_subid;
+  }
+}
+
+}  // namespace
+
+void register_tenant_context_callbacks() {
+  RegisterXactCallback(tenant_xact_callback, nullptr);
+  RegisterSubXactCallback(tenant_subxact_callback, nullptr);
+}
+
+bool tenant_context_active() noexcept { return current != nullptr; }
+
+const TenantContext* tenant_context_checked() {
+  if (current == nullptr) return nullptr;
+  if (GetOuterUserId() != current->role_oid)
+    ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE), errmsg("tenant context lost"),
+                    errdetail("The current role is no longer the one auth.authenticate() switched to.")));
+  return current;
+}
+
+void tenant_context_enter(const char* claims_json, int64 tenant_id, const char* slug, const char* role_kind,
+                          const char* user_id, Oid role_oid, const char* search_path) {
+  if (current != nullptr)
+    ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE), errmsg("already authenticated in this transaction")));
+  if (!IsTransactionState()) elog(ERROR, "auth.authenticate outside a transaction");
+
+  MemoryContext old = MemoryContextSwitchTo(TopTransactionContext);
+  TenantContext* context = static_cast<TenantContext*>(palloc0(sizeof(TenantContext)));
+  context->claims = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(claims_json)));
+  context->tenant_id = tenant_id;
+  context->slug = pstrdup(slug);
+  context->role_kind = pstrdup(role_kind);
+  context->user_id = user_id != nullptr ? pstrdup(user_id) : nullptr;
+  context->role_oid = role_oid;
+  context->saved_role = GetCurrentRoleId();
+  context->saved_is_superuser =
+      superuser_arg(OidIsValid(context->saved_role) ? context->saved_role : GetSessionUserId());
+  context->subxid = GetCurrentSubTransactionId();
+  MemoryContextSwitchTo(old);
+
+  // SET LOCAL: the GUC machinery undoes these at the end of this (sub)transaction.
+  if (search_path != nullptr)
+    (void)set_config_option("search_path", search_path, PGC_USERSET, PGC_S_SESSION, GUC_ACTION_LOCAL, true, 0,
+                            false);
+  (void)set_config_option("request.jwt.claims", claims_json, PGC_USERSET, PGC_S_SESSION, GUC_ACTION_LOCAL, true, 0,
+                          false);
+
+  // Last: from here on the callbacks own the restore. The role is switched from C — the
+  // session user is never a member of tenant roles, so no SET ROLE could reach it.
+  current = context;
+  SetCurrentRoleId(role_oid, false);
+}
+
+}  // namespace tg::pg

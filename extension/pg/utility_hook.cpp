@@ -1,0 +1,202 @@
+// Isolation hooks. Plain PostgreSQL code (no C++ object with a destructor anywhere here), so
+// the ereports below may longjmp freely.
+//
+// Inside a transaction that auth.authenticate switched to a tenant role, refused with 42501:
+//   SET/RESET ROLE, SET/RESET SESSION AUTHORIZATION, RESET ALL, SET request.jwt.*, DISCARD,
+//   LISTEN/UNLISTEN/NOTIFY and pg_notify() (channels have no privileges: they would cross
+//   tenants), LOAD, COPY to/from a file or program, PREPARE TRANSACTION (the context would
+//   outlive the transaction), role DDL and ALTER SYSTEM, temporary tables/views/sequences (a
+//   temporary relation on a pooled connection could shadow the next tenant's table), and
+//   WITH HOLD cursors (materialized rows that outlive the transaction).
+// Always, for everybody but superusers and members of tenantgate_admin: GRANT/REVOKE of, ALTER,
+//   RENAME or DROP of the tenant roles and of the tenantgate_* roles (supautils-style), so a
+//   CREATEROLE login can never make itself a member of a tenant.
+#include "pg/utility_hook.hpp"
+
+#include "pg/tenant_context.hpp"
+
+extern "C" {
+#include "postgres.h"
+
+#include "catalog/pg_authid.h"
+#include "commands/copy.h"
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "nodes/parsenodes.h"
+#include "tcop/utility.h"
+#include "utils/acl.h"
+#include "utils/fmgroids.h"
+#include "utils/rel.h"
+}
+
+namespace {
+
+ProcessUtility_hook_type previous_utility_hook = nullptr;
+needs_fmgr_hook_type previous_needs_fmgr_hook = nullptr;
+fmgr_hook_type previous_fmgr_hook = nullptr;
+
+[[noreturn]] void refuse_in_tenant(const char* what) {
+  ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+                  errmsg("%s is not allowed in an authenticated transaction", what),
+                  errdetail("auth.authenticate() fixed the role, tenant and claims of this transaction.")));
+  pg_unreachable();
+}
+
+bool is_temp_relation(const RangeVar* relation) {
+  if (relation == nullptr) return false;
+  return relation->relpersistence == RELPERSISTENCE_TEMP ||
+         (relation->schemaname != nullptr && strcmp(relation->schemaname, "pg_temp") == 0);
+}
+
+void check_in_tenant_context(Node* statement) {
+  switch (nodeTag(statement)) {
+    case T_VariableSetStmt: {
+      auto* set = reinterpret_cast<VariableSetStmt*>(statement);
+      if (set->kind == VAR_RESET_ALL) refuse_in_tenant("RESET ALL");
+      if (set->name == nullptr) break;
+      if (strcmp(set->name, "role") == 0) refuse_in_tenant("SET ROLE");
+      if (strcmp(set->name, "session_authorization") == 0) refuse_in_tenant("SET SESSION AUTHORIZATION");
+      if (strncmp(set->name, "request.jwt.", 12) == 0) refuse_in_tenant("SET request.jwt.*");
+      break;
+    }
+    case T_DiscardStmt: refuse_in_tenant("DISCARD");
+    case T_ListenStmt: refuse_in_tenant("LISTEN");
+    case T_UnlistenStmt: refuse_in_tenant("UNLISTEN");
+    case T_NotifyStmt: refuse_in_tenant("NOTIFY");
+    case T_LoadStmt: refuse_in_tenant("LOAD");
+    case T_CopyStmt: {
+      auto* copy = reinterpret_cast<CopyStmt*>(statement);
+      if (copy->is_program || copy->filename != nullptr) refuse_in_tenant("COPY to or from a file or program");
+      break;
+    }
+    case T_TransactionStmt:
+      if (reinterpret_cast<TransactionStmt*>(statement)->kind == TRANS_STMT_PREPARE)
+        refuse_in_tenant("PREPARE TRANSACTION");
+      break;
+    case T_CreateRoleStmt:
+    case T_AlterRoleStmt:
+    case T_AlterRoleSetStmt:
+    case T_DropRoleStmt:
+    case T_GrantRoleStmt: refuse_in_tenant("role management");
+    case T_AlterSystemStmt: refuse_in_tenant("ALTER SYSTEM");
+    case T_CreateStmt:
+      if (is_temp_relation(reinterpret_cast<CreateStmt*>(statement)->relation)) refuse_in_tenant("a temporary table");
+      break;
+    case T_CreateTableAsStmt:
+      if (is_temp_relation(reinterpret_cast<CreateTableAsStmt*>(statement)->into->rel))
+        refuse_in_tenant("a temporary table");
+      break;
+    case T_ViewStmt:
+      if (is_temp_relation(reinterpret_cast<ViewStmt*>(statement)->view)) refuse_in_tenant("a temporary view");
+      break;
+    case T_CreateSeqStmt:
+      if (is_temp_relation(reinterpret_cast<CreateSeqStmt*>(statement)->sequence))
+        refuse_in_tenant("a temporary sequence");
+      break;
+    case T_DeclareCursorStmt:
+      if ((reinterpret_cast<DeclareCursorStmt*>(statement)->options & CURSOR_OPT_HOLD) != 0)
+        refuse_in_tenant("a WITH HOLD cursor");
+      break;
+    default:
+      break;
+  }
+}
+
+// Tenant roles and the extension's own roles: only superusers and tenantgate_admin members
+// may grant, alter, rename or drop them.
+bool is_protected_role(Oid role) {
+  if (!OidIsValid(role)) return false;
+  Oid tenant_group = get_role_oid("tenantgate_tenant", true);
+  Oid admin_group = get_role_oid("tenantgate_admin", true);
+  Oid authenticator_group = get_role_oid("tenantgate_authenticator", true);
+  if (role == tenant_group || role == admin_group || role == authenticator_group) return true;
+  return OidIsValid(tenant_group) && is_member_of_role_nosuper(role, tenant_group);
+}
+
+bool may_manage_protected_roles() {
+  if (superuser()) return true;
+  Oid admin_group = get_role_oid("tenantgate_admin", true);
+  return OidIsValid(admin_group) && is_member_of_role(GetUserId(), admin_group);
+}
+
+[[noreturn]] void refuse_role(const char* name) {
+  ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+                  errmsg("role \"%s\" is managed by tenantgate", name),
+                  errdetail("Only superusers and members of tenantgate_admin may grant, alter or drop it.")));
+  pg_unreachable();
+}
+
+void check_role_spec(RoleSpec* spec) {
+  if (spec == nullptr || spec->roletype != ROLESPEC_CSTRING) return;
+  if (is_protected_role(get_role_oid(spec->rolename, true))) refuse_role(spec->rolename);
+}
+
+void check_role_management(Node* statement) {
+  switch (nodeTag(statement)) {
+    case T_GrantRoleStmt: {
+      auto* grant = reinterpret_cast<GrantRoleStmt*>(statement);
+      ListCell* cell;
+      foreach (cell, grant->granted_roles) {
+        auto* priv = static_cast<AccessPriv*>(lfirst(cell));
+        if (priv->priv_name != nullptr && is_protected_role(get_role_oid(priv->priv_name, true)))
+          refuse_role(priv->priv_name);
+      }
+      foreach (cell, grant->grantee_roles) check_role_spec(static_cast<RoleSpec*>(lfirst(cell)));
+      break;
+    }
+    case T_AlterRoleStmt: check_role_spec(reinterpret_cast<AlterRoleStmt*>(statement)->role); break;
+    case T_AlterRoleSetStmt: check_role_spec(reinterpret_cast<AlterRoleSetStmt*>(statement)->role); break;
+    case T_DropRoleStmt: {
+      ListCell* cell;
+      foreach (cell, reinterpret_cast<DropRoleStmt*>(statement)->roles) check_role_spec(static_cast<RoleSpec*>(lfirst(cell)));
+      break;
+    }
+    case T_RenameStmt: {
+      auto* rename = reinterpret_cast<RenameStmt*>(statement);
+      if (rename->renameType == OBJECT_ROLE && rename->subname != nullptr &&
+          is_protected_role(get_role_oid(rename->subname, true)))
+        refuse_role(rename->subname);
+      break;
+    }
+    default:
+      break;
+  }
+}
+
+extern "C" void tenantgate_process_utility(PlannedStmt* planned, const char* query_string, bool read_only_tree,
+                                           ProcessUtilityContext context, ParamListInfo params,
+                                           QueryEnvironment* query_env, DestReceiver* dest, QueryCompletion* qc) {
+  Node* statement = planned->utilityStmt;
+  if (tg::pg::tenant_context_active()) check_in_tenant_context(statement);
+  if (!may_manage_protected_roles()) check_role_management(statement);
+  if (previous_utility_hook != nullptr)
+    previous_utility_hook(planned, query_string, read_only_tree, context, params, query_env, dest, qc);
+  else
+    standard_ProcessUtility(planned, query_string, read_only_tree, context, params, query_env, dest, qc);
+}
+
+extern "C" bool tenantgate_needs_fmgr_hook(Oid function) {
+  if (function == F_PG_NOTIFY) return true;
+  return previous_needs_fmgr_hook != nullptr && previous_needs_fmgr_hook(function);
+}
+
+extern "C" void tenantgate_fmgr_hook(FmgrHookEventType event, FmgrInfo* flinfo, Datum* private_data) {
+  if (event == FHET_START && flinfo->fn_oid == F_PG_NOTIFY && tg::pg::tenant_context_active())
+    refuse_in_tenant("pg_notify()");
+  if (previous_fmgr_hook != nullptr) previous_fmgr_hook(event, flinfo, private_data);
+}
+
+}  // namespace
+
+namespace tg::pg {
+
+void install_isolation_hooks() {
+  previous_utility_hook = ProcessUtility_hook;
+  ProcessUtility_hook = tenantgate_process_utility;
+  previous_needs_fmgr_hook = needs_fmgr_hook;
+  needs_fmgr_hook = tenantgate_needs_fmgr_hook;
+  previous_fmgr_hook = fmgr_hook;
+  fmgr_hook = tenantgate_fmgr_hook;
+}
+
+}  // namespace tg::pg
