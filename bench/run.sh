@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# µs per auth.verify for the 13 JWS algorithms, beside raw OpenSSL on the same tokens and keys
+# and, for HS256, beside a plpgsql + pgcrypto verifier (bench/plpgsql_hs256.sql).
+#
+#   bash bench/run.sh            (BUILD_DIR=./build, BENCH_TOKENS=20000, BENCH_REPS=5)
+#
+# Builds and installs the extension, starts its own private cluster in $BUILD_DIR/bench-cluster
+# (stopped at the end), lets the database sign BENCH_TOKENS distinct tokens per algorithm with
+# keys made by tg_openssl_verify (auth.add_key), then times ONE statement per run,
+# `SELECT count(auth.verify(t)) FROM toks_<alg>`, between two clock_timestamp() readings, and
+# reports the median of BENCH_REPS runs. tg_openssl_verify times the same tokens with the same
+# keys through EVP alone. The table goes to stdout and to bench/results/<UTC time>.txt.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd -P)
+
+BUILD_DIR=${BUILD_DIR:-$ROOT/build}
+N=${BENCH_TOKENS:-20000}
+REPS=${BENCH_REPS:-5}
+ALGS=(HS256 HS384 HS512 RS256 RS384 RS512 PS256 PS384 PS512 ES256 ES384 ES512 EdDSA)
+CLUSTER=$BUILD_DIR/bench-cluster
+WORK=$BUILD_DIR/bench-work
+DB=tg_bench
+
+say() { echo "== bench: $*" >&2; }
+
+build() {
+  say "build and install ($BUILD_DIR)"
+  [[ -f $BUILD_DIR/CMakeCache.txt ]] || cmake -S "$ROOT" -B "$BUILD_DIR" >/dev/null
+  cmake --build "$BUILD_DIR" -j "$(nproc 2>/dev/null || echo 2)" \
+        --target tenantgate tenantgate_sql tg_openssl_verify >/dev/null
+  cmake --install "$BUILD_DIR" >/dev/null
+}
+
+start_cluster() {
+  bash "$ROOT/scripts/cluster.sh" start "$CLUSTER" >&2
+  trap 'bash "$ROOT/scripts/cluster.sh" stop "$CLUSTER" --check-log >&2' EXIT
+  set -a; . "$CLUSTER/env"; set +a
+}
+
+q() { "$TG_PG_BINDIR/psql" -X -q -v ON_ERROR_STOP=1 -d "$DB" "$@"; }
+
+setup_database() {
+  say "database $DB: tenantgate, pgcrypto, the plpgsql baseline"
+  "$TG_PG_BINDIR/psql" -X -q -v ON_ERROR_STOP=1 -d postgres -c "CREATE DATABASE $DB"
+  q -c "CREATE EXTENSION tenantgate" -c "CREATE EXTENSION pgcrypto"
+  q -f "$ROOT/bench/plpgsql_hs256.sql"
+}
+
+make_keys_and_tokens() {
+  rm -rf "$WORK"
+  mkdir -p "$WORK"
+  "$BUILD_DIR/bench/tg_openssl_verify" keygen "$WORK"
+  local alg
+  for alg in "${ALGS[@]}"; do
+    # psql interpolates :'var' (quoted safely) only in what it reads, not in -c.
+    echo "SELECT auth.add_key(:'kid', :'alg', :'key')" |
+      q -v kid="bench-$alg" -v alg="$alg" -v key="$(cat "$WORK/$alg.key")" >/dev/null
+  done
+  say "signing $N tokens per algorithm in the database"
+  # Two signing sessions at a time: RSA signing dominates the setup.
+  local pids=() group
+  for group in "HS256 HS384 HS512 RS256 RS384 RS512 ES256" "PS256 PS384 PS512 ES384 ES512 EdDSA"; do
+    (
+      for alg in $group; do
+        local table="toks_${alg,,}"
+        q -c "CREATE TABLE $table AS
+                SELECT auth.sign(pg_catalog.jsonb_build_object(
+                         'sub', 'user-' || i, 'n', i,
+                         'iat', extract(epoch FROM now())::bigint,
+                         'exp', extract(epoch FROM now())::bigint + 86400), 'bench-$alg') AS t
+                FROM pg_catalog.generate_series(1, $N) AS i" \
+          -c "ANALYZE $table" \
+          -c "\\copy $table TO '$WORK/$alg.tokens'"
+      done
+    ) &
+    pids+=($!)
+  done
+  local pid
+  for pid in "${pids[@]}"; do wait "$pid"; done
+}
+
+median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
+# us_per_verify SQL: median over REPS runs of bench.us_per_row(SQL).
+time_sql() {
+  local sql=$1 r
+  for (( r = 0; r < REPS; r++ )); do
+    echo "SELECT bench.us_per_row(:'s')" | q -tA -v s="$sql"
+  done | median
+}
+
+main() {
+  [[ ${BENCH_SKIP_BUILD:-0} == 1 ]] || build
+  start_cluster
+  setup_database
+  make_keys_and_tokens
+
+  say "timing auth.verify ($REPS runs of $N tokens each)"
+  declare -A sql_us raw_us
+  local alg
+  for alg in "${ALGS[@]}"; do
+    q -tA -c "SELECT auth.verify(t) IS NOT NULL FROM toks_${alg,,} LIMIT 1" >/dev/null   # warm the key cache
+    sql_us[$alg]=$(time_sql "SELECT count(auth.verify(t)) FROM toks_${alg,,}")
+    say "$alg ${sql_us[$alg]} µs"
+  done
+  local secret scan plpg
+  secret=$(cat "$WORK/HS256.key")
+  say "timing the plpgsql + pgcrypto HS256 verifier"
+  plpg=$(time_sql "SELECT count(bench.plpgsql_verify_hs256(t, convert_to('$secret', 'UTF8'))) FROM toks_hs256")
+  scan=$(time_sql "SELECT count(length(t)) FROM toks_hs256")
+
+  say "timing raw OpenSSL"
+  while read -r alg us _; do raw_us[$alg]=$us; done < <("$BUILD_DIR/bench/tg_openssl_verify" verify "$WORK" "$REPS")
+
+  mkdir -p "$ROOT/bench/results"
+  local out
+  out=$ROOT/bench/results/$(date -u +%Y%m%dT%H%M%SZ).txt
+  {
+    echo "tenantgate bench: $N tokens per algorithm, median of $REPS runs, $(nproc) cores, $(date -u '+%F %T') UTC"
+    echo "PostgreSQL: $("$TG_PG_BINDIR/postgres" --version); $(openssl version 2>/dev/null || echo OpenSSL 3)"
+    echo
+    printf '%-6s %14s %14s %8s\n' alg "SQL µs/verify" "OpenSSL µs" "ratio"
+    for alg in "${ALGS[@]}"; do
+      awk -v a="$alg" -v s="${sql_us[$alg]}" -v r="${raw_us[$alg]:-nan}" \
+        'BEGIN { printf "%-6s %14.2f %14.2f %8.2f\n", a, s, r, (r > 0 ? s / r : 0) }'
+    done
+    echo
+    awk -v p="$plpg" -v s="${sql_us[HS256]}" -v c="$scan" 'BEGIN {
+      printf "HS256 plpgsql+pgcrypto: %.2f µs/verify; auth.verify: %.2f µs/verify; auth.verify is %.1fx faster\n", p, s, p / s
+      printf "(every SQL figure includes the scan and count(): %.2f µs/row for count(length(t)))\n", c }'
+  } | tee "$out"
+  say "saved $out"
+}
+
+main "$@"
