@@ -249,7 +249,7 @@ CREATE FUNCTION auth.migrate(tenant text DEFAULT NULL) RETURNS integer
     END IF;
     SELECT pg_catalog.count(*) INTO total FROM auth.tenants
      WHERE isolation = 'schema' AND (tenant IS NULL OR slug OPERATOR(pg_catalog.=) tenant);
-    step := pg_catalog.greatest(1, total / 10);
+    step := GREATEST(1, total / 10);
     FOR t IN
       SELECT id, slug FROM auth.tenants
        WHERE isolation = 'schema' AND (tenant IS NULL OR slug OPERATOR(pg_catalog.=) tenant)
@@ -324,7 +324,8 @@ REVOKE ALL ON FUNCTION auth._slug_is_valid(text), auth._slug_is_reserved(text), 
   auth.tenant_for_host(text), auth.create_tenant(text, text, text), auth.drop_tenant(text),
   auth.set_tenant_active(text, boolean), auth.add_migration(text, text), auth.migrate(text),
   auth.enable_tenant_rls(regclass) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION auth.tenant_for_host(text) TO tenantgate_authenticator, tenantgate_admin;
+-- PUBLIC: NOINHERIT authenticators do not inherit grants to tenantgate_authenticator.
+GRANT EXECUTE ON FUNCTION auth.tenant_for_host(text) TO PUBLIC;
 GRANT EXECUTE ON FUNCTION auth._slug_is_valid(text), auth._slug_is_reserved(text) TO tenantgate_admin;
 GRANT EXECUTE ON FUNCTION auth.create_tenant(text, text, text), auth.drop_tenant(text),
   auth.set_tenant_active(text, boolean), auth.add_migration(text, text), auth.migrate(text),

@@ -22,6 +22,8 @@ CREATE FUNCTION auth.role() RETURNS text
 
 REVOKE ALL ON FUNCTION auth.authenticate(text, text), auth.claims(), auth.uid(), auth.tenant(),
   auth.tenant_id(), auth.role() FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION auth.authenticate(text, text) TO tenantgate_authenticator, tenantgate_admin;
-GRANT EXECUTE ON FUNCTION auth.claims(), auth.uid(), auth.tenant(), auth.tenant_id(), auth.role()
-  TO tenantgate_tenant, tenantgate_authenticator, tenantgate_admin;
+-- PUBLIC, not tenantgate_authenticator: the contract's authenticators are NOINHERIT members
+-- (CREATE ROLE app LOGIN NOINHERIT), which do not get the group's privileges. Safe: the token
+-- is the credential, and without one the readers return NULL.
+GRANT EXECUTE ON FUNCTION auth.authenticate(text, text), auth.claims(), auth.uid(), auth.tenant(),
+  auth.tenant_id(), auth.role() TO PUBLIC;
