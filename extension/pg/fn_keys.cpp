@@ -9,10 +9,11 @@
 
 #include "core/error.hpp"
 #include "core/jose.hpp"
-#include "core/json.hpp"
+#include "core/jwks.hpp"
 #include "pg/guard.hpp"
 #include "pg/key_cache.hpp"
 #include "pg/text.hpp"
+#include "pg/verify.hpp"
 
 extern "C" {
 #include "access/htup_details.h"
@@ -55,29 +56,6 @@ Datum stored_form(TupleDesc desc, const tg::core::Key& key, std::string_view kid
   return result;
 }
 
-struct ImportedKey {
-  std::string kid;
-  tg::core::Key key;
-};
-
-// The members of a JWK Set, each parsed as a public key; any bad member refuses the whole set.
-std::vector<ImportedKey> jwks_members(std::string_view jwks_json) {
-  tg::core::json::Value set = tg::core::json::parse(jwks_json, Reason::InvalidKey);
-  const tg::core::json::Value* members = set.find("keys");
-  if (members == nullptr || members->type != tg::core::json::Type::Array)
-    throw Error(Reason::InvalidKey, "a JWK Set has a \"keys\" array");
-  std::vector<ImportedKey> keys;
-  for (const tg::core::json::Value& member : members->items) {
-    const tg::core::json::Value* kid = member.find("kid");
-    if (kid == nullptr || !kid->is_string() || kid->text.empty() || kid->text.size() > tg::pg::max_kid_bytes)
-      throw Error(Reason::InvalidKey, "every key needs a kid");
-    for (const ImportedKey& seen : keys)
-      if (seen.kid == kid->text) throw Error(Reason::InvalidKey, "duplicate kid");
-    keys.push_back({kid->text, tg::core::Key::from_public_jwk(tg::core::json::serialize(member))});
-  }
-  return keys;
-}
-
 }  // namespace
 
 // auth._key_from_material(kid text, alg text, key text) -> (key_data, public_jwk, can_sign)
@@ -112,16 +90,17 @@ TG_PG_FUNCTION(tg_new_kid) {
 }
 
 // auth._jwks_keys(jwks jsonb) -> SETOF (kid, alg, key_data, public_jwk): the public keys of a
-// JWK Set, all or nothing (oct keys, private members kept, unknown kty/crv/alg, use other than
-// sig, duplicate kids -> 22023 for the whole set).
+// JWK Set, all or nothing (core::import_jwks_keys: oct keys, unknown kty/crv/alg, use other than
+// sig, missing or duplicate kids -> 22023 for the whole set; private members are dropped).
 TG_PG_FUNCTION(tg_jwks_keys) {
   Jsonb* jwks = PG_GETARG_JSONB_P(0);
   const char* jwks_text = JsonbToCString(nullptr, &jwks->root, static_cast<int>(VARSIZE(jwks)));
   InitMaterializedSRF(fcinfo, 0);
   ReturnSetInfo* result_set = reinterpret_cast<ReturnSetInfo*>(fcinfo->resultinfo);
   tg::pg::guarded([&] {
-    std::vector<ImportedKey> keys = jwks_members(jwks_text);
-    for (const ImportedKey& imported : keys) {
+    std::vector<tg::core::JwksEntry> keys = tg::core::import_jwks_keys(jwks_text);
+    for (const tg::core::JwksEntry& imported : keys) {
+      if (imported.kid.size() > tg::pg::max_kid_bytes) throw Error(Reason::InvalidKey, "kid too long");
       std::string data = imported.key.to_storage();
       std::string jwk = imported.key.public_jwk_json(imported.kid);
       Datum values[4] = {tg::pg::text_datum(imported.kid),
@@ -138,6 +117,7 @@ TG_PG_FUNCTION(tg_jwks_keys) {
 // `tenant` (its own and the global ones; NULL: the global ones) as a JWK Set, from the key
 // cache. Only the public JWK stored at import is shown: never k, d, p, q, dp, dq, qi or oth.
 TG_PG_FUNCTION(tg_jwks) {
+  tg::pg::require_client_role("jwks");
   const char* tenant = PG_ARGISNULL(0) ? nullptr : text_to_cstring(PG_GETARG_TEXT_PP(0));
   return tg::pg::guarded([&]() -> Datum {
     std::string set = "{\"keys\":[";

@@ -57,6 +57,7 @@ TG_PG_FUNCTION(tg_sign) {
 
 // auth.verify(token text) RETURNS jsonb — the payload, verified against the stored keys.
 TG_PG_FUNCTION(tg_verify) {
+  tg::pg::require_client_role("verify");
   text* token = PG_GETARG_TEXT_PP(0);
   return tg::pg::guarded([&]() -> Datum {
     tg::pg::VerifiedToken verified = tg::pg::verify_with_stored_keys(tg::pg::view_of(token), std::nullopt, true);
@@ -67,6 +68,7 @@ TG_PG_FUNCTION(tg_verify) {
 // auth.verify(token text, key text, alg text) RETURNS jsonb — against one explicit key; `alg`
 // must equal the header's exactly.
 TG_PG_FUNCTION(tg_verify_with_key) {
+  tg::pg::require_client_role("verify");
   text* token = PG_GETARG_TEXT_PP(0);
   text* key_material = PG_GETARG_TEXT_PP(1);
   text* alg_name = PG_GETARG_TEXT_PP(2);

@@ -64,7 +64,7 @@ struct KeyRows {
 
 constexpr const char* load_query =
     "SELECT k.kid, k.tenant, k.alg, k.key_data, k.public_jwk::pg_catalog.text, k.is_active_signer,"
-    "       pg_catalog.coalesce(t.active, true)"
+    "       COALESCE(t.active, true)"
     "  FROM auth.keys k LEFT JOIN auth.tenants t ON t.slug OPERATOR(pg_catalog.=) k.tenant"
     " WHERE k.revoked_at IS NULL"
     " ORDER BY k.created_at, k.kid";
@@ -152,13 +152,13 @@ std::unique_ptr<KeySet> build_set(const KeyRows& rows) {
 }
 
 bool in_scope(const CachedKey& key, const std::optional<std::string>& tenant) {
-  return key.tenant_active && (!key.tenant || !tenant || *key.tenant == *tenant);
+  return !key.tenant || !tenant || *key.tenant == *tenant;
 }
 
 const CachedKey* active_signer(const KeySet& set, const std::optional<std::string>& tenant) {
   const CachedKey* global = nullptr;
   for (const CachedKey& key : set.keys) {
-    if (!key.active_signer || !key.tenant_active) continue;
+    if (!key.active_signer) continue;
     if (!key.tenant) global = &key;
     else if (tenant && *key.tenant == *tenant) return &key;
   }
@@ -193,7 +193,7 @@ const CachedKey& KeySet::for_signing(const std::optional<std::string>& kid,
   } else if (kid->size() <= max_kid_bytes) {
     bool other_tenant = false;
     for (const CachedKey& key : keys) {
-      if (key.kid != *kid || !key.tenant_active) continue;
+      if (key.kid != *kid) continue;
       if (!in_scope(key, tenant)) {
         other_tenant = true;
         continue;
@@ -204,6 +204,7 @@ const CachedKey& KeySet::for_signing(const std::optional<std::string>& kid,
     if (found == nullptr && other_tenant) throw Error(Reason::TenantMismatch);
   }
   if (found == nullptr) throw Error(Reason::UnknownKey);
+  if (!found->tenant_active) throw Error(Reason::TenantInactive);
   if (!found->key.can_sign()) throw Error(Reason::UnknownKey, "key cannot sign");
   return *found;
 }

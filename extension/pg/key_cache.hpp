@@ -20,7 +20,7 @@ struct CachedKey {
   core::Key key;
   std::optional<std::string> public_jwk;  // JSON text, asymmetric keys only
   bool active_signer = false;
-  bool tenant_active = true;              // false: the key's tenant is inactive (never used)
+  bool tenant_active = true;              // false: the key's tenant is inactive (see below)
 };
 
 struct KeySet {
@@ -28,13 +28,15 @@ struct KeySet {
 
   // Verification (JWT-08/09): kid given -> the keys with exactly that kid, restricted to `tenant`'s
   // and global keys when a tenant is known; exactly one must remain. No kid -> the tenant's active
-  // signer, else the global one. Never a loop trying keys. Keys of inactive tenants never match.
-  // Throws core::Error(UnknownKey).
+  // signer, else the global one. Never a loop trying keys. Throws core::Error(UnknownKey).
+  // A key of an inactive tenant IS returned: the caller verifies the signature first and only
+  // then reports TenantInactive, so only the holder of a genuine token learns the tenant's state.
   const CachedKey& for_verification(const std::optional<std::string>& kid,
                                     const std::optional<std::string>& tenant) const;
 
   // Signing: like verification, except that a key named by kid whose tenant differs from the
-  // claims' tenant is a TenantMismatch, and the key must be able to sign.
+  // claims' tenant is a TenantMismatch, a key of an inactive tenant is TenantInactive, and the
+  // key must be able to sign.
   const CachedKey& for_signing(const std::optional<std::string>& kid, const std::optional<std::string>& tenant) const;
 };
 

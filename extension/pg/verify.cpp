@@ -12,6 +12,10 @@ extern "C" {
 #include "postgres.h"
 
 #include "datatype/timestamp.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
+#include "utils/inval.h"
+#include "utils/syscache.h"
 #include "utils/timestamp.h"
 }
 
@@ -19,6 +23,34 @@ namespace tg::pg {
 
 using core::Error;
 using core::Reason;
+
+namespace {
+
+constexpr int client_role_count = 3;
+const char* const client_role_names[client_role_count] = {"tenantgate_authenticator", "tenantgate_admin",
+                                                          "tenantgate_tenant"};
+Oid client_role_oids[client_role_count] = {InvalidOid, InvalidOid, InvalidOid};
+bool client_roles_known = false;
+
+extern "C" void on_authid_invalidation(Datum, int, uint32) noexcept { client_roles_known = false; }
+
+}  // namespace
+
+void require_client_role(const char* function_name) {
+  Oid user = GetUserId();
+  if (!client_roles_known) {
+    for (int i = 0; i < client_role_count; ++i) client_role_oids[i] = get_role_oid(client_role_names[i], true);
+    client_roles_known = true;
+  }
+  for (int i = 0; i < client_role_count; ++i)
+    if (OidIsValid(client_role_oids[i]) && is_member_of_role(user, client_role_oids[i])) return;
+  if (superuser_arg(user)) return;
+  ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE), errmsg("permission denied for function %s", function_name)));
+}
+
+void register_role_cache_callback() {
+  CacheRegisterSyscacheCallback(AUTHOID, on_authid_invalidation, PointerGetDatum(nullptr));
+}
 
 void refuse_refresh_token(std::string_view token) {
   // The users module's refresh tokens are opaque "tgr_<secret>" strings, never JWS.
@@ -53,6 +85,7 @@ VerifiedToken verify_with_stored_keys(std::string_view token, const std::optiona
   // A copy: the cache may be dropped by the next PostgreSQL call.
   const CachedKey key = key_set().for_verification(parsed.kid, tenant);
   core::verify_signature(parsed, key.key);
+  if (!key.tenant_active) throw Error(Reason::TenantInactive);
   if (parsed.tenant_hint) {
     if (key.tenant && *key.tenant != *parsed.tenant_hint) throw Error(Reason::TenantMismatch);
     if (context_tenant && *context_tenant != *parsed.tenant_hint) throw Error(Reason::TenantMismatch);

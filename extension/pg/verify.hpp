@@ -25,12 +25,22 @@ struct VerifiedToken {
 // Steps: an opaque refresh token ("tgr_...") -> WrongTokenType; structure (size limit
 // tenantgate.max_token_size) -> MalformedToken/AlgorithmNotAllowed; key selection
 // (KeySet::for_verification with the payload's "tenant" when it is a string, else
-// `context_tenant`) -> UnknownKey; signature; when the payload's tenant differs from the key's
-// tenant or from `context_tenant` -> TenantMismatch; then exp/nbf/iat against the wall clock
+// `context_tenant`) -> UnknownKey; signature; the key's tenant inactive -> TenantInactive; the
+// payload's tenant differs from the key's tenant or from `context_tenant` -> TenantMismatch; then exp/nbf/iat against the wall clock
 // (GetCurrentTimestamp, not the transaction start) with tenantgate.leeway, iss/aud against
 // tenantgate.issuer/audience when set. `require_exp`: a token without exp is MalformedToken.
 VerifiedToken verify_with_stored_keys(std::string_view token, const std::optional<std::string>& context_tenant,
                                       bool require_exp);
+
+// Who may call the client functions (auth.verify, auth.jwks, ...). The contract's authenticator
+// is `CREATE ROLE app LOGIN NOINHERIT; GRANT tenantgate_authenticator TO app`: NOINHERIT means
+// app never holds tenantgate_authenticator's privileges unless it SET ROLEs, so these functions
+// are EXECUTE-able by PUBLIC and check *membership* (is_member_of_role, which ignores NOINHERIT)
+// in tenantgate_authenticator, tenantgate_admin or tenantgate_tenant, or superuser, here.
+// Plain PostgreSQL code (ereports 42501): call it in the V1 body, before guarded(). Warm: no
+// catalog access (role oids are cached, reset by a pg_authid syscache callback).
+void require_client_role(const char* function_name);
+void register_role_cache_callback();  // from _PG_init
 
 // The pieces auth.verify(token, key, alg) shares with the stored-key path.
 void refuse_refresh_token(std::string_view token);  // "tgr_..." -> WrongTokenType

@@ -16,5 +16,12 @@ BEGIN
 END
 $roles$;
 
+-- Nobody but the owner creates objects in auth. USAGE (name lookup only) goes to PUBLIC as well:
+-- the contract's authenticator is `CREATE ROLE app LOGIN NOINHERIT; GRANT tenantgate_authenticator
+-- TO app`, and a NOINHERIT member never holds the group's privileges, so a grant to the group
+-- alone would leave app unable to even name auth.verify. Every object in auth is REVOKE'd from
+-- PUBLIC one by one; the client functions that PUBLIC may execute check membership in
+-- tenantgate_authenticator / tenantgate_admin / tenantgate_tenant themselves (pg/verify.hpp).
 REVOKE ALL ON SCHEMA auth FROM PUBLIC;
+GRANT USAGE ON SCHEMA auth TO PUBLIC;
 GRANT USAGE ON SCHEMA auth TO tenantgate_authenticator, tenantgate_admin, tenantgate_tenant;

@@ -21,7 +21,7 @@ CREATE TABLE auth.keys (
   CONSTRAINT keys_active_signer_can_sign CHECK (NOT is_active_signer OR (can_sign AND revoked_at IS NULL))
 );
 -- At most one active signing key per tenant, and one global one.
-CREATE UNIQUE INDEX keys_one_active_signer ON auth.keys ((pg_catalog.coalesce(tenant, ''))) WHERE is_active_signer;
+CREATE UNIQUE INDEX keys_one_active_signer ON auth.keys ((COALESCE(tenant, ''))) WHERE is_active_signer;
 SELECT pg_catalog.pg_extension_config_dump('auth.keys', '');
 REVOKE ALL ON TABLE auth.keys FROM PUBLIC;
 
@@ -144,30 +144,35 @@ BEGIN
 END
 $$;
 
--- Revokes the key named kid (kept for audit, never verifies again). When the same kid exists
--- for several tenants, name the tenant. When the active signer is revoked, the newest remaining
--- signing key of that tenant takes over.
+-- Revokes a key (kept for audit, never verifies again). Without a tenant, kid names the global
+-- key of that name, else the one tenant key of that name (several tenants: name the tenant).
+-- When the active signer is revoked, the newest remaining signing key of its tenant takes over.
+-- Revoking a revoked key is a no-op.
 CREATE FUNCTION auth.revoke_key(kid text, tenant text DEFAULT NULL) RETURNS void
   LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
   AS $$
 DECLARE
   key_tenant text;
-  matches integer;
+  matches bigint;
 BEGIN
   LOCK TABLE auth.keys IN SHARE ROW EXCLUSIVE MODE;
-  SELECT count(*) INTO matches FROM auth.keys k
-   WHERE k.kid OPERATOR(pg_catalog.=) revoke_key.kid
-     AND (revoke_key.tenant IS NULL OR k.tenant OPERATOR(pg_catalog.=) revoke_key.tenant);
+  IF revoke_key.tenant IS NOT NULL THEN
+    SELECT count(*), min(k.tenant) INTO matches, key_tenant FROM auth.keys k
+     WHERE k.kid OPERATOR(pg_catalog.=) revoke_key.kid AND k.tenant OPERATOR(pg_catalog.=) revoke_key.tenant;
+  ELSIF EXISTS (SELECT 1 FROM auth.keys k WHERE k.kid OPERATOR(pg_catalog.=) revoke_key.kid AND k.tenant IS NULL) THEN
+    matches := 1;
+  ELSE
+    SELECT count(*), min(k.tenant) INTO matches, key_tenant FROM auth.keys k
+     WHERE k.kid OPERATOR(pg_catalog.=) revoke_key.kid;
+  END IF;
   IF matches = 0 THEN
     RAISE EXCEPTION USING ERRCODE = '28000', MESSAGE = 'unknown key';
   ELSIF matches > 1 THEN
     RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = 'invalid parameter value: kid exists for several tenants, name the tenant';
   END IF;
   UPDATE auth.keys k SET revoked_at = clock_timestamp(), is_active_signer = false
-   WHERE k.kid OPERATOR(pg_catalog.=) revoke_key.kid
-     AND (revoke_key.tenant IS NULL OR k.tenant OPERATOR(pg_catalog.=) revoke_key.tenant)
-     AND k.revoked_at IS NULL
-  RETURNING k.tenant INTO key_tenant;
+   WHERE k.kid OPERATOR(pg_catalog.=) revoke_key.kid AND k.tenant IS NOT DISTINCT FROM key_tenant
+     AND k.revoked_at IS NULL;
   IF FOUND AND NOT EXISTS (SELECT 1 FROM auth.keys k WHERE k.is_active_signer
                                                     AND k.tenant IS NOT DISTINCT FROM key_tenant) THEN
     UPDATE auth.keys k SET is_active_signer = true
@@ -192,13 +197,15 @@ CREATE FUNCTION auth.decode(token text) RETURNS jsonb
 
 -- Privileges (contract, Roles): clients verify and read public keys; managing keys and signing
 -- arbitrary claims is for the owner and tenantgate_admin; decode is a debugging aid for admins.
+-- verify and jwks are EXECUTE-able by PUBLIC because a NOINHERIT authenticator does not hold its
+-- group's grants; the C entry points admit only members (also NOINHERIT ones) of
+-- tenantgate_authenticator, tenantgate_admin or tenantgate_tenant, and superusers (42501 else).
 REVOKE ALL ON FUNCTION auth._keys_changed(), auth._key_from_material(text, text, text),
   auth._key_generate(text, text), auth._new_kid(), auth._jwks_keys(jsonb), auth._require_key_tenant(text),
   auth._signing_kid(text), auth.add_key(text, text, text, text), auth.generate_key(text, text),
   auth.import_jwks(jsonb, text), auth.revoke_key(text, text), auth.jwks(text), auth.sign(jsonb, text, text),
   auth.verify(text), auth.verify(text, text, text), auth.decode(text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION auth.verify(text), auth.verify(text, text, text), auth.jwks(text)
-  TO tenantgate_authenticator, tenantgate_admin;
+GRANT EXECUTE ON FUNCTION auth.verify(text), auth.verify(text, text, text), auth.jwks(text) TO PUBLIC;
 GRANT EXECUTE ON FUNCTION auth.add_key(text, text, text, text), auth.generate_key(text, text),
   auth.import_jwks(jsonb, text), auth.revoke_key(text, text), auth.sign(jsonb, text, text), auth.decode(text)
   TO tenantgate_admin;
