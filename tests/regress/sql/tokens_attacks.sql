@@ -31,7 +31,7 @@ CREATE FUNCTION pg_temp.hs_raw(h text, p text, secret text) RETURNS text LANGUAG
 CREATE FUNCTION pg_temp.hs(header text, payload text, secret text) RETURNS text LANGUAGE sql IMMUTABLE
   AS $$ SELECT pg_temp.hs_raw(pg_temp.b64u(header), pg_temp.b64u(payload), secret) $$;
 CREATE FUNCTION pg_temp.at(seconds_from_now integer) RETURNS bigint LANGUAGE sql VOLATILE
-  AS $$ SELECT extract(epoch FROM clock_timestamp())::bigint + seconds_from_now $$;
+  AS $$ SELECT floor(extract(epoch FROM clock_timestamp()))::bigint + seconds_from_now $$;
 \set secret 'attacks-secret-0123456789abcdefghij'
 \set h '{"alg":"HS256","typ":"JWT","kid":"hs"}'
 \set p '{"sub":"1","tenant":"atkco1","role":"admin","exp":4102444800}'
@@ -110,7 +110,8 @@ SELECT pg_temp.verify(pg_temp.hs('{"alg":"HS256","kid":"co1only"}', format('{"su
 
 -- JWT-09 no kid, revoked kid, inactive tenant: never a loop over all keys
 SELECT pg_temp.verify(pg_temp.hs('{"alg":"HS256"}', format('{"sub":"nokid","exp":%s}', pg_temp.at(60)), :'secret')) AS kidless_not_active_signer,
-       pg_temp.verify(pg_temp.hs('{"alg":"HS256"}', format('{"sub":"nokid","tenant":"atkco1","exp":%s}', pg_temp.at(60)), 'atkco1-secret-0123456789abcdefghijk')) AS kidless_tenant_key_not_signer;
+       pg_temp.verify(pg_temp.hs('{"alg":"HS256"}', format('{"sub":"nokid","tenant":"atkco1","exp":%s}', pg_temp.at(60)), 'atkco1-secret-0123456789abcdefghijk')) AS kidless_tenant_active_signer,
+       pg_temp.verify(pg_temp.hs('{"alg":"HS256"}', format('{"sub":"nokid","tenant":"atkco1","exp":%s}', pg_temp.at(60)), 'atkco1-only-secret-0123456789abcdefg')) AS kidless_other_tenant_key;
 SELECT auth.revoke_key('co1only');
 SELECT pg_temp.verify(pg_temp.hs('{"alg":"HS256","kid":"co1only"}', format('{"sub":"a","tenant":"atkco1","exp":%s}', pg_temp.at(60)),
                                  'atkco1-only-secret-0123456789abcdefg')) AS revoked_kid;
