@@ -261,6 +261,9 @@ TG_PG_FUNCTION(tg_authenticate) {
   if (PG_ARGISNULL(0)) raise_reason(Reason::MalformedToken);
   text* token = PG_GETARG_TEXT_PP(0);
   const char* host_slug = PG_ARGISNULL(1) ? nullptr : host_slug_or_unknown(PG_GETARG_TEXT_PP(1));
+  // A host must name an existing tenant (42704), whatever the token says.
+  if (host_slug != nullptr && !read_tenant_and_check_session(host_slug, nullptr, false).found)
+    raise_reason(Reason::UnknownTenant);
 
   VerifiedAccess access = tg::pg::guarded([&] { return verify_access_token(tg::pg::view_of(token), host_slug); });
 

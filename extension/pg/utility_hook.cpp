@@ -3,8 +3,9 @@
 //
 // Inside a transaction that auth.authenticate switched to a tenant role, refused with 42501:
 //   SET/RESET ROLE, SET/RESET SESSION AUTHORIZATION, RESET ALL, SET request.jwt.*, DISCARD,
-//   LISTEN/UNLISTEN/NOTIFY and pg_notify() (channels have no privileges: they would cross
-//   tenants), LOAD, COPY to/from a file or program, PREPARE TRANSACTION (the context would
+//   LISTEN/UNLISTEN/NOTIFY and calls of pg_notify() (channels have no privileges: they would
+//   cross tenants; pg_notify is a built-in, which fmgr hooks never see, so the parse-analysis
+//   hook looks for it in every statement analysed inside the context), LOAD, COPY to/from a file or program, PREPARE TRANSACTION (the context would
 //   outlive the transaction), role DDL and ALTER SYSTEM, temporary tables/views/sequences (a
 //   temporary relation on a pooled connection could shadow the next tenant's table), and
 //   WITH HOLD cursors (materialized rows that outlive the transaction).
@@ -22,7 +23,9 @@ extern "C" {
 #include "commands/copy.h"
 #include "fmgr.h"
 #include "miscadmin.h"
+#include "nodes/nodeFuncs.h"
 #include "nodes/parsenodes.h"
+#include "parser/analyze.h"
 #include "tcop/utility.h"
 #include "utils/acl.h"
 #include "utils/fmgroids.h"
@@ -32,8 +35,7 @@ extern "C" {
 namespace {
 
 ProcessUtility_hook_type previous_utility_hook = nullptr;
-needs_fmgr_hook_type previous_needs_fmgr_hook = nullptr;
-fmgr_hook_type previous_fmgr_hook = nullptr;
+post_parse_analyze_hook_type previous_analyze_hook = nullptr;
 
 [[noreturn]] void refuse_in_tenant(const char* what) {
   ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
@@ -175,15 +177,20 @@ extern "C" void tenantgate_process_utility(PlannedStmt* planned, const char* que
     standard_ProcessUtility(planned, query_string, read_only_tree, context, params, query_env, dest, qc);
 }
 
-extern "C" bool tenantgate_needs_fmgr_hook(Oid function) {
-  if (function == F_PG_NOTIFY) return true;
-  return previous_needs_fmgr_hook != nullptr && previous_needs_fmgr_hook(function);
+// True when the tree calls pg_notify() anywhere (sublinks and CTEs included).
+extern "C" bool calls_pg_notify(Node* node, void* context) {
+  if (node == nullptr) return false;
+  if (IsA(node, FuncExpr) && reinterpret_cast<FuncExpr*>(node)->funcid == F_PG_NOTIFY) return true;
+  // PostgreSQL 15 declares walkers as bool (*)() (an unprototyped C function pointer).
+  auto walker = reinterpret_cast<bool (*)()>(reinterpret_cast<void (*)()>(calls_pg_notify));
+  if (IsA(node, Query)) return query_tree_walker(reinterpret_cast<Query*>(node), walker, context, 0);
+  return expression_tree_walker(node, walker, context);
 }
 
-extern "C" void tenantgate_fmgr_hook(FmgrHookEventType event, FmgrInfo* flinfo, Datum* private_data) {
-  if (event == FHET_START && flinfo->fn_oid == F_PG_NOTIFY && tg::pg::tenant_context_active())
+extern "C" void tenantgate_post_parse_analyze(ParseState* parse_state, Query* query, JumbleState* jumble_state) {
+  if (previous_analyze_hook != nullptr) previous_analyze_hook(parse_state, query, jumble_state);
+  if (tg::pg::tenant_context_active() && calls_pg_notify(reinterpret_cast<Node*>(query), nullptr))
     refuse_in_tenant("pg_notify()");
-  if (previous_fmgr_hook != nullptr) previous_fmgr_hook(event, flinfo, private_data);
 }
 
 }  // namespace
@@ -193,10 +200,8 @@ namespace tg::pg {
 void install_isolation_hooks() {
   previous_utility_hook = ProcessUtility_hook;
   ProcessUtility_hook = tenantgate_process_utility;
-  previous_needs_fmgr_hook = needs_fmgr_hook;
-  needs_fmgr_hook = tenantgate_needs_fmgr_hook;
-  previous_fmgr_hook = fmgr_hook;
-  fmgr_hook = tenantgate_fmgr_hook;
+  previous_analyze_hook = post_parse_analyze_hook;
+  post_parse_analyze_hook = tenantgate_post_parse_analyze;
 }
 
 }  // namespace tg::pg

@@ -305,7 +305,9 @@ CREATE FUNCTION auth.enable_tenant_rls(tbl regclass) RETURNS void
     EXECUTE pg_catalog.format('ALTER TABLE %s ALTER COLUMN tenant_id SET NOT NULL', tbl);
     EXECUTE pg_catalog.format('ALTER TABLE %s ENABLE ROW LEVEL SECURITY', tbl);
     EXECUTE pg_catalog.format('ALTER TABLE %s FORCE ROW LEVEL SECURITY', tbl);
-    EXECUTE pg_catalog.format('DROP POLICY IF EXISTS tenantgate_tenant_isolation ON %s', tbl);
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_policy p WHERE p.polrelid = tbl AND p.polname = 'tenantgate_tenant_isolation') THEN
+      EXECUTE pg_catalog.format('DROP POLICY tenantgate_tenant_isolation ON %s', tbl);
+    END IF;
     EXECUTE pg_catalog.format('CREATE POLICY tenantgate_tenant_isolation ON %s '
                               'USING (tenant_id OPERATOR(pg_catalog.=) auth.tenant_id()) '
                               'WITH CHECK (tenant_id OPERATOR(pg_catalog.=) auth.tenant_id())', tbl);
