@@ -91,7 +91,8 @@ VerifiedToken verify_with_stored_keys(std::string_view token, const std::optiona
     if (context_tenant && *context_tenant != *parsed.tenant_hint) throw Error(Reason::TenantMismatch);
   }
   core::check_claims(parsed, claim_rules(require_exp));
-  return VerifiedToken{std::move(parsed.header_json), std::move(parsed.payload_json), key.kid, key.tenant};
+  return VerifiedToken{std::move(parsed.header_json), std::move(parsed.payload_json), key.kid, key.tenant,
+                       key.key.can_sign()};
 }
 
 }  // namespace tg::pg

@@ -20,6 +20,7 @@ struct VerifiedToken {
   std::string payload_json;               // as received
   std::string kid;                        // the kid of the key that verified (also when the header had none)
   std::optional<std::string> key_tenant;  // nullopt: a global key
+  bool key_can_sign = false;              // the key has a private part / is a secret: one of ours
 };
 
 // Steps: an opaque refresh token ("tgr_...") -> WrongTokenType; structure (size limit

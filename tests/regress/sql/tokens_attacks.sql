@@ -214,4 +214,13 @@ UPDATE auth.tenants SET active = false WHERE slug = 'atkco1';
 SELECT pg_temp.remote(:'co1_tok') AS tenant_after_deactivation;
 SELECT auth.add_key('fresh', 'HS256', 'fresh-secret-0123456789abcdefghijkl');
 SELECT pg_temp.remote(pg_temp.hs('{"alg":"HS256","kid":"fresh"}', '{"sub":"f","exp":4102444800}', 'fresh-secret-0123456789abcdefghijkl')) AS new_key_at_once;
+-- a PostgreSQL error inside the key-cache load (lock timeout) keeps its SQLSTATE through the
+-- reverse guard, and the next call loads normally
+SELECT dblink_exec('other', 'BEGIN') AS remote_begin;
+SELECT dblink_exec('other', 'LOCK TABLE auth.keys IN ACCESS EXCLUSIVE MODE') AS remote_lock;
+SET lock_timeout = '200ms';
+SELECT pg_temp.verify(pg_temp.hs('{"alg":"HS256","kid":"fresh"}', '{"sub":"f","exp":4102444800}', 'fresh-secret-0123456789abcdefghijkl')) AS while_locked;
+RESET lock_timeout;
+SELECT dblink_exec('other', 'ROLLBACK') AS remote_rollback;
+SELECT pg_temp.verify(pg_temp.hs('{"alg":"HS256","kid":"fresh"}', '{"sub":"f","exp":4102444800}', 'fresh-secret-0123456789abcdefghijkl')) AS after_unlock;
 SELECT dblink_disconnect('other');
