@@ -4,7 +4,9 @@
 #   cluster            tenantgate in shared_preload_libraries   (${TG_CLUSTER_DIR})
 #   cluster_nopreload  without shared_preload_libraries         (${TG_CLUSTER_NOPRELOAD_DIR})
 # `cluster_start[_nopreload]` starts one (and fails clearly when tenantgate is not
-# installed: scripts/test.sh runs `cmake --install` before ctest); `cluster_stop[...]`
+# installed: scripts/test.sh runs `cmake --install` before ctest), then runs CREATE EXTENSION
+# tenantgate once in a database tg_fixture — so the cluster-wide roles the extension makes
+# exist before tests create the extension in many databases at once; `cluster_stop[...]`
 # stops it and FAILS when the server log shows a crashed backend or a PANIC.
 # Each cluster writes an env file (KEY=value lines: PGHOST=127.0.0.1, PGPORT, PGUSER=postgres,
 # PGDATABASE, PGDATA, DATABASE_URL, TG_LOG, TG_PG_BINDIR ...); read it in a shell with
@@ -30,7 +32,7 @@ set(TG_CLUSTER_NOPRELOAD_ENV ${TG_CLUSTER_NOPRELOAD_DIR}/env)
 
 # Adds the start/stop pair of one fixture (call once per fixture).
 function(tg_add_cluster_fixture fixture dir)
-  set(start_args start ${dir})
+  set(start_args start ${dir} --create-extension)
   if(fixture STREQUAL "cluster_nopreload")
     list(APPEND start_args --no-preload)
   endif()

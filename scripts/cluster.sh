@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # A private PostgreSQL 15 cluster for tests, the demo and the benchmarks.
 #
-#   cluster.sh start DIR [--no-preload] [--port N]   fresh cluster in DIR (DIR is wiped first)
+#   cluster.sh start DIR [--no-preload] [--port N] [--create-extension]
+#                                                    fresh cluster in DIR (DIR is wiped first);
+#                                                    --create-extension also runs CREATE EXTENSION
+#                                                    tenantgate in a database tg_fixture
 #   cluster.sh stop DIR [--check-log]                stop it; with --check-log fail on a crash
 #   cluster.sh status DIR                            running or not, and its settings
 #   cluster.sh check-log DIR                         exit 1 if the server log shows a crash
@@ -158,10 +161,11 @@ check_installed() {
 }
 
 cmd_start() {
-  local dir="" preload=1 port=""
+  local dir="" preload=1 port="" create_ext=0
   while (( $# )); do
     case $1 in
       --no-preload) preload=0 ;;
+      --create-extension) create_ext=1 ;;
       --port) port=${2:?--port needs a number}; shift ;;
       --port=*) port=${1#--port=} ;;
       -*) die "unknown option $1" ;;
@@ -262,6 +266,24 @@ EOF
   chmod 0644 "$dir/env"
   chmod 0644 "$dir/log" 2>/dev/null || true
   echo "cluster.sh: started $dir on 127.0.0.1:$port (preload=$preload, socket dir $sockdir)"
+  if (( create_ext )); then create_extension "$dir" "$bindir" "$port"; fi
+}
+
+# Installs the extension once in tg_fixture: proves it loads and installs, and makes the
+# cluster-wide roles it creates exist before tests run CREATE EXTENSION in many databases
+# at the same time.
+create_extension() {
+  local dir=$1 bindir=$2 port=$3 out
+  if ! out=$("$bindir/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U postgres -d postgres \
+               -c "CREATE DATABASE tg_fixture" 2>&1) ||
+     ! out=$("$bindir/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U postgres -d tg_fixture \
+               -c "CREATE EXTENSION tenantgate" 2>&1); then
+    echo "$out" >&2
+    echo "---- $dir/log ----" >&2
+    tail -n 20 "$dir/log" >&2 || true
+    die "CREATE EXTENSION tenantgate failed in the new cluster"
+  fi
+  echo "cluster.sh: CREATE EXTENSION tenantgate works (database tg_fixture)"
 }
 
 cmd_stop() {
