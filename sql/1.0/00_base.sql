@@ -10,7 +10,11 @@ DECLARE
 BEGIN
   FOREACH role_name IN ARRAY ARRAY['tenantgate_authenticator', 'tenantgate_admin', 'tenantgate_tenant'] LOOP
     IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles r WHERE r.rolname OPERATOR(pg_catalog.=) role_name) THEN
-      EXECUTE pg_catalog.format('CREATE ROLE %I NOLOGIN', role_name);
+      BEGIN
+        EXECUTE pg_catalog.format('CREATE ROLE %I NOLOGIN', role_name);
+      EXCEPTION WHEN duplicate_object OR unique_violation THEN
+        NULL;  -- CREATE EXTENSION running at the same time in another database made it first
+      END;
     END IF;
   END LOOP;
 END
