@@ -48,6 +48,8 @@ struct VerifiedAccess {
   char* user_id;       // sub
   bool session_check;  // signed by one of our own keys: auth._check_session decides
   bool unknown_key;    // no key verified it (tenant state decides between two answers)
+  bool has_iat;
+  double iat;          // issued-at, seconds since the epoch (when has_iat)
 };
 
 [[noreturn]] void raise_reason(Reason reason) {
@@ -137,6 +139,12 @@ VerifiedAccess verify_access_token(std::string_view token, const char* host_slug
   const std::string* jti = string_claim(payload, "jti");
   if (out.session_check && (jti == nullptr || jti->empty())) throw Error(Reason::MalformedToken, "jti required");
 
+  // iat is already checked to be a finite number by check_claims when present.
+  if (const tg::core::json::Value* iat = payload.find("iat"); iat != nullptr && iat->type == tg::core::json::Type::Number) {
+    out.has_iat = true;
+    out.iat = iat->number;
+  }
+
   out.payload_json = palloc_copy(verified.payload_json);
   out.slug = palloc_copy(slug);
   out.role_kind = palloc_copy(*role);
@@ -172,13 +180,14 @@ struct TenantRow {
   bool active;
   bool schema_isolation;
   int64 id;
+  double created_at;  // seconds since the epoch
   char* staff_role;
   char* admin_role;
 };
 
 constexpr const char* tenant_query =
     "SELECT t.id, t.active, t.isolation OPERATOR(pg_catalog.=) 'schema', t.staff_role::pg_catalog.text,"
-    "       t.admin_role::pg_catalog.text"
+    "       t.admin_role::pg_catalog.text, pg_catalog.date_part('epoch', t.created_at)"
     "  FROM auth.tenants t WHERE t.slug OPERATOR(pg_catalog.=) $1";
 constexpr const char* session_query = "SELECT auth._check_session($1)";
 
@@ -210,6 +219,7 @@ TenantRow read_tenant_and_check_session(const char* slug, const char* payload_js
     row.id = DatumGetInt64(SPI_getbinval(tuple, desc, 1, &is_null));
     row.active = DatumGetBool(SPI_getbinval(tuple, desc, 2, &is_null));
     row.schema_isolation = DatumGetBool(SPI_getbinval(tuple, desc, 3, &is_null));
+    row.created_at = DatumGetFloat8(SPI_getbinval(tuple, desc, 6, &is_null));
     MemoryContext spi_context = MemoryContextSwitchTo(caller_context);
     row.staff_role = TextDatumGetCString(SPI_getbinval(tuple, desc, 4, &is_null));
     row.admin_role = TextDatumGetCString(SPI_getbinval(tuple, desc, 5, &is_null));
@@ -278,6 +288,10 @@ TG_PG_FUNCTION(tg_authenticate) {
   TenantRow tenant = read_tenant_and_check_session(access.slug, access.payload_json, access.session_check);
   if (!tenant.found) raise_reason(Reason::UnknownTenant);
   if (!tenant.active) raise_reason(Reason::TenantInactive);
+  // A token issued before this tenant existed was issued for an earlier tenant of the same
+  // slug (dropped and re-created for another customer, PG-37): it is revoked. One second of
+  // slack for iat's whole seconds.
+  if (access.has_iat && access.iat < tenant.created_at - 1.0) raise_reason(Reason::TokenRevoked);
   const char* role_name = strcmp(access.role_kind, "admin") == 0 ? tenant.admin_role : tenant.staff_role;
   Oid role_oid = get_role_oid(role_name, true);
   if (!OidIsValid(role_oid)) raise_reason(Reason::UnknownTenant);

@@ -1,0 +1,86 @@
+# Shared helpers of the multi-session suites (tests/attack, tests/pgbouncer, tests/dump).
+# Source it after setting DB. Connection: TG_CLUSTER_ENV (CTest's private cluster) or, for a
+# developer, PGHOST/PGPORT/PGUSER from the environment (default 127.0.0.1:55450, postgres).
+if [[ -n ${TG_CLUSTER_ENV:-} ]]; then set -a; . "$TG_CLUSTER_ENV"; set +a; fi
+export PGHOST=${PGHOST:-127.0.0.1} PGPORT=${PGPORT:-55450} PGUSER=${PGUSER:-postgres}
+unset PGDATABASE PGOPTIONS
+passes=0
+fails=0
+pass() { echo "PASS $1"; passes=$((passes + 1)); }
+fail() { echo "FAIL $1: $2"; fails=$((fails + 1)); }
+finish() {
+  echo "== $passes passed, $fails failed"
+  [[ $fails -eq 0 ]]
+}
+
+# As the superuser, stop at the first error; prints unaligned tuples only.
+su_sql() { psql -X -q -At -v ON_ERROR_STOP=1 -d "${DB}" "$@"; }
+# As login $1 (rest: psql args); errors go to stdout too, so callers can match them.
+as_sql() { local who=$1; shift; PGUSER=$who psql -X -q -At -d "${DB}" "$@" 2>&1; }
+
+# check NAME EXPECTED_REGEX OUTPUT
+check() {
+  if [[ $3 =~ $2 ]]; then pass "$1"; else fail "$1" "expected /$2/, got: $(echo "$3" | tr '\n' '|' | cut -c1-300)"; fi
+}
+# check_not NAME FORBIDDEN_REGEX OUTPUT
+check_not() {
+  if [[ $3 =~ $2 ]]; then fail "$1" "must not match /$2/: $(echo "$3" | tr '\n' '|' | cut -c1-300)"; else pass "$1"; fi
+}
+
+# Advisory-lock rendezvous between sessions: hold K in a background session, wait until another
+# session waits for it, then release it by ending the holder.
+lock_hold() {
+  PGUSER=postgres psql -X -q -d "${DB}" -c "SELECT pg_advisory_lock($1)" -c "SELECT pg_sleep(120)" >/dev/null 2>&1 &
+  wait_lock "$1" true
+}
+wait_lock() {  # K GRANTED(true|false): until such a lock entry exists
+  for _ in $(seq 1 200); do
+    [[ $(su_sql -c "SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database
+                    WHERE d.datname = current_database() AND l.locktype = 'advisory' AND l.objid = $1
+                      AND l.granted = $2") -ge 1 ]] && return 0
+    sleep 0.05
+  done
+  echo "lock $1 granted=$2 never seen" >&2
+  return 1
+}
+lock_release() {
+  su_sql -c "SELECT pg_terminate_backend(l.pid) FROM pg_locks l JOIN pg_database d ON d.oid = l.database
+             WHERE d.datname = current_database() AND l.locktype = 'advisory' AND l.objid = $1 AND l.granted" >/dev/null
+}
+
+# Fresh database $DB with the extension, base domain, and no leftover roles matching $1 (regex).
+fresh_database() {
+  local roles_regex=$1
+  PGUSER=postgres psql -X -q -d postgres -v ON_ERROR_STOP=1 -c "DROP DATABASE IF EXISTS \"${DB}\" WITH (FORCE)" || return 1
+  for r in $(PGUSER=postgres psql -X -At -d postgres -c "SELECT rolname FROM pg_roles WHERE rolname ~ '${roles_regex}'
+                                                          ORDER BY rolname LIKE '%admin' DESC"); do
+    PGUSER=postgres psql -X -q -d postgres -c "DROP ROLE \"$r\"" >/dev/null 2>&1 || {
+      echo "cannot drop leftover role $r" >&2; return 1; }
+  done
+  PGUSER=postgres psql -X -q -d postgres -v ON_ERROR_STOP=1 -c "CREATE DATABASE \"${DB}\"" || return 1
+  su_sql -c "CREATE EXTENSION tenantgate" -c "ALTER DATABASE \"${DB}\" SET tenantgate.base_domain = 'example.test'"
+}
+
+# An access token for (tenant, role): through auth.create_user + auth.login when the users
+# module is installed, else signed as the owner with a global key (kid tg-test-global) plus a
+# pass-through auth._check_session until that module exists.
+token_for() {
+  local tenant=$1 role=${2:-staff}
+  if [[ $(su_sql -c "SELECT to_regprocedure('auth.login(text,text,text)') IS NOT NULL") == t ]]; then
+    local email="${role}-$RANDOM$RANDOM@${tenant}.test"
+    su_sql -c "SELECT auth.create_user('$tenant', '$email', 'pw-$email-long-enough', '$role')" >/dev/null || return 1
+    su_sql -c "SELECT auth.login('$tenant', '$email', 'pw-$email-long-enough') ->> 'access_token'"
+  else
+    su_sql -c "DO \$\$ BEGIN
+                 IF to_regprocedure('auth._check_session(jsonb)') IS NULL THEN
+                   CREATE FUNCTION auth._check_session(claims jsonb) RETURNS void LANGUAGE sql STABLE AS 'SELECT';
+                 END IF;
+                 IF NOT EXISTS (SELECT 1 FROM auth.keys WHERE kid = 'tg-test-global') THEN
+                   PERFORM auth.add_key('tg-test-global', 'HS256', 'tg-test-global-secret-0123456789abcdef');
+                 END IF;
+               END \$\$" >/dev/null || return 1
+    su_sql -c "SELECT auth.sign(jsonb_build_object('sub', gen_random_uuid(), 'tenant', '$tenant', 'role', '$role',
+                 'jti', gen_random_uuid(), 'sid', gen_random_uuid(), 'iat', floor(extract(epoch FROM clock_timestamp())),
+                 'exp', floor(extract(epoch FROM clock_timestamp())) + 600), 'tg-test-global', 'at+jwt')"
+  fi
+}

@@ -1,0 +1,189 @@
+#!/usr/bin/env bash
+# Multi-session attacks on the isolation promise (security-catalogue.md section C and JWT-30..33),
+# as a NOINHERIT authenticator login, against a running cluster with tenantgate preloaded.
+# Tenants: atk1, atk2 (schema isolation), atk3, atk4 (row isolation); logins atk_app, atk_app2.
+set -uo pipefail
+DB=tg_attack
+. "$(dirname "$0")/lib.sh"
+
+fresh_database '^(tg_atk|atk_)' || { echo "setup failed"; exit 1; }
+su_sql <<'SQL' >/dev/null || { echo "setup failed"; exit 1; }
+CREATE ROLE atk_app LOGIN NOINHERIT;
+CREATE ROLE atk_app2 LOGIN NOINHERIT;
+GRANT tenantgate_authenticator TO atk_app, atk_app2;
+SELECT auth.add_migration('0001', 'CREATE TABLE orders (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, tenant text NOT NULL)');
+SELECT auth.create_tenant('atk1'), auth.create_tenant('atk2'),
+       auth.create_tenant('atk3', NULL, 'row'), auth.create_tenant('atk4', NULL, 'row');
+INSERT INTO atk1.orders (tenant) VALUES ('atk1'), ('atk1');
+INSERT INTO atk2.orders (tenant) VALUES ('atk2');
+CREATE TABLE public.shared_orders (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, tenant text);
+SELECT auth.enable_tenant_rls('public.shared_orders');
+INSERT INTO public.shared_orders (tenant_id, tenant)
+  SELECT t.id, t.slug FROM auth.tenants t, generate_series(1, 500) WHERE t.slug IN ('atk3', 'atk4');
+SQL
+T1=$(token_for atk1) T2=$(token_for atk2) T3=$(token_for atk3) T4=$(token_for atk4)
+[[ -n $T1 && -n $T2 && -n $T3 && -n $T4 ]] || { echo "no tokens"; exit 1; }
+ok() { echo "SELECT auth.authenticate('$1') IS NOT NULL;"; }
+
+# --- JWT-30 / PG-01: a token of atk1 never reaches atk2's rows
+out=$(as_sql atk_app <<SQL
+BEGIN; $(ok "$T1") SELECT count(*) FROM atk2.orders; ROLLBACK;
+BEGIN; $(ok "$T1") SELECT string_agg(DISTINCT tenant, ',') FROM orders; ROLLBACK;
+SELECT auth.authenticate('$T1', 'atk2.example.test');
+BEGIN; $(ok "$T3") SELECT string_agg(DISTINCT tenant, ',') || ':' || count(*) FROM public.shared_orders; ROLLBACK;
+SQL
+)
+check "PG-01 other schema denied" "permission denied for schema atk2" "$out"
+check "PG-01 own schema only" $'\n''atk1'$'\n' "$out"
+check "JWT-30 host of another tenant" "tenant mismatch" "$out"
+check "PG-16 row tenant sees own rows" "atk3:500" "$out"
+
+# --- JWT-33 (b): a change committed after a REPEATABLE READ / SERIALIZABLE snapshot is seen
+for level in "REPEATABLE READ" "SERIALIZABLE"; do
+  lock_hold 9101
+  as_sql atk_app > /tmp/tg_atk_rr.$$ <<SQL &
+BEGIN ISOLATION LEVEL $level;
+SELECT count(*) FROM pg_catalog.pg_class WHERE false;
+SELECT pg_advisory_lock(9101);
+SELECT auth.authenticate('$T2') IS NOT NULL AS accepted;
+COMMIT;
+SQL
+  session=$!
+  wait_lock 9101 false
+  su_sql -c "SELECT auth.set_tenant_active('atk2', false)" >/dev/null
+  lock_release 9101
+  wait $session
+  check "JWT-33 $level sees a later deactivation" "tenant inactive" "$(cat /tmp/tg_atk_rr.$$)"
+  su_sql -c "SELECT auth.set_tenant_active('atk2', true)" >/dev/null
+done
+if [[ $(su_sql -c "SELECT to_regprocedure('auth.logout(text)') IS NOT NULL") == t ]]; then
+  T2L=$(token_for atk2)
+  lock_hold 9102
+  as_sql atk_app > /tmp/tg_atk_rr.$$ <<SQL &
+BEGIN ISOLATION LEVEL REPEATABLE READ;
+SELECT count(*) FROM pg_catalog.pg_class WHERE false;
+SELECT pg_advisory_lock(9102);
+SELECT auth.authenticate('$T2L') IS NOT NULL AS accepted;
+COMMIT;
+SQL
+  session=$!
+  wait_lock 9102 false
+  su_sql -c "SELECT auth.logout('$T2L')" >/dev/null
+  lock_release 9102
+  wait $session
+  check "JWT-33 REPEATABLE READ sees a later logout" "token revoked" "$(cat /tmp/tg_atk_rr.$$)"
+  out=$(as_sql atk_app -c "SELECT auth.authenticate('$T2L')")
+  check "JWT-33 (a) logout then authenticate" "token revoked" "$out"
+else
+  echo "SKIP JWT-33 logout cases: auth.logout not installed yet"
+fi
+rm -f /tmp/tg_atk_rr.$$
+
+# --- JWT-32: a warm backend re-checks the key on every call
+su_sql -c "SELECT auth.add_key('atk1-key', 'HS256', 'atk1-key-secret-atk1-key-secret-0123', 'atk1')" >/dev/null
+TK=$(su_sql -c "SELECT auth.sign((auth.decode('$T1') -> 'payload'), 'atk1-key', 'at+jwt')")
+lock_hold 9103
+as_sql atk_app > /tmp/tg_atk_warm.$$ <<SQL &
+SELECT 'first:' || (auth.authenticate('$TK') IS NOT NULL);
+SELECT pg_advisory_lock(9103);
+SELECT auth.authenticate('$TK');
+SQL
+session=$!
+wait_lock 9103 false
+su_sql -c "SELECT auth.revoke_key('atk1-key', 'atk1')" >/dev/null
+lock_release 9103
+wait $session
+out=$(cat /tmp/tg_atk_warm.$$); rm -f /tmp/tg_atk_warm.$$
+check "JWT-32 warm call accepted" "first:true" "$out"
+check "JWT-32 revoked key refused in the same backend" "unknown key" "$out"
+
+# --- PG-23: query texts and signals of other clients
+as_sql atk_app -c "SELECT 'hunter2-secret-literal', pg_sleep(6)" >/dev/null &
+victim=$!
+for _ in $(seq 1 100); do
+  [[ $(su_sql -c "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%hunter2-secret-literal%' AND pid <> pg_backend_pid()") -ge 1 ]] && break
+  sleep 0.05
+done
+out=$(as_sql atk_app2 <<SQL
+BEGIN; $(ok "$T1")
+SELECT 'visible:' || count(*) FROM pg_stat_activity WHERE query LIKE '%hunter2-secret%' AND pid <> pg_backend_pid();
+SELECT 'texts:' || count(*) FROM pg_stat_activity WHERE usename = 'atk_app' AND query IS NOT NULL AND query <> '<insufficient privilege>';
+SAVEPOINT s;
+SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE usename = 'atk_app';
+ROLLBACK TO s;
+SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = 'atk_app';
+ROLLBACK;
+SQL
+)
+check "PG-23 tenant cannot read other clients' queries" "visible:0" "$out"
+check "PG-23 tenant sees no query text of the authenticator" "texts:0" "$out"
+check "PG-23 tenant cannot cancel other backends" "permission denied to cancel query|must be a member of the role whose query is being canceled" "$out"
+check "PG-23 tenant cannot terminate other backends" "permission denied to terminate process|must be a member of the role whose process is being terminated" "$out"
+# residual, documented in docs/isolation.md: clients sharing ONE login and holding no token see
+# each other's statements (use one login per principal and bind parameters)
+out=$(as_sql atk_app -c "SELECT 'same-login-visible:' || count(*) FROM pg_stat_activity WHERE query LIKE '%hunter2-secret-literal%' AND pid <> pg_backend_pid()")
+check "PG-23 residual: the same login without a token sees its own sessions (documented)" "same-login-visible:1" "$out"
+out=$(as_sql atk_app2 -c "SELECT 'other-login-visible:' || count(*) FROM pg_stat_activity WHERE query LIKE '%hunter2-secret-literal%' AND pid <> pg_backend_pid()")
+check "PG-23 another authenticator login sees nothing" "other-login-visible:0" "$out"
+wait $victim
+
+# --- PG-27: nothing of a context survives on the same connection
+out=$(as_sql atk_app <<SQL
+BEGIN; $(ok "$T1")
+SELECT set_config('request.jwt.claims', '{"tenant":"atk2","role":"admin"}', false);
+SET search_path = atk2;
+SET statement_timeout = '123s';
+COMMIT;
+SELECT 'after:' || current_user || ':' || coalesce(auth.tenant(), 'none') || ':' || coalesce(auth.tenant_id()::text, 'none');
+SELECT count(*) FROM atk1.orders;
+SELECT count(*) FROM orders;
+SQL
+)
+check "PG-27 next transaction has no tenant" "after:atk_app:none:none" "$out"
+check "PG-27 next transaction reaches no data" "permission denied for schema atk1" "$out"
+
+# --- PG-21: parallel workers see the same tenant as the leader
+out=$(as_sql atk_app <<SQL
+BEGIN; $(ok "$T4")
+SELECT 'serial:' || count(*) FROM public.shared_orders;
+SET LOCAL parallel_setup_cost = 0; SET LOCAL parallel_tuple_cost = 0; SET LOCAL min_parallel_table_scan_size = 0;
+SET LOCAL max_parallel_workers_per_gather = 2; SET LOCAL force_parallel_mode = on;
+SELECT 'parallel:' || count(*) FROM public.shared_orders;
+SELECT 'tenants:' || string_agg(DISTINCT tenant, ',') FROM public.shared_orders;
+COMMIT;
+SQL
+)
+check "PG-21 serial count" "serial:500" "$out"
+check "PG-21 parallel count identical" "parallel:500" "$out"
+check "PG-21 parallel sees one tenant" "tenants:atk4"$'(\n|$)' "$out"
+
+# --- PG-30: large objects of one tenant are closed to another
+LO=$(as_sql atk_app -c "BEGIN" -c "SELECT auth.authenticate('$T1') IS NULL" -c "SELECT lo_from_bytea(0, 'atk1 secret')" -c "COMMIT" | grep -E '^[0-9]+$' | tail -1)
+out=$(as_sql atk_app -c "BEGIN" -c "SELECT auth.authenticate('$T2') IS NULL" -c "SELECT lo_get($LO)" -c "ROLLBACK")
+check "PG-30 other tenant's large object denied" "permission denied for large object" "$out"
+out=$(as_sql atk_app -c "SELECT lo_get($LO)")
+check "PG-30 authenticator cannot read it" "permission denied for large object" "$out"
+
+# --- PG-37: a dropped and re-created slug does not accept the old tenant's tokens
+T5=$(token_for atk1)
+su_sql -c "SELECT lo_unlink($LO)" >/dev/null
+sleep 2.1
+su_sql -c "SELECT auth.drop_tenant('atk1')" >/dev/null 2>&1
+out=$(as_sql atk_app -c "SELECT auth.authenticate('$T5')")
+check "PG-37 dropped tenant" "unknown tenant" "$out"
+su_sql -c "SELECT auth.create_tenant('atk1')" >/dev/null
+out=$(as_sql atk_app -c "SELECT auth.authenticate('$T5')")
+check "PG-37 re-created slug refuses the old token" "token revoked" "$out"
+
+# --- PG-06: outside a transaction block DISCARD ALL lands on the authenticator
+out=$(as_sql atk_app <<SQL
+$(ok "$T2")
+DISCARD ALL;
+SELECT 'after-discard:' || current_user || ':' || coalesce(auth.tenant(), 'none');
+SQL
+)
+check "PG-06 DISCARD ALL outside a transaction" "after-discard:atk_app:none" "$out"
+
+su_sql -c "SELECT auth.drop_tenant(slug) FROM auth.tenants" -c "DROP TABLE public.shared_orders" >/dev/null
+PGUSER=postgres psql -X -q -d postgres -c "DROP DATABASE \"${DB}\" WITH (FORCE)" -c "DROP ROLE atk_app, atk_app2" >/dev/null
+finish
