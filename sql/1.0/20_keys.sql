@@ -148,7 +148,7 @@ $$;
 -- key of that name, else the one tenant key of that name (several tenants: name the tenant).
 -- When the active signer is revoked, the newest remaining signing key of its tenant takes over.
 -- Revoking a revoked key is a no-op.
-CREATE FUNCTION auth.revoke_key(kid text, tenant text DEFAULT NULL) RETURNS void
+CREATE FUNCTION auth.revoke_key(kid text, tenant text) RETURNS void
   LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
   AS $$
 DECLARE
@@ -183,10 +183,19 @@ BEGIN
 END
 $$;
 
+-- The contract's one-argument form.
+CREATE FUNCTION auth.revoke_key(kid text) RETURNS void
+  LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+  AS $$ SELECT auth.revoke_key(kid, NULL::text) $$;
+
 CREATE FUNCTION auth.jwks(tenant text DEFAULT NULL) RETURNS jsonb
   LANGUAGE c STABLE AS 'MODULE_PATHNAME', 'tg_jwks';
 
-CREATE FUNCTION auth.sign(claims jsonb, kid text DEFAULT NULL, typ text DEFAULT 'JWT') RETURNS text
+-- sign(claims, kid) is the contract's form; sign(claims, kid, typ) sets the header's typ (the
+-- login code signs access tokens as "at+jwt").
+CREATE FUNCTION auth.sign(claims jsonb, kid text DEFAULT NULL) RETURNS text
+  LANGUAGE c VOLATILE AS 'MODULE_PATHNAME', 'tg_sign';
+CREATE FUNCTION auth.sign(claims jsonb, kid text, typ text) RETURNS text
   LANGUAGE c VOLATILE AS 'MODULE_PATHNAME', 'tg_sign';
 CREATE FUNCTION auth.verify(token text) RETURNS jsonb
   LANGUAGE c VOLATILE STRICT AS 'MODULE_PATHNAME', 'tg_verify';
@@ -203,9 +212,9 @@ CREATE FUNCTION auth.decode(token text) RETURNS jsonb
 REVOKE ALL ON FUNCTION auth._keys_changed(), auth._key_from_material(text, text, text),
   auth._key_generate(text, text), auth._new_kid(), auth._jwks_keys(jsonb), auth._require_key_tenant(text),
   auth._signing_kid(text), auth.add_key(text, text, text, text), auth.generate_key(text, text),
-  auth.import_jwks(jsonb, text), auth.revoke_key(text, text), auth.jwks(text), auth.sign(jsonb, text, text),
-  auth.verify(text), auth.verify(text, text, text), auth.decode(text) FROM PUBLIC;
+  auth.import_jwks(jsonb, text), auth.revoke_key(text), auth.revoke_key(text, text), auth.jwks(text),
+  auth.sign(jsonb, text), auth.sign(jsonb, text, text), auth.verify(text), auth.verify(text, text, text), auth.decode(text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION auth.verify(text), auth.verify(text, text, text), auth.jwks(text) TO PUBLIC;
 GRANT EXECUTE ON FUNCTION auth.add_key(text, text, text, text), auth.generate_key(text, text),
-  auth.import_jwks(jsonb, text), auth.revoke_key(text, text), auth.sign(jsonb, text, text), auth.decode(text)
-  TO tenantgate_admin;
+  auth.import_jwks(jsonb, text), auth.revoke_key(text), auth.revoke_key(text, text), auth.sign(jsonb, text),
+  auth.sign(jsonb, text, text), auth.decode(text) TO tenantgate_admin;
