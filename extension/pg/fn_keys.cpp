@@ -84,6 +84,7 @@ TG_PG_FUNCTION(tg_key_generate) {
 
 // auth._new_kid() -> text: 128 random bits, base64url (22 characters).
 TG_PG_FUNCTION(tg_new_kid) {
+  (void)fcinfo;
   return tg::pg::guarded([&]() -> Datum {
     return tg::pg::text_datum(tg::core::base64url_encode(tg::core::random_bytes(16)));
   });
