@@ -1,0 +1,152 @@
+// Compact JWS (RFC 7515 §7.1): taking tokens apart, verifying, signing and decoding. Every
+// structural rule lives in parse_compact so the verifying and the debugging paths cannot drift.
+#include <cctype>
+
+#include "core/jws_internal.hpp"
+
+namespace tg::core {
+namespace {
+
+[[noreturn]] void malformed(const char* detail) { throw Error(Reason::MalformedToken, detail); }
+
+bool equals_ignoring_ascii_case(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
+  }
+  return true;
+}
+
+std::string decode_segment(std::string_view segment) {
+  auto bytes = base64url_decode(segment);
+  if (!bytes) malformed("bad base64url");
+  return std::move(*bytes);
+}
+
+std::optional<std::string> optional_string(const json::Value& header, const char* name) {
+  const json::Value* v = header.find(name);
+  if (v == nullptr) return std::nullopt;
+  if (!v->is_string()) malformed("header member of the wrong type");
+  return v->text;
+}
+
+void check_header(CompactJws& jws) {
+  const json::Value& h = jws.header;
+  if (!h.is_object()) malformed("header is not an object");
+  const json::Value* alg = h.find("alg");
+  if (alg == nullptr || !alg->is_string()) malformed("alg missing or not a string");
+  if (equals_ignoring_ascii_case(alg->text, "none")) throw Error(Reason::AlgorithmNotAllowed, "none");
+  // We understand no extension, so any "crit" must be refused (RFC 7515 §4.1.11); b64:false,
+  // compression and encryption are not JWS-as-JWT (JWT-11, JWT-12, JWT-35).
+  for (const char* refused : {"crit", "b64", "zip", "enc"}) {
+    if (h.find(refused) != nullptr) malformed("unsupported header parameter");
+  }
+  if (const auto cty = optional_string(h, "cty"); cty && equals_ignoring_ascii_case(*cty, "JWT")) {
+    malformed("nested tokens are not supported");
+  }
+  jws.alg_name = alg->text;
+  jws.alg = alg_from_name(alg->text);
+  jws.kid = optional_string(h, "kid");
+  jws.typ = optional_string(h, "typ");
+}
+
+json::Value parse_payload_object(const std::string& payload, const TokenLimits& limits) {
+  json::Value v = json::parse(payload, Reason::MalformedToken, limits.max_json_depth);
+  if (!v.is_object()) malformed("payload is not an object");
+  return v;
+}
+
+}  // namespace
+
+CompactJws parse_compact(std::string_view token, const TokenLimits& limits) {
+  if (token.size() > limits.max_token_bytes) malformed("token too large");
+  // Scan for the separators instead of splitting: a million dots cost one pass, not a million
+  // strings (CVE-2025-30204).
+  const std::size_t first = token.find('.');
+  const std::size_t second = first == std::string_view::npos ? first : token.find('.', first + 1);
+  if (second == std::string_view::npos || token.find('.', second + 1) != std::string_view::npos) {
+    malformed("wrong segment count");
+  }
+  if (first == 0 || second == first + 1) malformed("empty segment");
+  CompactJws jws;
+  jws.signing_input = token.substr(0, second);
+  jws.signature_b64 = token.substr(second + 1);
+  jws.header_json = decode_segment(token.substr(0, first));
+  jws.payload = decode_segment(token.substr(first + 1, second - first - 1));
+  jws.header = json::parse(jws.header_json, Reason::MalformedToken, limits.max_json_depth);
+  check_header(jws);
+  return jws;
+}
+
+std::string decode_signature_segment(std::string_view signature_b64) { return decode_segment(signature_b64); }
+
+void check_alg_and_signature(const std::optional<Alg>& alg, std::string_view signing_input,
+                             std::string_view signature, const Key& key) {
+  // The key is bound to one algorithm; the header must name exactly that one (RFC 8725 §3.1).
+  if (!alg || *alg != key.alg()) throw Error(Reason::AlgorithmNotAllowed);
+  if (!key.verify(signing_input, signature)) throw Error(Reason::InvalidSignature);
+}
+
+void verify_compact_signature_only(std::string_view token, const Key& key, const TokenLimits& limits) {
+  const CompactJws jws = parse_compact(token, limits);
+  check_alg_and_signature(jws.alg, jws.signing_input, decode_signature_segment(jws.signature_b64), key);
+}
+
+ParsedToken parse_token(std::string_view token, const TokenLimits& limits) {
+  CompactJws jws = parse_compact(token, limits);
+  ParsedToken out;
+  out.signature = decode_signature_segment(jws.signature_b64);
+  const json::Value payload = parse_payload_object(jws.payload, limits);
+  if (const json::Value* tenant = payload.find("tenant"); tenant != nullptr && tenant->is_string()) {
+    out.tenant_hint = tenant->text;
+  }
+  out.signing_input = jws.signing_input;
+  out.header_json = std::move(jws.header_json);
+  out.payload_json = std::move(jws.payload);
+  out.alg_name = std::move(jws.alg_name);
+  out.alg = jws.alg;
+  out.kid = std::move(jws.kid);
+  out.typ = std::move(jws.typ);
+  return out;
+}
+
+void verify_signature(const ParsedToken& token, const Key& key) {
+  check_alg_and_signature(token.alg, token.signing_input, token.signature, key);
+}
+
+std::string decode_token(std::string_view token, const TokenLimits& limits) {
+  const CompactJws jws = parse_compact(token, limits);
+  const json::Value payload = parse_payload_object(jws.payload, limits);
+  std::string out = "{\"header\":";
+  out += json::serialize(jws.header);
+  out += ",\"payload\":";
+  out += json::serialize(payload);
+  out += '}';
+  return out;
+}
+
+std::string sign_token(const Key& key, std::optional<std::string_view> kid, std::string_view payload_json,
+                       std::string_view typ) {
+  const TokenLimits limits;
+  parse_payload_object(std::string(payload_json), limits);
+  std::string header = "{\"alg\":";
+  json::append_string(header, alg_name(key.alg()));
+  header += ",\"typ\":";
+  json::append_string(header, typ);
+  if (kid) {
+    header += ",\"kid\":";
+    json::append_string(header, *kid);
+  }
+  header += '}';
+  // kid and typ come from callers: make sure what we sign is a header we would accept ourselves.
+  json::parse(header, Reason::InvalidParameter);
+  std::string token = base64url_encode(header);
+  token += '.';
+  token += base64url_encode(payload_json);
+  const std::string signature = key.sign(token);
+  token += '.';
+  token += base64url_encode(signature);
+  return token;
+}
+
+}  // namespace tg::core

@@ -1,0 +1,41 @@
+// The structural half of compact JWS handling, shared by parse_token, decode_token and the
+// signature-only check that runs the public vectors (whose payloads, like "foo", are not JSON).
+// Not for the PostgreSQL layer: it must always go through parse_token/verify_signature.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/jose.hpp"
+#include "core/json.hpp"
+
+namespace tg::core {
+
+struct CompactJws {
+  std::string_view signing_input;  // "<header>.<payload>" as received
+  std::string_view signature_b64;  // third segment, not yet decoded
+  std::string header_json;         // decoded header text
+  json::Value header;              // parsed header (an object)
+  std::string payload;             // decoded payload bytes, not parsed
+  std::string alg_name;
+  std::optional<Alg> alg;
+  std::optional<std::string> kid;
+  std::optional<std::string> typ;
+};
+
+// Size (before anything else), exactly three segments found by scanning, canonical base64url of
+// the first two, and every header rule of parse_token. Throws MalformedToken/AlgorithmNotAllowed.
+CompactJws parse_compact(std::string_view token, const TokenLimits& limits);
+
+// Decodes the third segment (MalformedToken when it is not canonical base64url).
+std::string decode_signature_segment(std::string_view signature_b64);
+
+// The signature step of verify_signature for an already decoded token.
+void check_alg_and_signature(const std::optional<Alg>& alg, std::string_view signing_input,
+                             std::string_view signature, const Key& key);
+
+// parse_token + verify_signature minus the payload-is-a-JSON-object rule.
+void verify_compact_signature_only(std::string_view token, const Key& key, const TokenLimits& limits = {});
+
+}  // namespace tg::core
