@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Debian's pgbouncer in transaction mode in front of the private cluster; 8 clients interleave
+# four tenants' requests (two schema, two row isolation) over 2 server connections. Passes when
+# every check in tenants.pgbench held for every transaction (pgbench aborts a client otherwise).
+set -uo pipefail
+DB=tg_pgb
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../attack/lib.sh"
+command -v pgbouncer >/dev/null || { echo "pgbouncer not installed"; exit 1; }
+PGBENCH=$(command -v pgbench || echo /usr/lib/postgresql/15/bin/pgbench)
+
+fresh_database '^(tg_pgb|pgb_)' || { echo "setup failed"; exit 1; }
+su_sql <<'SQL' >/dev/null || { echo "setup failed"; exit 1; }
+CREATE ROLE pgb_app LOGIN NOINHERIT;
+GRANT tenantgate_authenticator TO pgb_app;
+SELECT auth.add_migration('0001', 'CREATE TABLE orders (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, tenant text NOT NULL)');
+SELECT auth.create_tenant('pgb1'), auth.create_tenant('pgb2'),
+       auth.create_tenant('pgb3', NULL, 'row'), auth.create_tenant('pgb4', NULL, 'row');
+INSERT INTO pgb1.orders (tenant) SELECT 'pgb1' FROM generate_series(1, 3);
+INSERT INTO pgb2.orders (tenant) SELECT 'pgb2' FROM generate_series(1, 5);
+CREATE TABLE public.shared_orders (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, tenant text);
+SELECT auth.enable_tenant_rls('public.shared_orders');
+INSERT INTO public.shared_orders (tenant_id, tenant) SELECT id, slug FROM auth.tenants, generate_series(1, 7) WHERE slug = 'pgb3';
+INSERT INTO public.shared_orders (tenant_id, tenant) SELECT id, slug FROM auth.tenants, generate_series(1, 11) WHERE slug = 'pgb4';
+SQL
+tok=()
+for t in pgb1 pgb2 pgb3 pgb4; do tok+=("$(token_for $t)"); done
+
+dir=$(mktemp -d /tmp/tg_pgbouncer.XXXXXX)
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+cat > "$dir/pgbouncer.ini" <<INI
+[databases]
+$DB = host=$PGHOST port=$PGPORT dbname=$DB
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = $port
+unix_socket_dir =
+auth_type = trust
+auth_file = $dir/userlist.txt
+pool_mode = transaction
+default_pool_size = 2
+max_client_conn = 50
+server_reset_query =
+logfile = $dir/pgbouncer.log
+pidfile = $dir/pgbouncer.pid
+INI
+echo '"pgb_app" ""' > "$dir/userlist.txt"
+if [[ $(id -u) -eq 0 ]]; then
+  chown -R tenantgate "$dir"
+  su -s /bin/bash tenantgate -c "pgbouncer -d '$dir/pgbouncer.ini'"
+else
+  pgbouncer -d "$dir/pgbouncer.ini"
+fi
+for _ in $(seq 1 100); do [[ -s $dir/pgbouncer.pid ]] && break; sleep 0.05; done
+stop_bouncer() { [[ -s $dir/pgbouncer.pid ]] && kill "$(cat "$dir/pgbouncer.pid")" 2>/dev/null; sleep 0.2; rm -rf "$dir"; }
+trap stop_bouncer EXIT
+
+out=$(PGUSER=pgb_app "$PGBENCH" -n -M simple -h 127.0.0.1 -p "$port" -c 8 -j 2 -t 150 \
+        -D "tok1='${tok[0]}'" -D "tok2='${tok[1]}'" -D "tok3='${tok[2]}'" -D "tok4='${tok[3]}'" \
+        -f "$here/tenants.pgbench" "$DB" 2>&1)
+rc=$?
+echo "$out" | grep -E "transactions actually processed|aborted|ERROR|failed" | head -5
+if [[ $rc -eq 0 ]] && [[ $out =~ "number of transactions actually processed: 1200/1200" ]]; then
+  pass "pgbouncer transaction mode: 1200 interleaved requests of 4 tenants, no cross-tenant row, no leftover context"
+else
+  fail "pgbouncer transaction mode" "pgbench rc=$rc"
+fi
+# The same checks must be able to fail: a forged request that reads another tenant's table.
+out=$(PGUSER=pgb_app psql -X -q -At -h 127.0.0.1 -p "$port" -d "$DB" -c "BEGIN" \
+        -c "SELECT auth.authenticate('${tok[0]}') IS NOT NULL" -c "SELECT count(*) FROM pgb2.orders" -c "ROLLBACK" 2>&1)
+check "pgbouncer: cross-schema read refused" "permission denied for schema pgb2" "$out"
+# server connections used by the pool are back to the authenticator between transactions
+out=$(su_sql -c "SELECT string_agg(DISTINCT usename, ',') FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'")
+check "pgbouncer: pooled server connections are the authenticator's" "^pgb_app$" "$out"
+
+stop_bouncer; trap - EXIT
+su_sql -c "SELECT auth.drop_tenant(slug) FROM auth.tenants" -c "DROP TABLE public.shared_orders" >/dev/null 2>&1
+PGUSER=postgres psql -X -q -d postgres -c "DROP DATABASE \"${DB}\" WITH (FORCE)" -c "DROP ROLE pgb_app" >/dev/null
+finish
