@@ -22,6 +22,8 @@
 //     must never call PostgreSQL.
 //  4. The value returned through guarded() must be trivially destructible (a Datum, a bool...).
 //  5. Include C++ standard headers before this one (PostgreSQL's port.h redefines snprintf & co).
+//  6. Errors raised here never carry the statement into the server log (errhidestmt): the
+//     statement is where a caller's token or key material is (auth.verify('eyJ...')).
 #pragma once
 
 #include <cstddef>
@@ -82,7 +84,7 @@ inline void copy_text(char* dst, std::size_t size, const char* src) noexcept {
 // Raises the error described by plain data. Called with no C++ object alive above it.
 [[noreturn]] inline void raise_error(const char* sqlstate, const char* message) {
   ereport(ERROR, (errcode(MAKE_SQLSTATE(sqlstate[0], sqlstate[1], sqlstate[2], sqlstate[3], sqlstate[4])),
-                  errmsg("%s", message)));
+                  errmsg("%s", message), errhidestmt(true)));
   pg_unreachable();
 }
 
@@ -111,7 +113,10 @@ auto guarded(F&& body) -> decltype(body()) {
     // Anything else is a bug; its what() is not ours to show, so the message stays generic.
   }
   // Only plain data is alive here.
-  if (pg_error != nullptr) ReThrowError(pg_error);
+  if (pg_error != nullptr) {
+    pg_error->hide_stmt = true;
+    ReThrowError(pg_error);
+  }
   detail::raise_error(sqlstate, message);
 }
 

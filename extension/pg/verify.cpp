@@ -45,7 +45,8 @@ void require_client_role(const char* function_name) {
   for (int i = 0; i < client_role_count; ++i)
     if (OidIsValid(client_role_oids[i]) && is_member_of_role(user, client_role_oids[i])) return;
   if (superuser_arg(user)) return;
-  ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE), errmsg("permission denied for function %s", function_name)));
+  ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE), errmsg("permission denied for function %s", function_name),
+                  errhidestmt(true)));
 }
 
 void register_role_cache_callback() {

@@ -70,8 +70,10 @@ CREATE FUNCTION auth._signing_kid(tenant text) RETURNS text
      LIMIT 1
   $$;
 
+-- An error inside must not put the calling statement, which holds the key, into the server log.
 CREATE FUNCTION auth.add_key(kid text, alg text, key text, tenant text DEFAULT NULL) RETURNS void
-  LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+  LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp SET log_min_error_statement = panic
   AS $$
 DECLARE
   stored record;
