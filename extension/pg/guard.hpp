@@ -24,6 +24,16 @@
 //  5. Include C++ standard headers before this one (PostgreSQL's port.h redefines snprintf & co).
 //  6. Errors raised here never carry the statement into the server log (errhidestmt): the
 //     statement is where a caller's token or key material is (auth.verify('eyJ...')).
+//
+// Example (extension/pg/fn_tokens.cpp):
+//
+//   TG_PG_FUNCTION(tg_verify) {
+//     text* token = PG_GETARG_TEXT_PP(0);                  // PostgreSQL work: no C++ objects yet
+//     return tg::pg::guarded([&]() -> Datum {
+//       tg::pg::VerifiedToken v = tg::pg::verify_with_stored_keys(tg::pg::view_of(token), std::nullopt, true);
+//       return tg::pg::token_json_datum(v.payload_json);   // allocates through pg_call()
+//     });
+//   }
 #pragma once
 
 #include <cstddef>
