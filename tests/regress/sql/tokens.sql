@@ -172,3 +172,15 @@ COMMIT;
 SELECT auth.decode(pg_temp.hs256('{"alg":"HS256","kid":"whatever"}', '{"sub":"d"}', 'not-the-key')) AS decoded_unverified;
 SELECT pg_temp.try($$SELECT auth.decode('abc')$$) AS decode_garbage;
 SELECT pg_temp.try(format('SELECT auth.decode(%L)', 'tgr_' || repeat('A', 43))) AS decode_refresh_token;
+
+-- a warm verify reads no table (the key cache); a key change makes the next one load once
+SELECT pg_temp.verify(:'tok') AS warm_up;
+BEGIN;
+SELECT pg_stat_get_xact_numscans('auth.keys'::regclass) AS scans0 \gset
+SELECT count(*) FILTER (WHERE pg_temp.verify(:'tok') = 'ok u1') AS verified FROM generate_series(1, 100);
+SELECT pg_stat_get_xact_numscans('auth.keys'::regclass) - :scans0 AS keys_scans_for_100_warm_verifies;
+SELECT auth.add_key('another', 'HS256', 'another-secret-0123456789abcdefghijk');
+SELECT pg_stat_get_xact_numscans('auth.keys'::regclass) AS scans1 \gset
+SELECT count(*) FILTER (WHERE pg_temp.verify(:'tok') = 'ok u1') AS verified FROM generate_series(1, 100);
+SELECT pg_stat_get_xact_numscans('auth.keys'::regclass) - :scans1 AS keys_scans_after_a_key_change;
+COMMIT;
