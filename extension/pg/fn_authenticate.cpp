@@ -254,9 +254,7 @@ char* tenant_search_path(const char* slug, bool schema_isolation) {
 
 text* checked_text(const char* s) { return s == nullptr ? nullptr : cstring_to_text(s); }
 
-}  // namespace
-
-TG_PG_FUNCTION(tg_authenticate) {
+Datum authenticate(FunctionCallInfo fcinfo) {
   if (!tg::pg::loaded_by_preload())
     ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
                     errmsg("tenantgate must be loaded via shared_preload_libraries"),
@@ -298,7 +296,31 @@ TG_PG_FUNCTION(tg_authenticate) {
 
   tg::pg::tenant_context_enter(access.payload_json, tenant.id, access.slug, access.role_kind, access.user_id, role_oid,
                                tenant_search_path(access.slug, tenant.schema_isolation));
-  PG_RETURN_DATUM(DirectFunctionCall1(jsonb_in, CStringGetDatum(access.payload_json)));
+  return DirectFunctionCall1(jsonb_in, CStringGetDatum(access.payload_json));
+}
+
+}  // namespace
+
+// Every error of authenticate — ours, or one raised by auth._check_session or SPI — is logged
+// without the statement, which carries the token (PG-26). (A SET log_min_error_statement clause
+// is not an option: any SET clause would undo the search_path switch at function exit.)
+TG_PG_FUNCTION(tg_authenticate) {
+  MemoryContext caller_context = CurrentMemoryContext;
+  Datum result = 0;
+  PG_TRY();
+  {
+    result = authenticate(fcinfo);
+  }
+  PG_CATCH();
+  {
+    MemoryContextSwitchTo(caller_context);
+    ErrorData* error = CopyErrorData();
+    FlushErrorState();
+    error->hide_stmt = true;
+    ReThrowError(error);
+  }
+  PG_END_TRY();
+  PG_RETURN_DATUM(result);
 }
 
 TG_PG_FUNCTION(tg_claims) {

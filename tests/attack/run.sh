@@ -184,6 +184,18 @@ SQL
 )
 check "PG-06 DISCARD ALL outside a transaction" "after-discard:atk_app:none" "$out"
 
+# --- PG-26: failed authenticate calls never write the token into the server log
+log=${TG_LOG:-/tmp/tenants-data/log}
+if [[ -r $log ]]; then
+  leaked=0
+  for t in "$T1" "$T2" "$T3" "$T4" "$T5" "$TK"; do
+    grep -qF -- "${t##*.}" "$log" && leaked=$((leaked + 1))
+  done
+  check "PG-26 no token in the server log" "^0$" "$leaked"
+else
+  echo "SKIP PG-26: server log $log not readable"
+fi
+
 su_sql -c "SELECT auth.drop_tenant(slug) FROM auth.tenants" -c "DROP TABLE public.shared_orders" >/dev/null
 PGUSER=postgres psql -X -q -d postgres -c "DROP DATABASE \"${DB}\" WITH (FORCE)" -c "DROP ROLE atk_app, atk_app2" >/dev/null
 finish
