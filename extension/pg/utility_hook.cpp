@@ -95,6 +95,14 @@ void check_in_tenant_context(Node* statement) {
       if (is_temp_relation(reinterpret_cast<CreateSeqStmt*>(statement)->sequence))
         refuse_in_tenant("a temporary sequence");
       break;
+    case T_ExplainStmt: {
+      // EXPLAIN ANALYZE CREATE TEMP TABLE … AS runs the utility statement without ProcessUtility.
+      Node* query = reinterpret_cast<ExplainStmt*>(statement)->query;
+      if (query != nullptr && IsA(query, Query) && reinterpret_cast<Query*>(query)->commandType == CMD_UTILITY &&
+          reinterpret_cast<Query*>(query)->utilityStmt != nullptr)
+        check_in_tenant_context(reinterpret_cast<Query*>(query)->utilityStmt);
+      break;
+    }
     case T_DeclareCursorStmt:
       if ((reinterpret_cast<DeclareCursorStmt*>(statement)->options & CURSOR_OPT_HOLD) != 0)
         refuse_in_tenant("a WITH HOLD cursor");
