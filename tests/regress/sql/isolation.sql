@@ -80,6 +80,14 @@ SELECT pg_temp.forge('{"alg":"HS256","typ":"at+jwt","kid":"iso-a-key"}',
        pg_temp.forge('{"alg":"HS256","typ":"at+jwt"}',
                      jsonb_set((auth.decode(:'ta'))->'payload', '{tenant}', '"iso-b"'),
                      'iso-a-tenant-secret-iso-a-tenant-secret') AS t_a_secret_no_kid_claims_b \gset
+-- JWT-08/44: both tenants have a key called "1" (IdP defaults); iso-a's secret cannot speak for iso-b
+SELECT auth.add_key('1', 'HS256', 'iso-a-kid-one-secret-iso-a-kid-one-secret', 'iso-a');
+SELECT auth.add_key('1', 'HS256', 'iso-b-kid-one-secret-iso-b-kid-one-secret', 'iso-b');
+SELECT pg_temp.forge('{"alg":"HS256","typ":"at+jwt","kid":"1"}',
+                     jsonb_set((auth.decode(:'ta'))->'payload', '{tenant}', '"iso-b"'),
+                     'iso-a-kid-one-secret-iso-a-kid-one-secret') AS t_kid1_a_secret_claims_b,
+       pg_temp.forge('{"alg":"HS256","typ":"at+jwt","kid":"1"}', (auth.decode(:'ta'))->'payload',
+                     'iso-a-kid-one-secret-iso-a-kid-one-secret') AS t_kid1_a \gset
 SELECT pg_temp.tok('iso-a', 'postgres') AS t_role_bad, pg_temp.tok('iso-a', 'tenantgate_admin') AS t_role_tgadmin, pg_temp.tok('iso-a', 'ADMIN') AS t_role_upper,
        pg_temp.tok('iso-a', 'tg_iso-b_admin') AS t_role_other, pg_temp.tok('iso-a', '') AS t_role_empty,
        pg_temp.tok('iso-a', extra => '{"role": ["admin"]}') AS t_role_array \gset
@@ -359,6 +367,9 @@ SELECT auth.authenticate(:'t_a_key_claims_b');
 SELECT auth.authenticate(:'t_a_key_claims_b', 'iso-b.example.test');
 SELECT auth.authenticate(:'t_a_secret_no_kid_claims_b');
 SELECT auth.authenticate(:'t_bad_signature');
+SELECT auth.authenticate(:'t_kid1_a') ->> 'tenant' AS kid_1_own_tenant;
+SELECT auth.authenticate(:'t_kid1_a_secret_claims_b');
+SELECT auth.authenticate(:'t_kid1_a_secret_claims_b', 'iso-b.example.test');
 SELECT auth.authenticate(:'t_key_tenant_only') ->> 'sub' AS sub_with_key_tenant;
 SELECT auth.authenticate(:'t_global_no_tenant');
 SELECT auth.authenticate(:'t_typ_jwt');
