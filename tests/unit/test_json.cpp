@@ -1,0 +1,150 @@
+// The strict JSON parser (JWT-22, JWT-23, JWT-24, JWT-36) and its serializer.
+#include "core/json.hpp"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cmath>
+
+namespace tg::core::json {
+namespace {
+
+Value ok(std::string_view text, int depth = 32) { return parse(text, Reason::MalformedToken, depth); }
+
+bool refused(std::string_view text, int depth = 32) {
+  try {
+    parse(text, Reason::MalformedToken, depth);
+  } catch (const Error& e) {
+    return e.reason() == Reason::MalformedToken;
+  }
+  return false;
+}
+
+TEST(Json, parses_all_value_types) {
+  const Value v = ok(R"( {"s":"x","n":-1.5e3,"t":true,"f":false,"z":null,"a":[1,[],{}],"o":{"k":"v"}} )");
+  ASSERT_TRUE(v.is_object());
+  EXPECT_EQ(v.find("s")->text, "x");
+  EXPECT_EQ(v.find("n")->type, Type::Number);
+  EXPECT_DOUBLE_EQ(v.find("n")->number, -1500);
+  EXPECT_EQ(v.find("n")->text, "-1.5e3");
+  EXPECT_TRUE(v.find("t")->boolean);
+  EXPECT_EQ(v.find("f")->type, Type::Bool);
+  EXPECT_EQ(v.find("z")->type, Type::Null);
+  EXPECT_EQ(v.find("a")->items.size(), 3u);
+  EXPECT_EQ(v.find("o")->find("k")->text, "v");
+  EXPECT_EQ(v.find("missing"), nullptr);
+  EXPECT_EQ(ok("[]").find("x"), nullptr);
+  EXPECT_EQ(ok("0").number, 0);
+  EXPECT_EQ(ok("\"\"").text, "");
+}
+
+TEST(Json, unescapes_strings_to_utf8) {
+  EXPECT_EQ(ok(R"("a\"b\\c\/d\b\f\n\r\t")").text, "a\"b\\c/d\b\f\n\r\t");
+  EXPECT_EQ(ok(R"("\u00e9\u20AC")").text, "\xc3\xa9\xe2\x82\xac");
+  EXPECT_EQ(ok(R"("\ud83d\ude00")").text, "\xf0\x9f\x98\x80");
+  EXPECT_EQ(ok("\"\xf0\x9f\x98\x80 \xc3\xa9 \xef\xbf\xbf\"").text, "\xf0\x9f\x98\x80 \xc3\xa9 \xef\xbf\xbf");
+}
+
+TEST(Json, rejects_non_rfc8259_syntax) {
+  for (const char* bad : {"", " ", "{", "}", "{\"a\":1", "{\"a\" 1}", "{a:1}", "{'a':1}", "[1,]", "{\"a\":1,}",
+                          "[1 2]", "{\"a\":1}x", "{\"a\":1}{\"b\":2}", "/* c */{}", "{}// c", "NaN",
+                          "Infinity", "-Infinity", "01", "-01", "1.", ".5", "1e", "+1", "0x10", "tru", "nul",
+                          "True", "\"\\x41\"", "\"\\u12\"", "\"\\uZZZZ\"", "\"abc", "\"a\tb\"", "\"a\nb\"",
+                          "[1]]", "\xef\xbb\xbf{}", "\x0c{}", "\xc2\xa0{}"}) {
+    EXPECT_TRUE(refused(bad)) << bad;
+  }
+}
+
+TEST(Json, rejects_nul_anywhere) {
+  EXPECT_TRUE(refused(R"({"a":"x\u0000y"})"));
+  EXPECT_TRUE(refused(R"({"a\u0000":1})"));
+  EXPECT_TRUE(refused(std::string("{\"a\":\"x\0\"}", 10)));
+  EXPECT_TRUE(refused(std::string("{}\0", 3)));
+}
+
+TEST(Json, rejects_lone_surrogates) {
+  EXPECT_TRUE(refused(R"("\ud800")"));
+  EXPECT_TRUE(refused(R"("\udc00")"));
+  EXPECT_TRUE(refused(R"("\ud800x")"));
+  EXPECT_TRUE(refused(R"("\ud800\u0041")"));
+  EXPECT_TRUE(refused(R"("\ud800\ud800")"));
+  EXPECT_TRUE(refused(R"("\ude00\ud83d")"));
+}
+
+TEST(Json, rejects_invalid_utf8) {
+  for (const char* bad : {"\"\xc0\xaf\"", "\"\xc1\xbf\"", "\"\xe0\x80\x80\"", "\"\xe0\x9f\xbf\"",
+                          "\"\xed\xa0\x80\"", "\"\xed\xbf\xbf\"", "\"\xf0\x80\x80\x80\"", "\"\xf4\x90\x80\x80\"",
+                          "\"\xf8\x88\x80\x80\x80\"", "\"\xfc\x84\x80\x80\x80\x80\"", "\"\xff\xfe\"", "\"\x80\"",
+                          "\"\xc3\"", "\"\xe2\x82\"", "\"\xf0\x9f\x98\"", "\"\xc3\x28\""}) {
+    EXPECT_TRUE(refused(bad)) << "case " << bad;
+  }
+}
+
+TEST(Json, rejects_duplicate_names_after_unescaping) {
+  EXPECT_TRUE(refused(R"({"alg":"HS256","alg":"none"})"));
+  EXPECT_TRUE(refused(R"({"tenant":"company1","\u0074enant":"company2"})"));
+  EXPECT_TRUE(refused(R"({"a":{"x":1,"x":1}})"));
+  EXPECT_FALSE(refused(R"({"a":{"x":1},"b":{"x":1}})"));  // same name in different objects is fine
+}
+
+TEST(Json, bounds_nesting_depth_without_recursing_deeply) {
+  EXPECT_FALSE(refused("[[[]]]", 3));
+  EXPECT_TRUE(refused("[[[[]]]]", 3));
+  EXPECT_TRUE(refused("{\"a\":{\"b\":{\"c\":{}}}}", 3));
+  EXPECT_TRUE(refused(std::string(100000, '[')));
+  EXPECT_TRUE(refused(std::string(100000, '[') + std::string(100000, ']')));
+  std::string objects;
+  for (int i = 0; i < 100000; ++i) objects += "{\"a\":";
+  EXPECT_TRUE(refused(objects));
+  // A caller cannot lift the bound past the ceiling.
+  EXPECT_TRUE(refused(std::string(kMaxDepthCeiling + 1, '[') + std::string(kMaxDepthCeiling + 1, ']'), 1 << 30));
+}
+
+TEST(Json, many_members_parse_in_reasonable_time) {
+  std::string text = "{";
+  for (int i = 0; i < 200000; ++i) text += (i ? ",\"k" : "\"k") + std::to_string(i) + "\":0";
+  text += "}";
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(ok(text).items.size(), 200000u);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+  EXPECT_TRUE(refused(text.substr(0, text.size() - 1) + ",\"k7\":1}"));
+}
+
+TEST(Json, numbers_keep_text_and_mark_overflow) {
+  EXPECT_TRUE(std::isinf(ok("1e400").number));
+  EXPECT_GT(ok("1e400").number, 0);
+  EXPECT_LT(ok("-1e400").number, 0);
+  EXPECT_TRUE(std::isinf(ok("-1e400").number));
+  EXPECT_EQ(ok("1e-400").number, 0);
+  EXPECT_TRUE(std::isinf(ok(std::string(400, '9')).number));
+  EXPECT_EQ(ok("0." + std::string(400, '0') + "1").number, 0);
+  EXPECT_EQ(ok("9007199254740993").text, "9007199254740993");
+  EXPECT_DOUBLE_EQ(ok("1E10").number, 1e10);
+  EXPECT_EQ(ok("-0").text, "-0");
+  const std::string huge(100000, '7');
+  EXPECT_EQ(ok(huge).text, huge);
+}
+
+TEST(Json, serializer_escapes_and_round_trips) {
+  EXPECT_EQ(serialize(ok(R"({"a" : [1, 2.50, "x\"\\\n\u0001"], "b":{}, "c":null})")),
+            R"({"a":[1,2.50,"x\"\\\n\u0001"],"b":{},"c":null})");
+  const std::string tricky = R"({"\u2028":"\ud83d\ude00","q":"<\/script>","t":true,"f":false})";
+  const std::string once = serialize(ok(tricky));
+  EXPECT_EQ(serialize(ok(once)), once);
+  std::string out;
+  append_string(out, std::string("a\x1f\x7f", 3));
+  EXPECT_EQ(out, "\"a\\u001f\x7f\"");
+}
+
+TEST(Json, reports_the_reason_the_caller_chose) {
+  try {
+    parse("{", Reason::InvalidKey);
+    FAIL() << "accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.reason(), Reason::InvalidKey);
+    EXPECT_STREQ(e.sqlstate(), "22023");
+  }
+}
+
+}  // namespace
+}  // namespace tg::core::json
