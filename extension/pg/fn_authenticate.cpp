@@ -191,6 +191,20 @@ constexpr const char* tenant_query =
     "  FROM auth.tenants t WHERE t.slug OPERATOR(pg_catalog.=) $1";
 constexpr const char* session_query = "SELECT auth._check_session($1)";
 
+// Prepared once per backend (SPI_keepplan); the plan cache re-plans them after DDL.
+SPIPlanPtr tenant_plan = nullptr;
+SPIPlanPtr session_plan = nullptr;
+
+SPIPlanPtr kept_plan(SPIPlanPtr* slot, const char* query, Oid argument_type) {
+  if (*slot == nullptr) {
+    SPIPlanPtr plan = SPI_prepare(query, 1, &argument_type);
+    if (plan == nullptr) elog(ERROR, "preparing \"%s\" failed: %s", query, SPI_result_code_string(SPI_result));
+    if (SPI_keepplan(plan) != 0) elog(ERROR, "SPI_keepplan failed");
+    *slot = plan;
+  }
+  return *slot;
+}
+
 // Reads the tenant row and runs the session check as the owner of auth.tenants, with the
 // latest committed state: a REPEATABLE READ or SERIALIZABLE caller still sees a logout, a
 // revocation or a deactivation committed after its snapshot was taken (JWT-33).
@@ -205,9 +219,7 @@ TenantRow read_tenant_and_check_session(const char* slug, const char* payload_js
   MemoryContext caller_context = CurrentMemoryContext;
   if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
 
-  Oid text_type = TEXTOID;
-  SPIPlanPtr plan = SPI_prepare(tenant_query, 1, &text_type);
-  if (plan == nullptr) elog(ERROR, "reading auth.tenants failed: %s", SPI_result_code_string(SPI_result));
+  SPIPlanPtr plan = kept_plan(&tenant_plan, tenant_query, TEXTOID);
   Datum slug_value = CStringGetTextDatum(slug);
   if (SPI_execute_snapshot(plan, &slug_value, nullptr, latest, InvalidSnapshot, false, false, 1) != SPI_OK_SELECT)
     elog(ERROR, "reading auth.tenants failed");
@@ -227,9 +239,7 @@ TenantRow read_tenant_and_check_session(const char* slug, const char* payload_js
   }
 
   if (row.found && row.active && session_check) {
-    Oid jsonb_type = JSONBOID;
-    SPIPlanPtr check = SPI_prepare(session_query, 1, &jsonb_type);
-    if (check == nullptr) elog(ERROR, "auth._check_session(jsonb) is missing: %s", SPI_result_code_string(SPI_result));
+    SPIPlanPtr check = kept_plan(&session_plan, session_query, JSONBOID);
     Datum claims = DirectFunctionCall1(jsonb_in, CStringGetDatum(payload_json));
     if (SPI_execute_snapshot(check, &claims, nullptr, latest, InvalidSnapshot, false, false, 1) != SPI_OK_SELECT)
       elog(ERROR, "session check failed");
