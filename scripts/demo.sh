@@ -37,18 +37,31 @@ step_deps() {
   bash "$ROOT/scripts/deps.sh"
 }
 
+# Runs a command with its output in $BUILD_DIR/demo-build.log, shown only when it fails.
+quietly() {
+  mkdir -p "$BUILD_DIR"
+  if ! "$@" >>"$BUILD_DIR/demo-build.log" 2>&1; then
+    tail -n 40 "$BUILD_DIR/demo-build.log" >&2
+    echo "demo: '$*' failed (full log: $BUILD_DIR/demo-build.log)" >&2
+    exit 1
+  fi
+}
+
 step_build() {
-  say "build ($BUILD_DIR)"
-  cmake -S "$ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-  cmake --build "$BUILD_DIR" -j "$(nproc 2>/dev/null || echo 2)" --target tenantgate tenantgate_sql
+  say "build ($BUILD_DIR, log in $BUILD_DIR/demo-build.log)"
+  : >"$BUILD_DIR/demo-build.log" 2>/dev/null || true
+  local jobs
+  jobs=$(nproc 2>/dev/null || echo 2)
+  quietly cmake -S "$ROOT" -B "$BUILD_DIR"
+  quietly cmake --build "$BUILD_DIR" -j "$jobs" --target tenantgate tenantgate_sql
   if cmake --build "$BUILD_DIR" --target help 2>/dev/null | grep -q 'tenantgate-server'; then
-    cmake --build "$BUILD_DIR" -j "$(nproc 2>/dev/null || echo 2)" --target tenantgate-server
+    quietly cmake --build "$BUILD_DIR" -j "$jobs" --target tenantgate-server
   fi
 }
 
 step_install() {
   say "install the extension into PostgreSQL 15"
-  cmake --install "$BUILD_DIR" >/dev/null
+  quietly cmake --install "$BUILD_DIR"
 }
 
 step_cluster() {
