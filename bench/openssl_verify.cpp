@@ -5,8 +5,9 @@
 //                                       HS*: a 64-character random secret (its bytes are the key),
 //                                       others: a PKCS#8 PEM private key (RSA 2048, P-256/384/521,
 //                                       Ed25519) — what bench/run.sh hands to auth.add_key
-//   tg_openssl_verify verify DIR REPS   for every DIR/<ALG>.tokens (one compact JWS a line) prints
-//                                       "<ALG> <median µs per verify over REPS runs> <tokens>"
+//   tg_openssl_verify verify DIR REPS [ALG]
+//                                       for every DIR/<ALG>.tokens (one compact JWS a line), or only
+//                                       ALG's, prints "<ALG> <median µs per verify over REPS runs> <tokens>"
 //
 // Timed per token: HMAC via EVP_MAC (key set once) + CRYPTO_memcmp, or EVP_DigestVerifyInit_ex +
 // EVP_DigestVerify on a reused EVP_MD_CTX (PSS: salt = hash length). Splitting the token and
@@ -231,8 +232,9 @@ double time_pkey(const AlgInfo& a, EVP_PKEY* pkey, const std::vector<Prepared>& 
   return std::chrono::duration<double, std::micro>(t1 - t0).count() / static_cast<double>(toks.size());
 }
 
-int verify(const std::string& dir, int reps) {
+int verify(const std::string& dir, int reps, const std::string& only) {
   for (const AlgInfo& a : kAlgs) {
+    if (!only.empty() && only != a.name) continue;
     std::string tok_path = dir + "/" + a.name + ".tokens";
     if (!std::ifstream(tok_path)) continue;
     std::vector<Prepared> toks = load_tokens(tok_path, a);
@@ -259,7 +261,8 @@ int verify(const std::string& dir, int reps) {
 int main(int argc, char** argv) {
   std::string cmd = argc > 1 ? argv[1] : "";
   if (cmd == "keygen" && argc == 3) return keygen(argv[2]);
-  if (cmd == "verify" && (argc == 3 || argc == 4)) return verify(argv[2], argc == 4 ? std::atoi(argv[3]) : 5);
-  std::cerr << "usage: tg_openssl_verify keygen DIR | verify DIR [REPS]\n";
+  if (cmd == "verify" && argc >= 3 && argc <= 5)
+    return verify(argv[2], argc >= 4 ? std::max(1, std::atoi(argv[3])) : 5, argc == 5 ? argv[4] : "");
+  std::cerr << "usage: tg_openssl_verify keygen DIR | verify DIR [REPS [ALG]]\n";
   return 2;
 }

@@ -9,7 +9,7 @@
 # keys made by tg_openssl_verify (auth.add_key), then times ONE statement per run,
 # `SELECT count(auth.verify(t)) FROM toks_<alg>`, between two clock_timestamp() readings, and
 # reports the median of BENCH_REPS runs. tg_openssl_verify times the same tokens with the same
-# keys through EVP alone. The table goes to stdout and to bench/results/<UTC time>.txt.
+# keys through EVP alone, right after each algorithm's SQL runs. The table goes to stdout and to bench/results/<UTC time>.txt.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd -P)
@@ -99,12 +99,14 @@ main() {
   setup_database
   make_keys_and_tokens
 
-  say "timing auth.verify ($REPS runs of $N tokens each)"
+  say "timing auth.verify and raw OpenSSL ($REPS runs of $N tokens each)"
   declare -A sql_us raw_us
   local alg
   for alg in "${ALGS[@]}"; do
     sql_us[$alg]=$(time_sql "SELECT count(auth.verify(t)) FROM toks_${alg,,}")
-    say "$alg ${sql_us[$alg]} µs"
+    # Right after, so both figures see the same load on a shared machine.
+    read -r _ raw_us[$alg] _ < <("$BUILD_DIR/bench/tg_openssl_verify" verify "$WORK" "$REPS" "$alg")
+    say "$alg: auth.verify ${sql_us[$alg]} µs, OpenSSL ${raw_us[$alg]} µs"
   done
   local secret scan plpg
   secret=$(cat "$WORK/HS256.key")
@@ -112,8 +114,6 @@ main() {
   plpg=$(time_sql "SELECT count(bench.plpgsql_verify_hs256(t, convert_to('$secret', 'UTF8'))) FROM toks_hs256")
   scan=$(time_sql "SELECT count(length(t)) FROM toks_hs256")
 
-  say "timing raw OpenSSL"
-  while read -r alg us _; do raw_us[$alg]=$us; done < <("$BUILD_DIR/bench/tg_openssl_verify" verify "$WORK" "$REPS")
 
   mkdir -p "$ROOT/bench/results"
   local out
