@@ -173,7 +173,9 @@ CREATE FUNCTION "iso-a".lower(text) RETURNS text LANGUAGE sql AS 'SELECT ''pwned
 ROLLBACK TO s;
 CREATE TABLE public.mine (x int);
 ROLLBACK TO s;
+\set VERBOSITY sqlstate
 CREATE SCHEMA evil;
+\set VERBOSITY terse
 ROLLBACK TO s;
 CREATE EXTENSION dblink;
 ROLLBACK TO s;

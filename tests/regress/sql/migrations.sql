@@ -71,7 +71,7 @@ BEGIN
   DELETE FROM auth.migration_failures;
   DELETE FROM auth.tenant_migrations WHERE version = '0007_try';
   DELETE FROM auth.migrations WHERE version = '0007_try';
-  RETURN coalesce(result, 'applied');
+  RETURN coalesce(replace(result, current_database(), '<db>'), 'applied');
 END $$;
 SET client_min_messages = warning;
 SELECT sql, pg_temp.try_migration(sql) AS outcome FROM unnest(ARRAY[
