@@ -22,7 +22,7 @@
 set -euo pipefail
 
 OS_USER=tenantgate
-PORT_LOCK=/tmp/tenantgate-cluster.lock   # serializes port choice + start across clusters
+PORT_LOCK=/tmp/tenantgate-cluster.$(id -u).lock   # serializes port choice + start (per user)
 
 die() { echo "cluster.sh: $*" >&2; exit 1; }
 
