@@ -67,7 +67,8 @@ CompactJws parse_compact(std::string_view token, const TokenLimits& limits) {
   if (second == std::string_view::npos || token.find('.', second + 1) != std::string_view::npos) {
     malformed("wrong segment count");
   }
-  if (first == 0 || second == first + 1) malformed("empty segment");
+  // An empty payload segment is valid JWS (RFC 7515); for a JWT it fails the JSON-object rule.
+  if (first == 0) malformed("empty segment");
   CompactJws jws;
   jws.signing_input = token.substr(0, second);
   jws.signature_b64 = token.substr(second + 1);

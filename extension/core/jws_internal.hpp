@@ -26,6 +26,7 @@ struct CompactJws {
 
 // Size (before anything else), exactly three segments found by scanning, canonical base64url of
 // the first two, and every header rule of parse_token. Throws MalformedToken/AlgorithmNotAllowed.
+// An empty payload segment passes here; parse_token/decode_token refuse it (not a JSON object).
 CompactJws parse_compact(std::string_view token, const TokenLimits& limits);
 
 // Decodes the third segment (MalformedToken when it is not canonical base64url).
