@@ -133,6 +133,9 @@ CREATE FUNCTION auth.create_tenant(slug text, name text DEFAULT NULL, isolation 
       RAISE EXCEPTION 'invalid parameter value: a schema named % already exists', pg_catalog.quote_ident(slug)
         USING ERRCODE = '42P06';
     END IF;
+    -- One schema change of the tenant set at a time (create_tenant, add_migration, migrate):
+    -- a new tenant then sees every committed migration, and migrate() every committed tenant.
+    PERFORM pg_catalog.pg_advisory_xact_lock(7307, 1);
     staff := auth._tenant_role_name(slug, 'staff');
     admin := auth._tenant_role_name(slug, 'admin');
 
@@ -221,6 +224,7 @@ CREATE FUNCTION auth.add_migration(version text, sql text) RETURNS void
     IF version IS NULL OR version = '' OR sql IS NULL OR pg_catalog.btrim(sql) = '' THEN
       RAISE EXCEPTION 'invalid parameter value: version and sql are required' USING ERRCODE = '22023';
     END IF;
+    PERFORM pg_catalog.pg_advisory_xact_lock(7307, 1);
     INSERT INTO auth.migrations (version, sql) VALUES (add_migration.version, add_migration.sql);
   END
   $$;
@@ -244,6 +248,7 @@ CREATE FUNCTION auth.migrate(tenant text DEFAULT NULL) RETURNS integer
     msg text;
     failed_version text;
   BEGIN
+    PERFORM pg_catalog.pg_advisory_xact_lock(7307, 1);
     IF tenant IS NOT NULL AND NOT EXISTS (SELECT 1 FROM auth.tenants WHERE slug OPERATOR(pg_catalog.=) tenant) THEN
       RAISE EXCEPTION 'unknown tenant' USING ERRCODE = '42704';
     END IF;

@@ -79,6 +79,30 @@ else
 fi
 rm -f /tmp/tg_atk_rr.$$
 
+# --- JWT-33 (d): authenticate racing deactivation: no deadlock, no other error, and after the
+# deactivation committed no call succeeds
+T2R=$(token_for atk2)
+for i in $(seq 1 8); do
+  ( for _ in $(seq 1 25); do as_sql atk_app -c "SELECT 'ok:' || (auth.authenticate('$T2R') IS NOT NULL)"; done ) > /tmp/tg_atk_race.$$.$i &
+done
+for _ in $(seq 1 10); do
+  su_sql -c "SELECT auth.set_tenant_active('atk2', false)" >/dev/null; su_sql -c "SELECT auth.set_tenant_active('atk2', true)" >/dev/null
+done
+su_sql -c "SELECT auth.set_tenant_active('atk2', false)" >/dev/null
+wait
+others=$(cat /tmp/tg_atk_race.$$.* | grep -v -E '^ok:true$|tenant inactive' | sort | uniq -c)
+rm -f /tmp/tg_atk_race.$$.*
+check "JWT-33 (d) racing calls: only accepted or tenant inactive" "^$" "$others"
+after=$(for i in $(seq 1 8); do as_sql atk_app -c "SELECT 'ok:' || (auth.authenticate('$T2R') IS NOT NULL)" & done; wait)
+check_not "JWT-33 (d) nothing accepted after the deactivation committed" "ok:true" "$after"
+su_sql -c "SELECT auth.set_tenant_active('atk2', true)" >/dev/null
+# concurrent create_tenant of one slug: exactly one wins, nothing half-made
+for i in 1 2 3 4; do su_sql -c "SELECT auth.create_tenant('atk9')" >/dev/null 2>&1 & done; wait
+check "concurrent create_tenant: one tenant, two roles, one schema" "^1:2:1$" \
+  "$(su_sql -c "SELECT (SELECT count(*) FROM auth.tenants WHERE slug = 'atk9') || ':' ||
+                       (SELECT count(*) FROM pg_roles WHERE rolname LIKE 'tg\_atk9\_%') || ':' ||
+                       (SELECT count(*) FROM pg_namespace WHERE nspname = 'atk9')")"
+
 # --- JWT-32: a warm backend re-checks the key on every call
 su_sql -c "SELECT auth.add_key('atk1-key', 'HS256', 'atk1-key-secret-atk1-key-secret-0123', 'atk1')" >/dev/null
 TK=$(su_sql -c "SELECT auth.sign((auth.decode('$T1') -> 'payload'), 'atk1-key', 'at+jwt')")
