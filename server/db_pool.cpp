@@ -1,0 +1,204 @@
+#include "db_pool.hpp"
+
+#include <poll.h>
+
+#include <libpq-fe.h>
+
+namespace tg::server {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Session state a tenant's function could leave behind, reset after every request.
+// (DISCARD ALL would also drop every cached plan of the backend, and may not run pipelined.)
+const char* const kResetStatements[] = {
+    "CLOSE ALL", "RESET ALL", "UNLISTEN *", "SELECT pg_catalog.pg_advisory_unlock_all()",
+    "DISCARD TEMP", "DISCARD SEQUENCES",
+};
+
+void ignore_notice(void*, const PGresult*) {}
+
+// Reads input until a result is available without blocking; false on timeout or a dead socket.
+bool wait_result(PGconn* c, Clock::time_point deadline) {
+  while (PQisBusy(c)) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+    if (left <= 0) return false;
+    pollfd p{PQsocket(c), POLLIN, 0};
+    int r = ::poll(&p, 1, static_cast<int>(left > 1000 ? 1000 : left));
+    if (r < 0 && errno != EINTR) return false;
+    if (r > 0 && !PQconsumeInput(c)) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+DbPool::DbPool(const Config& config) : config_(config), slots_(config.pool_size) {}
+
+DbPool::~DbPool() { close(); }
+
+void DbPool::drop(Slot& slot) {
+  if (slot.conn != nullptr) PQfinish(slot.conn);
+  slot.conn = nullptr;
+}
+
+bool DbPool::ensure_connected(Slot& slot) {
+  if (slot.conn != nullptr && PQstatus(slot.conn) == CONNECTION_OK) {
+    // Died while idle (server restart, terminated backend)? The socket is then readable.
+    pollfd p{PQsocket(slot.conn), POLLIN, 0};
+    if (::poll(&p, 1, 0) == 0) return true;
+    if (PQconsumeInput(slot.conn) && PQstatus(slot.conn) == CONNECTION_OK) {
+      PGnotify* n;
+      while ((n = PQnotifies(slot.conn)) != nullptr) PQfreemem(n);
+      return true;
+    }
+  }
+  drop(slot);
+  auto now = Clock::now();
+  if (now < slot.next_attempt) return false;
+  std::string options = "-c statement_timeout=" + std::to_string(config_.statement_timeout_ms);
+  std::string timeout = std::to_string(config_.connect_timeout_s);
+  const char* keys[] = {"dbname", "options", "connect_timeout", "application_name", nullptr};
+  const char* values[] = {config_.db.c_str(), options.c_str(), timeout.c_str(), "tenantgate-server", nullptr};
+  PGconn* c = PQconnectdbParams(keys, values, /*expand_dbname=*/1);
+  if (c == nullptr || PQstatus(c) != CONNECTION_OK) {
+    if (c != nullptr) PQfinish(c);
+    slot.backoff = slot.backoff.count() == 0 ? std::chrono::milliseconds(100)
+                                             : std::min(slot.backoff * 2, std::chrono::milliseconds(2000));
+    slot.next_attempt = Clock::now() + slot.backoff;
+    return false;
+  }
+  PQsetNoticeReceiver(c, ignore_notice, nullptr);
+  slot.conn = c;
+  slot.backoff = std::chrono::milliseconds(0);
+  PGresult* r = PQexec(c, "SELECT pg_catalog.current_setting('tenantgate.base_domain', true)");
+  if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 && !PQgetisnull(r, 0, 0)) {
+    std::lock_guard<std::mutex> lock(mu_);
+    base_domain_ = PQgetvalue(r, 0, 0);
+  }
+  PQclear(r);
+  return PQstatus(c) == CONNECTION_OK;
+}
+
+DbResult DbPool::run(Slot& slot, const std::string& sql, const std::vector<std::optional<std::string>>& params) {
+  DbResult out;
+  PGconn* c = slot.conn;
+  std::vector<const char*> values;
+  for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);
+  auto fail = [&](DbResult::Kind kind) {
+    drop(slot);
+    DbResult r;
+    r.kind = kind;
+    return r;
+  };
+  if (!PQenterPipelineMode(c)) return fail(DbResult::Kind::ConnectionError);
+  bool sent = PQsendQueryParams(c, sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(),
+                                nullptr, nullptr, 0) &&
+              PQpipelineSync(c);
+  for (const char* stmt : kResetStatements)
+    sent = sent && PQsendQueryParams(c, stmt, 0, nullptr, nullptr, nullptr, nullptr, 0);
+  sent = sent && PQpipelineSync(c);
+  if (!sent) return fail(DbResult::Kind::ConnectionError);
+
+  auto deadline = Clock::now() + std::chrono::milliseconds(config_.statement_timeout_ms + 3000);
+  int syncs = 0;
+  bool first = true;
+  bool reset_failed = false;
+  while (syncs < 2) {
+    if (!wait_result(c, deadline))
+      return fail(PQstatus(c) == CONNECTION_BAD ? DbResult::Kind::ConnectionError : DbResult::Kind::Timeout);
+    PGresult* r = PQgetResult(c);
+    if (r == nullptr) {
+      if (PQstatus(c) == CONNECTION_BAD) return fail(DbResult::Kind::ConnectionError);
+      continue;  // end of one statement's results
+    }
+    ExecStatusType st = PQresultStatus(r);
+    if (st == PGRES_PIPELINE_SYNC) {
+      ++syncs;
+    } else if (syncs == 0 && first) {
+      first = false;
+      if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) {
+        if (PQntuples(r) > 0 && PQnfields(r) > 0 && !PQgetisnull(r, 0, 0))
+          out.value = std::string(PQgetvalue(r, 0, 0), static_cast<std::size_t>(PQgetlength(r, 0, 0)));
+      } else {
+        const char* code = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+        const char* msg = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
+        out.kind = DbResult::Kind::SqlError;
+        out.sqlstate = code ? code : "";
+        out.message = msg ? msg : "";
+      }
+    } else if (syncs == 1 && st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
+      reset_failed = true;
+    }
+    PQclear(r);
+  }
+  if (PQstatus(c) == CONNECTION_BAD) return fail(DbResult::Kind::ConnectionError);
+  if (!PQexitPipelineMode(c) || reset_failed) drop(slot);  // never reuse a session we could not reset
+  if (out.kind == DbResult::Kind::SqlError && out.sqlstate.empty()) out.kind = DbResult::Kind::ConnectionError;
+  return out;
+}
+
+DbResult DbPool::call(const std::string& sql, const std::vector<std::optional<std::string>>& params) {
+  Slot* slot = nullptr;
+  {
+    std::unique_lock<std::mutex> lock(mu_);
+    auto deadline = Clock::now() + std::chrono::milliseconds(config_.pool_timeout_ms);
+    for (;;) {
+      if (closed_) break;
+      // Prefer an open connection; else any free slot.
+      for (auto& s : slots_)
+        if (!s.in_use && s.conn != nullptr) { slot = &s; break; }
+      if (slot == nullptr)
+        for (auto& s : slots_)
+          if (!s.in_use) { slot = &s; break; }
+      if (slot != nullptr) break;
+      if (cv_.wait_until(lock, deadline) == std::cv_status::timeout) break;
+    }
+    if (slot == nullptr) {
+      DbResult r;
+      r.kind = closed_ ? DbResult::Kind::ConnectionError : DbResult::Kind::Busy;
+      return r;
+    }
+    slot->in_use = true;
+  }
+  DbResult result;
+  if (!ensure_connected(*slot)) {
+    result.kind = DbResult::Kind::ConnectionError;
+  } else {
+    result = run(*slot, sql, params);
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    slot->in_use = false;
+  }
+  cv_.notify_all();
+  return result;
+}
+
+std::tuple<std::size_t, std::size_t, std::size_t> DbPool::stats() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::size_t in_use = 0, idle = 0;
+  for (const auto& s : slots_) {
+    if (s.in_use) ++in_use;
+    else if (s.conn != nullptr) ++idle;
+  }
+  return {in_use, idle, slots_.size()};
+}
+
+std::string DbPool::base_domain() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return base_domain_;
+}
+
+void DbPool::close() {
+  std::unique_lock<std::mutex> lock(mu_);
+  closed_ = true;
+  cv_.wait_for(lock, std::chrono::seconds(30), [&] {
+    for (const auto& s : slots_)
+      if (s.in_use) return false;
+    return true;
+  });
+  for (auto& s : slots_) drop(s);
+}
+
+}  // namespace tg::server

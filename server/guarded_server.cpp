@@ -1,0 +1,412 @@
+#include "guarded_server.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstring>
+
+#include "host.hpp"
+#include "http_errors.hpp"
+
+namespace tg::server {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+bool is_tchar(unsigned char c) {
+  return std::isalnum(c) || std::strchr("!#$%&'*+-.^_`|~", c) != nullptr;
+}
+
+std::string lower(std::string s) {
+  for (auto& c : s)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
+  return s;
+}
+
+const char* status_text(int status) {
+  switch (status) {
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 405: return "Method Not Allowed";
+    case 408: return "Request Timeout";
+    case 411: return "Length Required";
+    case 413: return "Payload Too Large";
+    case 414: return "URI Too Long";
+    case 415: return "Unsupported Media Type";
+    case 431: return "Request Header Fields Too Large";
+    case 501: return "Not Implemented";
+    case 505: return "HTTP Version Not Supported";
+    default: return "Error";
+  }
+}
+
+HeadVerdict reject(int status, const char* reason, bool challenge = false) {
+  HeadVerdict v;
+  v.status = status;
+  v.reason = reason;
+  v.bearer_challenge = challenge;
+  return v;
+}
+
+}  // namespace
+
+HeadVerdict judge_head(const std::string& head, const FramingLimits& limits) {
+  // head: request line + header lines, each ending in CRLF, then the empty line's CRLF.
+  for (std::size_t i = 0; i < head.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(head[i]);
+    if (c == '\n' && (i == 0 || head[i - 1] != '\r')) return reject(400, "malformed request");
+    if (c == '\r' && (i + 1 >= head.size() || head[i + 1] != '\n')) return reject(400, "malformed request");
+    if (c == 0 || (c < 0x20 && c != '\r' && c != '\n' && c != '\t') || c == 0x7F)
+      return reject(400, "malformed request");
+  }
+  std::size_t eol = head.find("\r\n");
+  if (eol == std::string::npos) return reject(400, "malformed request");
+  std::string line = head.substr(0, eol);
+  auto sp1 = line.find(' ');
+  auto sp2 = line.rfind(' ');
+  if (sp1 == std::string::npos || sp1 == sp2) return reject(400, "malformed request");
+  HeadVerdict v;
+  v.method = line.substr(0, sp1);
+  std::string target = line.substr(sp1 + 1, sp2 - sp1 - 1);
+  std::string version = line.substr(sp2 + 1);
+  if (v.method.empty() || target.empty()) return reject(400, "malformed request");
+  for (unsigned char c : v.method)
+    if (!is_tchar(c)) return reject(400, "malformed request");
+  if (target.size() > limits.max_uri) return reject(414, "uri too long");
+  for (unsigned char c : target)
+    if (c <= 0x20 || c >= 0x7F) return reject(400, "malformed request");
+  if (version != "HTTP/1.1" && version != "HTTP/1.0") {
+    if (version.rfind("HTTP/", 0) == 0) return reject(505, "http version not supported");
+    return reject(400, "malformed request");
+  }
+  if (v.method == "TRACE" || v.method == "CONNECT" || v.method == "PUT") return reject(405, "method not allowed");
+  if (v.method != "GET" && v.method != "HEAD" && v.method != "POST" && v.method != "PATCH" &&
+      v.method != "DELETE" && v.method != "OPTIONS")
+    return reject(501, "method not implemented");
+  if (target.front() != '/' || target.rfind("//", 0) == 0) return reject(400, "malformed request");
+
+  std::size_t count = 0, hosts = 0, lengths = 0, auths = 0;
+  bool transfer_encoding = false, chunked_only = false;
+  std::string host, length;
+  std::size_t pos = eol + 2;
+  for (;;) {
+    std::size_t end = head.find("\r\n", pos);
+    if (end == std::string::npos) return reject(400, "malformed request");
+    if (end == pos) break;  // the empty line
+    if (++count > limits.max_headers) return reject(431, "too many headers");
+    std::string h = head.substr(pos, end - pos);
+    pos = end + 2;
+    if (h[0] == ' ' || h[0] == '\t') return reject(400, "malformed request");  // obs-fold
+    auto colon = h.find(':');
+    if (colon == std::string::npos || colon == 0) return reject(400, "malformed request");
+    for (std::size_t k = 0; k < colon; ++k)
+      if (!is_tchar(static_cast<unsigned char>(h[k]))) return reject(400, "malformed request");
+    std::string name = lower(h.substr(0, colon));
+    std::size_t b = colon + 1, e = h.size();
+    while (b < e && (h[b] == ' ' || h[b] == '\t')) ++b;
+    while (e > b && (h[e - 1] == ' ' || h[e - 1] == '\t')) --e;
+    std::string value = h.substr(b, e - b);
+    if (name == "host") {
+      ++hosts;
+      host = value;
+    } else if (name == "content-length") {
+      ++lengths;
+      length = value;
+    } else if (name == "transfer-encoding") {
+      chunked_only = !transfer_encoding && lower(value) == "chunked";
+      transfer_encoding = true;
+    } else if (name == "content-encoding") {
+      if (lower(value) != "identity") return reject(415, "content encoding not supported");
+    } else if (name == "authorization") {
+      ++auths;
+      // httplib would percent-decode it; a bearer token never contains '%'.
+      if (value.find('%') != std::string::npos) return reject(401, "malformed token", true);
+    } else if (name == "origin" || name == "content-type" || name == "prefer") {
+      if (value.find('%') != std::string::npos) return reject(400, "malformed request");
+    }
+  }
+  if (pos != head.size()) return reject(400, "malformed request");
+  if (transfer_encoding) {
+    if (lengths == 0 && chunked_only) return reject(411, "length required");
+    return reject(400, "transfer-encoding not supported");
+  }
+  if (lengths > 1) return reject(400, "ambiguous content-length");
+  if (auths > 1) return reject(400, "duplicate authorization");
+  if (hosts > 1 || (hosts == 0 && version == "HTTP/1.1")) return reject(400, "invalid host");
+  if (hosts == 1 && !parse_host(host)) return reject(400, "invalid host");
+  if (lengths == 1) {
+    if (length.empty() || length.size() > 19) return reject(400, "invalid content-length");
+    for (char c : length)
+      if (c < '0' || c > '9') return reject(400, "invalid content-length");
+    v.content_length = std::stoull(length);
+    if (v.content_length > limits.max_body) return reject(413, "payload too large");
+  } else if (v.method == "POST" || v.method == "PATCH") {
+    return reject(411, "length required");
+  }
+  return v;
+}
+
+namespace {
+
+// The per-connection stream httplib reads requests from and writes responses to.
+class GuardedStream : public httplib::Stream {
+ public:
+  GuardedStream(socket_t sock, SSL* ssl, const FramingLimits& limits) : sock_(sock), ssl_(ssl), limits_(limits) {}
+
+  enum class Head { Ok, Closed, Rejected };
+
+  bool has_buffered() const { return pos_ < buf_.size() || (ssl_ != nullptr && SSL_pending(ssl_) > 0); }
+
+  // Reads and judges the next request head; on a refusal writes the answer itself.
+  Head read_head(int& status) {
+    buf_.erase(0, pos_);
+    pos_ = 0;
+    head_end_ = 0;
+    body_left_ = 0;
+    deadline_ = Clock::now() + std::chrono::milliseconds(limits_.request_timeout_ms);
+    std::size_t start = 0;
+    for (;;) {
+      // Tolerate CRLFs between pipelined requests (RFC 9112 §2.2), a few only.
+      while (start + 1 < buf_.size() && start < 8 && buf_[start] == '\r' && buf_[start + 1] == '\n') start += 2;
+      auto end = buf_.find("\r\n\r\n", start);
+      if (end != std::string::npos && end + 4 - start <= limits_.max_header_bytes) {
+        std::string head = buf_.substr(start, end + 4 - start);
+        HeadVerdict v = judge_head(head, limits_);
+        if (v.status != 0) {
+          status = v.status;
+          send_refusal(v);
+          return Head::Rejected;
+        }
+        pos_ = start;
+        head_end_ = end + 4;
+        body_left_ = v.content_length;
+        return Head::Ok;
+      }
+      std::size_t first_line = buf_.find("\r\n", start);
+      if (first_line == std::string::npos && buf_.size() - start > limits_.max_uri + 32) {
+        status = 414;
+        send_refusal(reject(414, "uri too long"));
+        return Head::Rejected;
+      }
+      if (buf_.size() - start > limits_.max_header_bytes) {
+        status = 431;
+        send_refusal(reject(431, "headers too large"));
+        return Head::Rejected;
+      }
+      char tmp[4096];
+      ssize_t n = raw_read(tmp, sizeof tmp);
+      if (n == 0 || n == -1) return Head::Closed;
+      if (n == -2) {  // deadline or read timeout
+        if (buf_.size() == start) return Head::Closed;
+        status = 408;
+        send_refusal(reject(408, "request timeout"));
+        return Head::Rejected;
+      }
+      buf_.append(tmp, static_cast<std::size_t>(n));
+    }
+  }
+
+  // Drops body bytes httplib did not read (e.g. a GET with a body), keeping framing intact.
+  bool discard_body() {
+    char tmp[4096];
+    while (body_left_ > 0) {
+      if (read(tmp, sizeof tmp) <= 0) return false;
+    }
+    return true;
+  }
+
+  bool is_readable() const override { return pos_ < buf_.size() || body_left_ > 0; }
+  bool is_writable() const override {
+    pollfd p{sock_, POLLOUT, 0};
+    return ::poll(&p, 1, limits_.read_timeout_ms) > 0;
+  }
+
+  ssize_t read(char* ptr, std::size_t size) override {
+    if (pos_ < head_end_) {
+      std::size_t n = std::min(size, head_end_ - pos_);
+      std::memcpy(ptr, buf_.data() + pos_, n);
+      pos_ += n;
+      return static_cast<ssize_t>(n);
+    }
+    if (body_left_ == 0 || size == 0) return 0;
+    std::size_t want = static_cast<std::size_t>(std::min<unsigned long long>(size, body_left_));
+    if (pos_ < buf_.size()) {
+      std::size_t n = std::min(want, buf_.size() - pos_);
+      std::memcpy(ptr, buf_.data() + pos_, n);
+      pos_ += n;
+      body_left_ -= n;
+      return static_cast<ssize_t>(n);
+    }
+    ssize_t n = raw_read(ptr, want);
+    if (n <= 0) return -1;
+    body_left_ -= static_cast<unsigned long long>(n);
+    return n;
+  }
+
+  ssize_t write(const char* ptr, std::size_t size) override {
+    if (ssl_ != nullptr) {
+      int n = SSL_write(ssl_, ptr, static_cast<int>(std::min<std::size_t>(size, 1 << 20)));
+      return n > 0 ? n : -1;
+    }
+    ssize_t n;
+    do {
+      n = ::send(sock_, ptr, size, MSG_NOSIGNAL);
+    } while (n < 0 && errno == EINTR);
+    return n;
+  }
+
+  void get_remote_ip_and_port(std::string& ip, int& port) const override { addr(false, ip, port); }
+  void get_local_ip_and_port(std::string& ip, int& port) const override { addr(true, ip, port); }
+  socket_t socket() const override { return sock_; }
+
+ private:
+  // >0 bytes, 0 EOF, -1 error, -2 timeout (per-read timeout or the request deadline).
+  ssize_t raw_read(char* ptr, std::size_t size) {
+    if (ssl_ != nullptr && SSL_pending(ssl_) > 0) {
+      int n = SSL_read(ssl_, ptr, static_cast<int>(size));
+      return n > 0 ? n : -1;
+    }
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline_ - Clock::now()).count();
+    if (left <= 0) return -2;
+    int wait = static_cast<int>(std::min<long long>(left, limits_.read_timeout_ms));
+    pollfd p{sock_, POLLIN, 0};
+    int r;
+    do {
+      r = ::poll(&p, 1, wait);
+    } while (r < 0 && errno == EINTR);
+    if (r == 0) return -2;
+    if (r < 0) return -1;
+    if (ssl_ != nullptr) {
+      int n = SSL_read(ssl_, ptr, static_cast<int>(size));
+      if (n > 0) return n;
+      return SSL_get_error(ssl_, n) == SSL_ERROR_ZERO_RETURN ? 0 : -1;
+    }
+    ssize_t n;
+    do {
+      n = ::recv(sock_, ptr, size, 0);
+    } while (n < 0 && errno == EINTR);
+    return n < 0 ? -1 : n;
+  }
+
+  void send_refusal(const HeadVerdict& v) {
+    std::string body = error_body(v.reason);
+    std::string out = "HTTP/1.1 " + std::to_string(v.status) + " " + status_text(v.status) + "\r\n";
+    out += "Content-Type: application/json; charset=utf-8\r\nCache-Control: no-store\r\nConnection: close\r\n";
+    if (v.bearer_challenge) out += "WWW-Authenticate: Bearer error=\"invalid_token\"\r\n";
+    out += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+    std::size_t off = 0;
+    while (off < out.size()) {
+      ssize_t n = write(out.data() + off, out.size() - off);
+      if (n <= 0) break;
+      off += static_cast<std::size_t>(n);
+    }
+  }
+
+  void addr(bool local, std::string& ip, int& port) const {
+    sockaddr_storage ss{};
+    socklen_t len = sizeof ss;
+    int r = local ? getsockname(sock_, reinterpret_cast<sockaddr*>(&ss), &len)
+                  : getpeername(sock_, reinterpret_cast<sockaddr*>(&ss), &len);
+    ip.clear();
+    port = 0;
+    if (r != 0) return;
+    char buf[INET6_ADDRSTRLEN] = {0};
+    if (ss.ss_family == AF_INET) {
+      auto* a = reinterpret_cast<sockaddr_in*>(&ss);
+      inet_ntop(AF_INET, &a->sin_addr, buf, sizeof buf);
+      port = ntohs(a->sin_port);
+    } else if (ss.ss_family == AF_INET6) {
+      auto* a = reinterpret_cast<sockaddr_in6*>(&ss);
+      inet_ntop(AF_INET6, &a->sin6_addr, buf, sizeof buf);
+      port = ntohs(a->sin6_port);
+    }
+    ip = buf;
+  }
+
+  socket_t sock_;
+  SSL* ssl_;
+  const FramingLimits& limits_;
+  std::string buf_;
+  std::size_t pos_ = 0;
+  std::size_t head_end_ = 0;
+  unsigned long long body_left_ = 0;
+  Clock::time_point deadline_{};
+};
+
+}  // namespace
+
+GuardedServer::GuardedServer(FramingLimits limits, SSL_CTX* tls, RejectHook on_reject)
+    : limits_(limits), tls_(tls), on_reject_(std::move(on_reject)) {}
+
+bool GuardedServer::process_and_close_socket(socket_t sock) {
+  SSL* ssl = nullptr;
+  bool ok = true;
+  if (tls_ != nullptr) {
+    // listen_internal set SO_RCVTIMEO/SO_SNDTIMEO on the socket: a stalled handshake fails.
+    ssl = SSL_new(tls_);
+    ok = ssl != nullptr && SSL_set_fd(ssl, sock) == 1 && SSL_accept(ssl) == 1;
+  }
+  if (ok) {
+    GuardedStream strm(sock, ssl, limits_);
+    std::size_t count = keep_alive_max_count_;
+    while (svr_sock_ != INVALID_SOCKET && count > 0) {
+      if (!strm.has_buffered()) {
+        // Idle keep-alive wait, in short slices so that stop() ends it promptly.
+        bool readable = false;
+        auto until = Clock::now() + std::chrono::seconds(keep_alive_timeout_sec_);
+        while (svr_sock_ != INVALID_SOCKET && Clock::now() < until) {
+          pollfd p{sock, POLLIN, 0};
+          int r = ::poll(&p, 1, 50);
+          if (r > 0) { readable = true; break; }
+          if (r < 0 && errno != EINTR) break;
+        }
+        if (!readable) break;
+      }
+      int status = 0;
+      auto head = strm.read_head(status);
+      if (head == GuardedStream::Head::Rejected) {
+        if (on_reject_) {
+          std::string ip;
+          int port;
+          strm.get_remote_ip_and_port(ip, port);
+          on_reject_(ip, status);
+        }
+        break;
+      }
+      if (head != GuardedStream::Head::Ok) break;
+      bool close_connection = count == 1 || svr_sock_ == INVALID_SOCKET;
+      bool connection_closed = false;
+      bool done = process_request(strm, close_connection, connection_closed,
+                                  [ssl](httplib::Request& req) { req.ssl = ssl; });
+      if (!done || connection_closed || close_connection) break;
+      if (!strm.discard_body()) break;
+      --count;
+    }
+  }
+  if (ssl != nullptr) {
+    SSL_shutdown(ssl);
+    SSL_free(ssl);
+  }
+  ::shutdown(sock, SHUT_RDWR);
+  ::close(sock);
+  return true;
+}
+
+SSL_CTX* make_tls_context(const std::string& cert, const std::string& key) {
+  SSL_CTX* ctx = SSL_CTX_new(TLS_server_method());
+  if (ctx == nullptr) return nullptr;
+  SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+  SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
+  if (SSL_CTX_use_certificate_chain_file(ctx, cert.c_str()) != 1 ||
+      SSL_CTX_use_PrivateKey_file(ctx, key.c_str(), SSL_FILETYPE_PEM) != 1 || SSL_CTX_check_private_key(ctx) != 1) {
+    SSL_CTX_free(ctx);
+    return nullptr;
+  }
+  return ctx;
+}
+
+}  // namespace tg::server

@@ -1,0 +1,60 @@
+// cpp-httplib 0.11.4 with our own connection loop in front of its request parser.
+//
+// Debian's 0.11.4 silently skips header lines without CRLF, has no header-count limit,
+// percent-decodes header values, skips (reads!) oversized bodies, reads length-less bodies
+// until close and carries the chunked-parsing flaws CVE-2025-46728 / CVE-2026-45352. So every
+// request head is read and judged here, from the raw bytes, BEFORE httplib sees it or any body
+// byte is read: strict CRLF framing, header count and size caps, exactly one valid Host,
+// no Transfer-Encoding at all (chunked → 411, anything ambiguous → 400), one plain-digit
+// Content-Length within the body limit (else 413), no Content-Encoding, a deadline for the
+// whole request (slow clients), and origin-form targets only. httplib then parses bytes we
+// already trust, and reads exactly Content-Length body bytes through our stream; whatever body
+// it did not read is discarded before the next request on the connection.
+// TLS is done here too (httplib's SSLServer would bypass this loop).
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include <httplib.h>
+#include <openssl/ssl.h>
+
+namespace tg::server {
+
+struct FramingLimits {
+  std::size_t max_header_bytes = 16384;
+  std::size_t max_headers = 64;
+  std::size_t max_uri = 8192;
+  std::size_t max_body = 1u << 20;
+  int read_timeout_ms = 5000;
+  int request_timeout_ms = 10000;
+};
+
+// Called for every request refused at the framing level: (remote address, status).
+using RejectHook = std::function<void(const std::string&, int)>;
+
+// The verdict on one raw request head (exposed for unit tests).
+struct HeadVerdict {
+  int status = 0;           // 0 = acceptable
+  std::string reason;       // for the JSON body
+  bool bearer_challenge = false;
+  std::string method;
+  unsigned long long content_length = 0;
+};
+HeadVerdict judge_head(const std::string& head, const FramingLimits& limits);
+
+class GuardedServer : public httplib::Server {
+ public:
+  GuardedServer(FramingLimits limits, SSL_CTX* tls, RejectHook on_reject);
+
+ private:
+  bool process_and_close_socket(socket_t sock) override;
+  FramingLimits limits_;
+  SSL_CTX* tls_;
+  RejectHook on_reject_;
+};
+
+// Loads a PEM certificate chain and key into a new server context (TLS 1.2+); nullptr on error.
+SSL_CTX* make_tls_context(const std::string& cert, const std::string& key);
+
+}  // namespace tg::server

@@ -1,0 +1,118 @@
+// tenantgate-server: flags → Config, then one GuardedServer whose every route is the Router.
+#include <pthread.h>
+#include <signal.h>
+
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <thread>
+
+#include "access_log.hpp"
+#include "config.hpp"
+#include "cors.hpp"
+#include "db_pool.hpp"
+#include "guarded_server.hpp"
+#include "http_errors.hpp"
+#include "metrics.hpp"
+#include "router.hpp"
+
+using namespace tg::server;
+
+int main(int argc, char** argv) {
+  Config config = parse_config(argc, argv);
+
+  // Signals go to one thread that stops the server; workers never see them.
+  sigset_t sigs;
+  sigemptyset(&sigs);
+  sigaddset(&sigs, SIGTERM);
+  sigaddset(&sigs, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  SSL_CTX* tls = nullptr;
+  if (!config.tls_cert.empty()) {
+    tls = make_tls_context(config.tls_cert, config.tls_key);
+    if (tls == nullptr) {
+      std::cerr << "tenantgate-server: cannot load --tls-cert/--tls-key\n";
+      return 1;
+    }
+  }
+  std::unique_ptr<AccessLog> log;
+  try {
+    log = std::make_unique<AccessLog>(config.access_log);
+  } catch (const std::exception& e) {
+    std::cerr << "tenantgate-server: " << e.what() << "\n";
+    return 1;
+  }
+  DbPool db(config);
+  Metrics metrics;
+  Cors cors(config.cors_origins, config.cors_credentials);
+  Router router(config, db, metrics, *log, cors);
+
+  FramingLimits limits;
+  limits.max_header_bytes = config.max_header_bytes;
+  limits.max_headers = config.max_headers;
+  limits.max_uri = config.max_uri;
+  limits.max_body = config.max_body;
+  limits.read_timeout_ms = config.read_timeout_s * 1000;
+  limits.request_timeout_ms = config.request_timeout_s * 1000;
+  GuardedServer server(limits, tls, [&](const std::string& remote, int status) {
+    metrics.observe("-", "-", status, 0);
+    AccessRecord r;
+    r.method = "-";
+    r.route = "-";
+    r.remote = remote;
+    r.status = status;
+    log->write(r);
+  });
+
+  auto handler = [&](const httplib::Request& req, httplib::Response& res) { router.handle(req, res); };
+  server.Get(".*", handler);
+  server.Post(".*", handler);
+  server.Patch(".*", handler);
+  server.Delete(".*", handler);
+  server.Options(".*", handler);
+  server.set_error_handler(httplib::Server::HandlerWithResponse(
+      [&](const httplib::Request& req, httplib::Response& res) {
+        router.fill_error(req, res);
+        return httplib::Server::HandlerResponse::Handled;
+      }));
+  server.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+    res.headers.clear();
+    res.status = 500;
+    res.set_content(error_body("internal error"), "application/json; charset=utf-8");
+  });
+  server.set_payload_max_length(config.max_body);
+  server.set_read_timeout(config.read_timeout_s, 0);
+  server.set_write_timeout(config.write_timeout_s, 0);
+  server.set_keep_alive_timeout(config.keep_alive_timeout_s);
+  server.set_keep_alive_max_count(config.keep_alive_max);
+  std::size_t threads = config.threads;
+  server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+
+  if (!server.bind_to_port(config.listen_host, config.listen_port)) {
+    std::cerr << "tenantgate-server: cannot listen on " << config.listen_host << ":" << config.listen_port << "\n";
+    return 1;
+  }
+  if (config.listen_host != "127.0.0.1" && config.listen_host != "::1" && config.listen_host != "localhost" &&
+      tls == nullptr)
+    std::cerr << "tenantgate-server: warning: listening beyond loopback without TLS; bearer tokens need TLS\n";
+  std::cerr << "tenantgate-server: listening on " << config.listen_host << ":" << config.listen_port
+            << (tls ? " (https)" : "") << "\n";
+
+  std::thread signal_thread([&] {
+    int sig = 0;
+    sigwait(&sigs, &sig);
+    std::cerr << "tenantgate-server: stopping (finishing in-flight requests)\n";
+    server.stop();
+  });
+  bool ok = server.listen_after_bind();  // returns once stopped and every worker has finished
+  db.close();
+  if (signal_thread.joinable()) {
+    pthread_kill(signal_thread.native_handle(), SIGTERM);
+    signal_thread.join();
+  }
+  if (tls != nullptr) SSL_CTX_free(tls);
+  std::cerr << "tenantgate-server: stopped\n";
+  return ok ? 0 : 1;
+}

@@ -1,0 +1,368 @@
+#include "router.hpp"
+
+#include <chrono>
+
+#include "host.hpp"
+#include "http_errors.hpp"
+#include "json_body.hpp"
+#include "query_parser.hpp"
+
+namespace tg::server {
+
+using nlohmann::json;
+
+struct Router::Ctx {
+  const httplib::Request& req;
+  httplib::Response& res;
+  std::string route = "-";   // template for metrics and the log
+  std::string name;          // table or function
+  std::string host;          // normalised Host name ("" when absent)
+  bool has_host = false;
+};
+
+namespace {
+
+const char* kJson = "application/json; charset=utf-8";
+
+void send_error(httplib::Response& res, int status, const std::string& reason) {
+  res.status = status;
+  res.set_content(error_body(reason), kJson);
+}
+
+void unauthorized(httplib::Response& res, const std::string& reason, bool attempted) {
+  send_error(res, 401, reason);
+  res.set_header("WWW-Authenticate", attempted ? "Bearer error=\"invalid_token\"" : "Bearer");
+}
+
+// RFC 6750 b64token after "Bearer " (scheme case-insensitive, exactly one space).
+bool is_b64token(const std::string& t) {
+  if (t.empty() || t.size() > 16384) return false;
+  std::size_t i = 0;
+  for (; i < t.size(); ++i) {
+    char c = t[i];
+    bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+              c == '.' || c == '_' || c == '~' || c == '+' || c == '/';
+    if (!ok) break;
+  }
+  if (i == 0) return false;
+  for (; i < t.size(); ++i)
+    if (t[i] != '=') return false;
+  return true;
+}
+
+bool is_json_type(const std::string& ct) {
+  std::string base = ct.substr(0, ct.find(';'));
+  while (!base.empty() && base.back() == ' ') base.pop_back();
+  for (auto& c : base)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
+  return base == "application/json";
+}
+
+std::string prefer_return(const httplib::Request& req) {
+  std::string p = req.get_header_value("Prefer");
+  if (p.find("return=minimal") != std::string::npos) return "minimal";
+  if (p.find("return=headers-only") != std::string::npos) return "minimal";
+  return "representation";
+}
+
+}  // namespace
+
+Router::Router(const Config& config, DbPool& db, Metrics& metrics, AccessLog& log, const Cors& cors)
+    : config_(config), db_(db), metrics_(metrics), log_(log), cors_(cors) {}
+
+void Router::handle(const httplib::Request& req, httplib::Response& res) {
+  auto t0 = std::chrono::steady_clock::now();
+  Ctx ctx{req, res};
+  try {
+    dispatch(ctx);
+  } catch (const std::exception&) {
+    res.headers.clear();
+    send_error(res, 500, "internal error");
+  }
+  if (res.status == -1) res.status = 200;
+  cors_.apply(req, res);
+  if (!res.has_header("Cache-Control")) res.set_header("Cache-Control", "no-store");
+  if (res.get_header_value("Cache-Control") == "no-store") res.set_header("Pragma", "no-cache");
+  res.set_header("X-Content-Type-Options", "nosniff");
+  if (!config_.tls_cert.empty()) res.set_header("Strict-Transport-Security", "max-age=31536000");
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  metrics_.observe(ctx.route, req.method, res.status, secs);
+  AccessRecord r;
+  r.method = req.method;
+  r.route = ctx.route;
+  r.target = ctx.name;
+  r.tenant = tenant_label(ctx.host, db_.base_domain());
+  r.remote = req.remote_addr;
+  r.status = res.status;
+  r.ms = secs * 1000.0;
+  r.bytes = res.body.size();
+  log_.write(r);
+}
+
+void Router::fill_error(const httplib::Request& req, httplib::Response& res) {
+  if (!res.body.empty()) return;
+  const char* reason = res.status == 404 ? "not found" : res.status == 413 ? "payload too large"
+                     : res.status == 414 ? "uri too long" : res.status == 416 ? "range not satisfiable"
+                     : res.status >= 500 ? "internal error" : "bad request";
+  res.set_content(error_body(reason), kJson);
+  res.set_header("Cache-Control", "no-store");
+  (void)req;
+}
+
+void Router::dispatch(Ctx& ctx) {
+  const auto& req = ctx.req;
+  auto& res = ctx.res;
+  const std::string& path = req.path;
+  if (req.has_header("Host")) {
+    auto h = parse_host(req.get_header_value("Host"));
+    if (!h) return send_error(res, 400, "invalid host");
+    ctx.host = h->name;
+    ctx.has_host = true;
+  }
+  if (req.method == "OPTIONS") {
+    ctx.route = "OPTIONS";
+    return cors_.preflight(req, res);
+  }
+  auto allow = [&](std::initializer_list<const char*> methods) {
+    for (const char* m : methods)
+      if (req.method == m) return true;
+    std::string list;
+    for (const char* m : methods) list += std::string(list.empty() ? "" : ", ") + m;
+    res.set_header("Allow", list);
+    send_error(res, 405, "method not allowed");
+    return false;
+  };
+  if (path == "/healthz") {
+    ctx.route = "/healthz";
+    if (!allow({"GET", "HEAD"})) return;
+    res.set_content("{\"status\":\"ok\"}", kJson);
+    return;
+  }
+  if (path == "/metrics") {
+    ctx.route = "/metrics";
+    if (!allow({"GET", "HEAD"})) return;
+    res.set_content(metrics_.render([this] { return db_.stats(); }), "text/plain; version=0.0.4");
+    return;
+  }
+  static const char* const kAuth[] = {"/auth/login", "/auth/refresh", "/auth/logout", "/auth/register",
+                                      "/auth/me", "/auth/password", "/auth/password/reset-request",
+                                      "/auth/password/reset", "/.well-known/jwks.json"};
+  for (const char* a : kAuth) {
+    if (path == a) {
+      ctx.route = a;
+      return route_auth(ctx, a);
+    }
+  }
+  for (const char* prefix : {"/api/", "/rpc/"}) {
+    if (path.rfind(prefix, 0) != 0) continue;
+    std::string name = path.substr(5);
+    bool api = prefix[1] == 'a';
+    ctx.route = api ? "/api/:table" : "/rpc/:function";
+    if (name.find('/') != std::string::npos) return send_error(res, 404, "not found");
+    if (!is_clean_text(name) || name.empty()) return send_error(res, 400, "invalid name");
+    if (name.size() > 63) return send_error(res, 404, api ? "unknown table" : "unknown function");
+    ctx.name = name;
+    return api ? route_api(ctx, name) : route_rpc(ctx, name);
+  }
+  ctx.route = "-";
+  send_error(res, 404, "not found");
+}
+
+bool Router::call(Ctx& ctx, const std::string& sql, const std::vector<std::optional<std::string>>& params,
+                  int ok_status, bool empty_body) {
+  auto& res = ctx.res;
+  for (const auto& p : params)
+    if (p && p->find('\0') != std::string::npos) {
+      send_error(res, 400, "invalid input");
+      return false;
+    }
+  DbResult r = db_.call(sql, params);
+  switch (r.kind) {
+    case DbResult::Kind::Ok:
+      res.status = ok_status;
+      if (!empty_body && ok_status != 204) res.set_content(r.value ? *r.value : "null", kJson);
+      return true;
+    case DbResult::Kind::Busy:
+      res.set_header("Retry-After", "1");
+      send_error(res, 503, "server busy");
+      return false;
+    case DbResult::Kind::Timeout:
+      metrics_.db_error("timeout");
+      send_error(res, 503, "query timeout");
+      return false;
+    case DbResult::Kind::ConnectionError:
+      metrics_.db_error("connection");
+      res.set_header("Retry-After", "1");
+      send_error(res, 503, "database unavailable");
+      return false;
+    case DbResult::Kind::SqlError: {
+      HttpError e = map_db_error(r.sqlstate, r.message);
+      if (e.status >= 500) metrics_.db_error(e.status == 503 ? "timeout" : "sql");
+      send_error(res, e.status, e.reason);
+      if (e.bearer_challenge) res.set_header("WWW-Authenticate", "Bearer error=\"invalid_token\"");
+      return false;
+    }
+  }
+  return false;
+}
+
+namespace {
+
+// The bearer token, or an error already in `res` (nullopt).
+std::optional<std::string> bearer(const httplib::Request& req, httplib::Response& res) {
+  if (!req.has_header("Authorization")) {
+    unauthorized(res, "missing token", false);
+    return std::nullopt;
+  }
+  std::string v = req.get_header_value("Authorization");
+  if (v.size() < 8 || (v.compare(0, 7, "Bearer ") != 0 && v.compare(0, 7, "bearer ") != 0 &&
+                       v.compare(0, 7, "BEARER ") != 0)) {
+    unauthorized(res, "malformed token", true);
+    return std::nullopt;
+  }
+  std::string t = v.substr(7);
+  if (!is_b64token(t)) {
+    unauthorized(res, "malformed token", true);
+    return std::nullopt;
+  }
+  return t;
+}
+
+// A JSON object body with exactly the given string fields (all required). nullopt + error set.
+std::optional<std::vector<std::string>> string_fields(const httplib::Request& req, httplib::Response& res,
+                                                      std::initializer_list<const char*> names) {
+  if (!is_json_type(req.get_header_value("Content-Type"))) {
+    send_error(res, 415, "content type must be application/json");
+    return std::nullopt;
+  }
+  auto j = parse_json_body(req.body);
+  if (!j || !j->is_object() || j->size() != names.size()) {
+    send_error(res, 400, "invalid body");
+    return std::nullopt;
+  }
+  std::vector<std::string> out;
+  for (const char* n : names) {
+    auto it = j->find(n);
+    if (it == j->end() || !it->is_string()) {
+      send_error(res, 400, "invalid body");
+      return std::nullopt;
+    }
+    out.push_back(it->get<std::string>());
+  }
+  return out;
+}
+
+}  // namespace
+
+void Router::route_auth(Ctx& ctx, const std::string& what) {
+  const auto& req = ctx.req;
+  auto& res = ctx.res;
+  auto method_is = [&](const char* m) {
+    if (req.method == m || (std::string(m) == "GET" && req.method == "HEAD")) return true;
+    res.set_header("Allow", m);
+    send_error(res, 405, "method not allowed");
+    return false;
+  };
+  if (!ctx.has_host) return send_error(res, 404, "unknown tenant");
+  const std::optional<std::string> host = ctx.host;
+  if (what == "/.well-known/jwks.json") {
+    if (!method_is("GET")) return;
+    if (call(ctx, "SELECT auth.http_jwks($1)::text", {host}, 200))
+      res.set_header("Cache-Control", "public, max-age=300");
+    return;
+  }
+  if (what == "/auth/me") {
+    if (!method_is("GET")) return;
+    auto t = bearer(req, res);
+    if (!t) return;
+    call(ctx, "SELECT auth.http_me($1, $2)::text", {host, *t}, 200);
+    return;
+  }
+  if (!method_is("POST")) return;
+  if (what == "/auth/login") {
+    auto f = string_fields(req, res, {"email", "password"});
+    if (f) call(ctx, "SELECT auth.http_login($1, $2, $3)::text", {host, (*f)[0], (*f)[1]}, 200);
+  } else if (what == "/auth/refresh") {
+    auto f = string_fields(req, res, {"refresh_token"});
+    if (f) call(ctx, "SELECT auth.http_refresh($1, $2)::text", {host, (*f)[0]}, 200);
+  } else if (what == "/auth/register") {
+    auto f = string_fields(req, res, {"email", "password"});
+    if (f) call(ctx, "SELECT auth.http_register($1, $2, $3)::text", {host, (*f)[0], (*f)[1]}, 201);
+  } else if (what == "/auth/logout") {
+    auto t = bearer(req, res);
+    if (t) call(ctx, "SELECT auth.http_logout($1, $2)", {host, *t}, 204);
+  } else if (what == "/auth/password") {
+    auto t = bearer(req, res);
+    if (!t) return;
+    auto f = string_fields(req, res, {"current_password", "new_password"});
+    if (f) call(ctx, "SELECT auth.http_change_password($1, $2, $3, $4)", {host, *t, (*f)[0], (*f)[1]}, 204);
+  } else if (what == "/auth/password/reset-request") {
+    auto t = bearer(req, res);
+    if (!t) return;
+    auto f = string_fields(req, res, {"email"});
+    if (f) call(ctx, "SELECT auth.http_start_password_reset($1, $2, $3)::text", {host, *t, (*f)[0]}, 200);
+  } else if (what == "/auth/password/reset") {
+    auto f = string_fields(req, res, {"reset_token", "new_password"});
+    if (f) call(ctx, "SELECT auth.http_reset_password($1, $2, $3)", {host, (*f)[0], (*f)[1]}, 204);
+  }
+}
+
+void Router::route_api(Ctx& ctx, const std::string& name) {
+  const auto& req = ctx.req;
+  auto& res = ctx.res;
+  const std::string& m = req.method;
+  if (m != "GET" && m != "HEAD" && m != "POST" && m != "PATCH" && m != "DELETE") {
+    res.set_header("Allow", "GET, HEAD, POST, PATCH, DELETE, OPTIONS");
+    return send_error(res, 405, "method not allowed");
+  }
+  if (!ctx.has_host) return send_error(res, 404, "unknown tenant");
+  auto token = bearer(req, res);
+  if (!token) return;
+  json query;
+  try {
+    QueryLimits limits;
+    limits.max_rows = config_.max_rows;
+    query = parse_query(req.params, limits);
+  } catch (const QueryError& e) {
+    return send_error(res, 400, e.what());
+  }
+  std::optional<std::string> body;
+  if (m == "POST" || m == "PATCH") {
+    if (!is_json_type(req.get_header_value("Content-Type")))
+      return send_error(res, 415, "content type must be application/json");
+    auto j = parse_json_body(req.body);
+    if (!j || !(j->is_object() || (m == "POST" && j->is_array())))
+      return send_error(res, 400, "invalid body");
+    body = req.body;  // the client's own text: numbers keep their precision in jsonb
+  }
+  const std::string db_method = m == "HEAD" ? "GET" : m;
+  std::string prefer = prefer_return(req);
+  int ok = m == "POST" ? 201 : 200;
+  bool minimal = prefer == "minimal" && m != "GET" && m != "HEAD";
+  if (minimal && m != "POST") ok = 204;
+  call(ctx, "SELECT auth.http_api($1, $2, $3, $4, $5::jsonb, $6::jsonb, $7)",
+       {db_method, ctx.host, *token, name, query.dump(), body, prefer}, ok, minimal);
+}
+
+void Router::route_rpc(Ctx& ctx, const std::string& name) {
+  const auto& req = ctx.req;
+  auto& res = ctx.res;
+  if (req.method != "POST") {
+    res.set_header("Allow", "POST, OPTIONS");
+    return send_error(res, 405, "method not allowed");
+  }
+  if (!ctx.has_host) return send_error(res, 404, "unknown tenant");
+  auto token = bearer(req, res);
+  if (!token) return;
+  std::string args = "{}";
+  if (!req.body.empty()) {
+    if (!is_json_type(req.get_header_value("Content-Type")))
+      return send_error(res, 415, "content type must be application/json");
+    auto j = parse_json_body(req.body);
+    if (!j || !j->is_object()) return send_error(res, 400, "invalid body");
+    args = req.body;
+  }
+  call(ctx, "SELECT auth.http_rpc($1, $2, $3, $4::jsonb)", {ctx.host, *token, name, args}, 200);
+}
+
+}  // namespace tg::server

@@ -1,0 +1,43 @@
+// The routes of CONTRACT.md §2 (and the account routes beside them). Every route that touches
+// tenant data is one call of one auth.http_* function (sql/1.0/70_api.sql) with the Host, the
+// bearer token and the request as parameters; the database authenticates, authorizes, runs
+// the query and produces the JSON. The router only checks syntax and maps errors.
+#pragma once
+
+#include <string>
+
+#include <httplib.h>
+
+#include "access_log.hpp"
+#include "config.hpp"
+#include "cors.hpp"
+#include "db_pool.hpp"
+#include "metrics.hpp"
+
+namespace tg::server {
+
+class Router {
+ public:
+  Router(const Config& config, DbPool& db, Metrics& metrics, AccessLog& log, const Cors& cors);
+  // The one handler httplib calls for every method and path.
+  void handle(const httplib::Request& req, httplib::Response& res);
+  // Fills an empty error response httplib produced itself (e.g. 400 from its own parser).
+  void fill_error(const httplib::Request& req, httplib::Response& res);
+
+ private:
+  struct Ctx;
+  void dispatch(Ctx& ctx);
+  void route_auth(Ctx& ctx, const std::string& what);
+  void route_api(Ctx& ctx, const std::string& name);
+  void route_rpc(Ctx& ctx, const std::string& name);
+  bool call(Ctx& ctx, const std::string& sql, const std::vector<std::optional<std::string>>& params,
+            int ok_status, bool empty_body = false);
+
+  const Config& config_;
+  DbPool& db_;
+  Metrics& metrics_;
+  AccessLog& log_;
+  const Cors& cors_;
+};
+
+}  // namespace tg::server
