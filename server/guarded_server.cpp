@@ -96,7 +96,10 @@ HeadVerdict judge_head(const std::string& head, const FramingLimits& limits) {
   for (;;) {
     std::size_t end = head.find("\r\n", pos);
     if (end == std::string::npos) return reject(400, "malformed request");
-    if (end == pos) break;  // the empty line
+    if (end == pos) {  // the empty line
+      pos = end + 2;
+      break;
+    }
     if (++count > limits.max_headers) return reject(431, "too many headers");
     std::string h = head.substr(pos, end - pos);
     pos = end + 2;
