@@ -1,6 +1,9 @@
 // Key import policy (JWT-02, JWT-16, JWT-17, JWT-19, JWT-20), storage form and public JWKs.
 #include <openssl/core_names.h>
+#include <openssl/encoder.h>
 #include <openssl/rsa.h>
+
+#include <set>
 
 #include "core/json.hpp"
 #include "core/jwks.hpp"
@@ -105,6 +108,41 @@ TEST(Keys, asymmetric_algs_take_pem_or_jwk_of_the_right_type) {
   EXPECT_REASON(Key::from_material(Alg::EdDSA, pem_public(ed448.get())), Reason::InvalidKey);
   Pkey x25519(EVP_PKEY_Q_keygen(nullptr, nullptr, "X25519"));
   EXPECT_REASON(Key::from_material(Alg::EdDSA, pem_public(x25519.get())), Reason::InvalidKey);
+}
+
+std::string encode_pem(EVP_PKEY* pkey, int selection, const char* structure) {
+  OSSL_ENCODER_CTX* ctx = OSSL_ENCODER_CTX_new_for_pkey(pkey, selection, "PEM", structure, nullptr);
+  unsigned char* data = nullptr;
+  std::size_t len = 0;
+  EXPECT_EQ(OSSL_ENCODER_to_data(ctx, &data, &len), 1);
+  OSSL_ENCODER_CTX_free(ctx);
+  std::string out(reinterpret_cast<char*>(data), len);
+  OPENSSL_free(data);
+  return out;
+}
+
+TEST(Keys, accepts_pkcs1_and_sec1_pem_and_refuses_encrypted_pem) {
+  Pkey rsa = rsa_key(2048);
+  const std::string pkcs1 = encode_pem(rsa.get(), EVP_PKEY_PUBLIC_KEY, "type-specific");
+  ASSERT_NE(pkcs1.find("BEGIN RSA PUBLIC KEY"), std::string::npos);
+  EXPECT_FALSE(Key::from_material(Alg::RS256, pkcs1).can_sign());
+  const std::string pkcs1_priv = encode_pem(rsa.get(), EVP_PKEY_KEYPAIR, "type-specific");
+  ASSERT_NE(pkcs1_priv.find("BEGIN RSA PRIVATE KEY"), std::string::npos);
+  EXPECT_TRUE(Key::from_material(Alg::RS256, pkcs1_priv).can_sign());
+  Pkey ec(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-384"));
+  const std::string sec1 = encode_pem(ec.get(), EVP_PKEY_KEYPAIR, "type-specific");
+  ASSERT_NE(sec1.find("BEGIN EC PRIVATE KEY"), std::string::npos);
+  EXPECT_TRUE(Key::from_material(Alg::ES384, sec1).can_sign());
+  // An encrypted PKCS#8 key: no passphrase is ever asked for (no terminal in a backend).
+  BIO* bio = BIO_new(BIO_s_mem());
+  static char pass[] = "passphrase";
+  PEM_write_bio_PrivateKey(bio, ec.get(), EVP_aes_256_cbc(), nullptr, 0, nullptr, pass);
+  char* data = nullptr;
+  const long len = BIO_get_mem_data(bio, &data);
+  const std::string encrypted(data, static_cast<std::size_t>(len));
+  BIO_free(bio);
+  ASSERT_NE(encrypted.find("ENCRYPTED"), std::string::npos);
+  EXPECT_REASON(Key::from_material(Alg::ES384, encrypted), Reason::InvalidKey);
 }
 
 TEST(Keys, rsa_size_and_exponent_policy) {
