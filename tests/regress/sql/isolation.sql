@@ -42,14 +42,34 @@ INSERT INTO public.shared_orders (tenant_id, tenant, note)
 -- Tokens (never printed). A global key, and a key that belongs to iso-a only.
 SELECT auth.add_key('iso-global', 'HS256', 'iso-global-secret-iso-global-secret!');
 SELECT auth.add_key('iso-a-key', 'HS256', 'iso-a-tenant-secret-iso-a-tenant-secret', 'iso-a');
+-- The claims of a real session: through auth.create_user + auth.login when the users module is
+-- installed (auth._check_session then knows the user and session), else made up.
+CREATE FUNCTION pg_temp.session_claims(tenant text, role text) RETURNS jsonb LANGUAGE plpgsql AS $$
+DECLARE
+  email text := role || '-' || gen_random_uuid() || '@' || tenant || '.test';
+BEGIN
+  IF to_regprocedure('auth.login(text,text,text)') IS NULL THEN
+    RETURN jsonb_build_object('sub', gen_random_uuid()::text, 'tenant', tenant, 'role', role,
+             'jti', gen_random_uuid()::text, 'sid', gen_random_uuid()::text,
+             'iat', extract(epoch FROM now())::bigint, 'exp', extract(epoch FROM now())::bigint + 300);
+  END IF;
+  PERFORM auth.create_user(tenant, email, 'pw-' || email, role);
+  RETURN (auth.decode(auth.login(tenant, email, 'pw-' || email) ->> 'access_token')) -> 'payload';
+END $$;
+CREATE TEMP TABLE base AS
+  SELECT t.slug, r.role, pg_temp.session_claims(t.slug, r.role) AS claims
+    FROM (VALUES ('iso-a'), ('iso-b'), ('iso-r1'), ('iso-r2')) t(slug), (VALUES ('staff'), ('admin')) r(role);
+-- tok(tenant, role, …): a session's claims (iso-a's staff for tenants that do not exist or roles
+-- that are not admin/staff), then the given tenant/role and `extra`, signed with kid and typ.
 CREATE FUNCTION pg_temp.tok(tenant text, role text DEFAULT 'staff', kid text DEFAULT 'iso-global',
                             typ text DEFAULT 'at+jwt', extra jsonb DEFAULT '{}') RETURNS text
   LANGUAGE sql AS $$
-    SELECT auth.sign(jsonb_strip_nulls(jsonb_build_object('sub', 'user-of-' || coalesce(tenant, 'none'),
-             'tenant', tenant, 'role', role, 'jti', gen_random_uuid()::text, 'sid', gen_random_uuid()::text,
-             'iat', extract(epoch FROM now())::bigint, 'exp', extract(epoch FROM now())::bigint + 300)) || extra,
-             kid, typ)
+    SELECT auth.sign(jsonb_strip_nulls(coalesce(
+             (SELECT b.claims FROM base b WHERE b.slug = tenant AND b.role = tok.role),
+             (SELECT b.claims FROM base b WHERE b.slug = 'iso-a' AND b.role = 'staff'))
+             || jsonb_build_object('tenant', tenant, 'role', role)) || extra, kid, typ)
   $$;
+SELECT claims ->> 'sub' AS sub_a FROM base WHERE slug = 'iso-a' AND role = 'staff' \gset
 SELECT pg_temp.tok('iso-a') AS ta, pg_temp.tok('iso-a', 'admin') AS ta_admin, pg_temp.tok('iso-b') AS tb,
        pg_temp.tok('iso-r1') AS tr1, pg_temp.tok('iso-r2') AS tr2 \gset
 SELECT pg_temp.tok('iso-a', kid => 'iso-a-key') AS ta_own_key,
@@ -112,10 +132,11 @@ SET ROLE tenantgate_admin;
 -- authenticate switches role, search_path and claims for the transaction only (PG-10 a)
 BEGIN;
 SELECT auth.authenticate(:'ta') ->> 'tenant' AS tenant;
-SELECT current_user, session_user, auth.uid(), auth.tenant(), auth.role(), auth.tenant_id() IS NOT NULL AS has_id;
+SELECT current_user, session_user, auth.uid() = :'sub_a' AS uid,
+       auth.tenant(), auth.role(), auth.tenant_id() IS NOT NULL AS has_id;
 SHOW search_path;
 SELECT current_setting('request.jwt.claims')::jsonb ->> 'tenant' AS published;
-SELECT auth.claims() ->> 'sub' AS sub;
+SELECT auth.claims() ->> 'sub' = auth.uid() AS sub_is_uid, auth.claims() ->> 'tenant' AS claims_tenant;
 SELECT tenant, note FROM orders ORDER BY id;
 SELECT tenant, note FROM v_orders ORDER BY id;
 SELECT order_count();
@@ -372,7 +393,7 @@ SELECT auth.authenticate(:'t_bad_signature');
 SELECT auth.authenticate(:'t_kid1_a') ->> 'tenant' AS kid_1_own_tenant;
 SELECT auth.authenticate(:'t_kid1_a_secret_claims_b');
 SELECT auth.authenticate(:'t_kid1_a_secret_claims_b', 'iso-b.example.test');
-SELECT auth.authenticate(:'t_key_tenant_only') ->> 'sub' AS sub_with_key_tenant;
+SELECT auth.authenticate(:'t_key_tenant_only') ->> 'role' AS role_with_key_tenant;
 SELECT auth.authenticate(:'t_global_no_tenant');
 SELECT auth.authenticate(:'t_typ_jwt');
 SELECT auth.authenticate(:'t_typ_media') ->> 'tenant' AS tenant;
