@@ -175,6 +175,15 @@ class GuardedStream : public httplib::Stream {
     for (;;) {
       // Tolerate CRLFs between pipelined requests (RFC 9112 §2.2), a few only.
       while (start + 1 < buf_.size() && start < 8 && buf_[start] == '\r' && buf_[start + 1] == '\n') start += 2;
+      // A bare LF anywhere in the head is refused at once (httplib would skip such lines).
+      for (std::size_t k = start; k < buf_.size() && k < start + limits_.max_header_bytes; ++k) {
+        if (buf_[k] == '\n' && (k == start || buf_[k - 1] != '\r')) {
+          status = 400;
+          send_refusal(reject(400, "malformed request"));
+          return Head::Rejected;
+        }
+        if (k + 3 < buf_.size() && buf_.compare(k, 4, "\r\n\r\n") == 0) break;
+      }
       auto end = buf_.find("\r\n\r\n", start);
       if (end != std::string::npos && end + 4 - start <= limits_.max_header_bytes) {
         std::string head = buf_.substr(start, end + 4 - start);

@@ -67,11 +67,13 @@ int main(int argc, char** argv) {
   });
 
   auto handler = [&](const httplib::Request& req, httplib::Response& res) { router.handle(req, res); };
-  server.Get(".*", handler);
-  server.Post(".*", handler);
-  server.Patch(".*", handler);
-  server.Delete(".*", handler);
-  server.Options(".*", handler);
+  // [\s\S]: std::regex "." would not match a decoded %0A and httplib would answer itself.
+  const std::string any = R"([\s\S]*)";
+  server.Get(any, handler);
+  server.Post(any, handler);
+  server.Patch(any, handler);
+  server.Delete(any, handler);
+  server.Options(any, handler);
   server.set_error_handler(httplib::Server::HandlerWithResponse(
       [&](const httplib::Request& req, httplib::Response& res) {
         router.fill_error(req, res);

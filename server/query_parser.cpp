@@ -89,7 +89,56 @@ std::vector<std::string> parse_in_list(const std::string& v) {
   return items;
 }
 
+std::string percent_decode(const std::string& s) {
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    if (c == '+') {
+      out.push_back(' ');
+    } else if (c == '%') {
+      auto hex = [](char h) -> int {
+        if (h >= '0' && h <= '9') return h - '0';
+        if (h >= 'a' && h <= 'f') return h - 'a' + 10;
+        if (h >= 'A' && h <= 'F') return h - 'A' + 10;
+        return -1;
+      };
+      if (i + 2 >= s.size()) throw QueryError("invalid query");
+      int hi = hex(s[i + 1]), lo = hex(s[i + 2]);
+      if (hi < 0 || lo < 0) throw QueryError("invalid query");
+      out.push_back(static_cast<char>(hi * 16 + lo));
+      i += 2;
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
 }  // namespace
+
+std::multimap<std::string, std::string> parse_query_string(const std::string& target) {
+  std::multimap<std::string, std::string> out;
+  auto q = target.find('?');
+  if (q == std::string::npos) return out;
+  std::string qs = target.substr(q + 1);
+  auto hash = qs.find('#');
+  if (hash != std::string::npos) qs.resize(hash);
+  std::size_t start = 0;
+  while (start <= qs.size()) {
+    auto amp = qs.find('&', start);
+    if (amp == std::string::npos) amp = qs.size();
+    std::string pair = qs.substr(start, amp - start);
+    if (!pair.empty()) {
+      auto eq = pair.find('=');
+      std::string key = percent_decode(pair.substr(0, eq));
+      std::string value = eq == std::string::npos ? std::string() : percent_decode(pair.substr(eq + 1));
+      out.emplace(std::move(key), std::move(value));
+    }
+    start = amp + 1;
+  }
+  return out;
+}
 
 bool is_clean_text(const std::string& s) noexcept {
   for (char ch : s) {

@@ -30,6 +30,11 @@ struct QueryLimits {
 // params: the decoded query parameters (httplib's multimap). Throws QueryError.
 nlohmann::json parse_query(const std::multimap<std::string, std::string>& params, const QueryLimits& limits);
 
+// The query string of a raw request target ("/api/t?a=eq.1&b=in.(1,2)"), split on '&' and the
+// FIRST '=' and percent-decoded ('+' is a space). httplib's own split keeps the LAST '='
+// segment, which turns "eq.a=b" into "b". Throws QueryError on a bad %-escape.
+std::multimap<std::string, std::string> parse_query_string(const std::string& target);
+
 // A table, column or function name: 1..63 bytes of valid UTF-8 without control characters.
 bool is_valid_name(const std::string& name) noexcept;
 

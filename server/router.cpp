@@ -322,7 +322,7 @@ void Router::route_api(Ctx& ctx, const std::string& name) {
   try {
     QueryLimits limits;
     limits.max_rows = config_.max_rows;
-    query = parse_query(req.params, limits);
+    query = parse_query(parse_query_string(req.target), limits);
   } catch (const QueryError& e) {
     return send_error(res, 400, e.what());
   }

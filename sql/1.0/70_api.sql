@@ -32,17 +32,17 @@ CREATE FUNCTION auth._http_tenant(host text) RETURNS text
   SET search_path = pg_catalog, pg_temp
   AS $$
   DECLARE
-    slug text;
+    v_slug text;
   BEGIN
     PERFORM auth._http_require_authenticator();
-    slug := auth.tenant_for_host(host);
-    IF slug IS NULL THEN
+    v_slug := auth.tenant_for_host(host);
+    IF v_slug IS NULL THEN
       RAISE EXCEPTION 'unknown tenant' USING ERRCODE = '42704';
     END IF;
-    IF NOT (SELECT t.active FROM auth.tenants t WHERE t.slug OPERATOR(pg_catalog.=) _http_tenant.slug) THEN
+    IF NOT (SELECT t.active FROM auth.tenants t WHERE t.slug OPERATOR(pg_catalog.=) v_slug) THEN
       RAISE EXCEPTION 'tenant inactive' USING ERRCODE = '42501';
     END IF;
-    RETURN slug;
+    RETURN v_slug;
   END
   $$;
 
