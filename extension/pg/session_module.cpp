@@ -2,6 +2,7 @@
 #include "pg/session_module.hpp"
 
 #include "pg/tenant_context.hpp"
+#include "pg/user_gucs.hpp"
 #include "pg/utility_hook.hpp"
 
 extern "C" {
@@ -25,6 +26,8 @@ void register_session_module() {
                              "auth.tenant_for_host and auth.authenticate(token, host) map a Host "
                              "header to a tenant slug with it.",
                              &base_domain_setting, "localhost", PGC_SUSET, 0, nullptr, nullptr, nullptr);
+  // users: token lifetimes, login throttle (and its shared memory when preloaded), reset tokens
+  define_user_gucs();
   // The tenant context is transaction-scoped: the callbacks end it (and restore the role).
   register_tenant_context_callbacks();
   // Hooks only when preloaded: a library loaded by a session's first auth.* call would leave
