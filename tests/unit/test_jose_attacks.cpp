@@ -155,7 +155,9 @@ TEST(Attacks, rejects_b64_false_unencoded_payloads) {  // JWT-12
 }
 
 TEST(Attacks, rejects_psychic_ecdsa_signatures) {  // JWT-13
-  for (const auto& [alg, size] : {std::pair{Alg::ES256, 64}, {Alg::ES384, 96}, {Alg::ES512, 132}}) {
+  for (const auto& entry : {std::pair{Alg::ES256, 64}, {Alg::ES384, 96}, {Alg::ES512, 132}}) {
+    const Alg alg = entry.first;  // structured bindings cannot be captured by lambdas in C++17
+    const int size = entry.second;
     const std::string header = std::string(R"({"alg":")") + alg_name(alg) + "\"}";
     const std::string token = forge_with_signature(header, kPayload, std::string(static_cast<std::size_t>(size), '\0'));
     EXPECT_REASON(verify(token, test_key(alg)), Reason::InvalidSignature) << alg_name(alg);
@@ -258,7 +260,9 @@ TEST(Attacks, rejects_ps_rs_confusion) {  // JWT-18
 }
 
 TEST(Attacks, rejects_short_and_empty_hmac_secrets) {  // JWT-19
-  for (const auto& [alg, min] : {std::pair{Alg::HS256, 32}, {Alg::HS384, 48}, {Alg::HS512, 64}}) {
+  for (const auto& entry : {std::pair{Alg::HS256, 32}, {Alg::HS384, 48}, {Alg::HS512, 64}}) {
+    const Alg alg = entry.first;
+    const int min = entry.second;
     EXPECT_REASON(Key::from_material(alg, ""), Reason::InvalidKey);
     EXPECT_REASON(Key::from_material(alg, std::string(static_cast<std::size_t>(min - 1), 'a')), Reason::InvalidKey);
     EXPECT_REASON(Key::from_storage(alg, ""), Reason::InvalidKey);
