@@ -1,0 +1,191 @@
+// Unit tests of the server's input judges: Host, request heads, PostgREST query syntax,
+// JSON bodies and the SQLSTATE → HTTP table. Named by the behaviour whose failure they catch.
+#include <gtest/gtest.h>
+
+#include "guarded_server.hpp"
+#include "host.hpp"
+#include "http_errors.hpp"
+#include "json_body.hpp"
+#include "query_parser.hpp"
+
+using namespace tg::server;
+
+TEST(Host, NormalisesCaseTrailingDotAndPort) {
+  auto h = parse_host("Company1.Example.COM.:8443");
+  ASSERT_TRUE(h);
+  EXPECT_EQ(h->name, "company1.example.com");
+  EXPECT_EQ(h->port, 8443);
+  EXPECT_EQ(parse_host("company1.localhost")->port, 0);
+}
+
+TEST(Host, RefusesBadPortsEmptyLabelsAndForeignBytes) {
+  for (const char* bad : {"", "a.com:", "a.com:0", "a.com:65536", "a.com:99999", "a.com:abc", "a..com", ".a.com",
+                          "a.com..", "a%2Ecom", "a.com\r\nX: y", "c\xc3\xb6mpany.com", "a b.com", "a_b.com", "user@a.com",
+                          "a.com:80:80", "[zz]"}) {
+    EXPECT_FALSE(parse_host(bad)) << bad;
+  }
+  EXPECT_TRUE(parse_host("[::1]:8080"));
+  EXPECT_TRUE(parse_host("127.0.0.1:8080"));
+}
+
+TEST(Host, TenantLabelOnlyOneLabelUnderBase) {
+  EXPECT_EQ(tenant_label("company1.example.com", "example.com"), "company1");
+  EXPECT_EQ(tenant_label("a.company1.example.com", "example.com"), "");
+  EXPECT_EQ(tenant_label("company1example.com", "example.com"), "");
+  EXPECT_EQ(tenant_label("example.com", "example.com"), "");
+}
+
+namespace {
+HeadVerdict judge(const std::string& head) { return judge_head(head, FramingLimits{}); }
+}  // namespace
+
+TEST(Head, AcceptsPlainRequestAndReadsContentLength) {
+  auto v = judge("POST /auth/login HTTP/1.1\r\nHost: a.localhost\r\nContent-Length: 12\r\n\r\n");
+  EXPECT_EQ(v.status, 0);
+  EXPECT_EQ(v.content_length, 12u);
+}
+
+TEST(Head, RefusesEveryTransferEncoding) {
+  EXPECT_EQ(judge("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n").status, 411);
+  EXPECT_EQ(judge("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n").status, 400);
+  EXPECT_EQ(judge("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: xchunked\r\n\r\n").status, 400);
+  EXPECT_EQ(judge("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n").status, 400);
+}
+
+TEST(Head, RefusesAmbiguousOrNonNumericContentLength) {
+  for (const char* cl : {"+4", "-1", "0x10", "1e3", "4, 4", "", "99999999999999999999"}) {
+    auto v = judge(std::string("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: ") + cl + "\r\n\r\n");
+    EXPECT_EQ(v.status, 400) << cl;
+  }
+  EXPECT_EQ(judge("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\nContent-Length: 4\r\n\r\n").status, 400);
+  EXPECT_EQ(judge("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 10737418240\r\n\r\n").status, 413);
+  EXPECT_EQ(judge("POST / HTTP/1.1\r\nHost: a\r\n\r\n").status, 411);
+}
+
+TEST(Head, RefusesHostProblems) {
+  EXPECT_EQ(judge("GET / HTTP/1.1\r\n\r\n").status, 400);
+  EXPECT_EQ(judge("GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n").status, 400);
+  EXPECT_EQ(judge("GET / HTTP/1.1\r\nHost: a%2Eb\r\n\r\n").status, 400);
+  EXPECT_EQ(judge("GET / HTTP/1.0\r\n\r\n").status, 0);
+}
+
+TEST(Head, RefusesMalformedLines) {
+  EXPECT_EQ(judge("GET / HTTP/1.1\r\nHost : a\r\n\r\n").status, 400);
+  EXPECT_EQ(judge("GET / HTTP/1.1\r\nHost: a\r\n b\r\n\r\n").status, 400);
+  EXPECT_EQ(judge("GET / HTTP/1.1\r\nHost: a\nX: y\r\n\r\n").status, 400);
+  EXPECT_EQ(judge("GET / HTTP/1.1\r\nHost: a\r\nX\x01: y\r\n\r\n").status, 400);
+  EXPECT_EQ(judge("GET http://b/ HTTP/1.1\r\nHost: a\r\n\r\n").status, 400);
+  EXPECT_EQ(judge("GET //b/ HTTP/1.1\r\nHost: a\r\n\r\n").status, 400);
+  EXPECT_EQ(judge("TRACE / HTTP/1.1\r\nHost: a\r\n\r\n").status, 405);
+  EXPECT_EQ(judge("FOO / HTTP/1.1\r\nHost: a\r\n\r\n").status, 501);
+  EXPECT_EQ(judge("GET / HTTP/2.0\r\nHost: a\r\n\r\n").status, 505);
+  EXPECT_EQ(judge("POST / HTTP/1.1\r\nHost: a\r\nContent-Encoding: gzip\r\nContent-Length: 1\r\n\r\n").status, 415);
+}
+
+TEST(Head, PercentInAuthorizationIsInvalidToken) {
+  auto v = judge("GET / HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer a%2Eb\r\n\r\n");
+  EXPECT_EQ(v.status, 401);
+  EXPECT_TRUE(v.bearer_challenge);
+  EXPECT_EQ(judge("GET / HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer a\r\nAuthorization: Bearer b\r\n\r\n").status, 400);
+}
+
+TEST(Head, CountsHeaders) {
+  std::string h = "GET / HTTP/1.1\r\nHost: a\r\n";
+  for (int i = 0; i < 70; ++i) h += "X-" + std::to_string(i) + ": v\r\n";
+  EXPECT_EQ(judge(h + "\r\n").status, 431);
+}
+
+TEST(Query, SplitsOnFirstEqualsAndDecodes) {
+  auto q = parse_query_string("/api/t?title=eq.a%3Db%20c&x=in.(1,2)&select=a");
+  ASSERT_EQ(q.count("title"), 1u);
+  EXPECT_EQ(q.find("title")->second, "eq.a=b c");
+  EXPECT_THROW(parse_query_string("/api/t?a=eq.%zz"), QueryError);
+  EXPECT_THROW(parse_query_string("/api/t?a=eq.%4"), QueryError);
+}
+
+TEST(Query, BuildsStructuredFilters) {
+  std::multimap<std::string, std::string> p = {{"select", "id,title"}, {"order", "id.desc.nullslast"},
+                                               {"limit", "5"}, {"offset", "10"}, {"amount", "not.gte.3"},
+                                               {"tag", "in.(a,\"b,c\",\"d\\\"e\")"}, {"done", "is.null"}};
+  auto j = parse_query(p, QueryLimits{});
+  EXPECT_EQ(j["select"], nlohmann::json::array({"id", "title"}));
+  EXPECT_EQ(j["order"][0]["dir"], "desc");
+  EXPECT_EQ(j["order"][0]["nulls"], "last");
+  EXPECT_EQ(j["limit"], 5);
+  EXPECT_EQ(j["offset"], 10);
+  bool saw_in = false;
+  for (const auto& f : j["filters"]) {
+    if (f["op"] == "in") {
+      saw_in = true;
+      EXPECT_EQ(f["vals"], nlohmann::json::array({"a", "b,c", "d\"e"}));
+    }
+    if (f["col"] == "amount") {
+      EXPECT_TRUE(f["not"].get<bool>());
+    }
+  }
+  EXPECT_TRUE(saw_in);
+}
+
+TEST(Query, CapsLimitAndRefusesJunk) {
+  QueryLimits l;
+  l.max_rows = 100;
+  EXPECT_EQ(parse_query({{"limit", "5000"}}, l)["limit"], 100);
+  EXPECT_EQ(parse_query({}, l)["limit"], 100);
+  for (auto [k, v] : std::vector<std::pair<std::string, std::string>>{
+           {"limit", "-1"}, {"limit", "1e9"}, {"limit", "99999999999999999999"}, {"offset", "abc"}, {"id", "xx.1"},
+           {"id", "eq1"}, {"id", "in.(1,2"}, {"id", "is.maybe"}, {"order", "id.up"},
+           {"select", "a,"}, {"id\n", "eq.1"}, {"id", "eq.\x01"}}) {
+    EXPECT_THROW(parse_query({{k, v}}, l), QueryError) << k << "=" << v;
+  }
+  std::multimap<std::string, std::string> many;
+  for (int i = 0; i < 100; ++i) many.emplace("c" + std::to_string(i), "eq.1");
+  EXPECT_THROW(parse_query(many, l), QueryError);
+}
+
+TEST(Names, RejectNulControlsInvalidUtf8AndLong) {
+  EXPECT_TRUE(is_valid_name("company_data"));
+  EXPECT_TRUE(is_valid_name("d\xc3\xa9j\xc3\xa0"));
+  EXPECT_FALSE(is_valid_name(std::string("a\0b", 3)));
+  EXPECT_FALSE(is_valid_name("\xff\xfe"));
+  EXPECT_FALSE(is_valid_name("\xed\xa0\x80"));  // UTF-16 surrogate
+  EXPECT_FALSE(is_valid_name(std::string(64, 'a')));
+  EXPECT_FALSE(is_valid_name(""));
+}
+
+TEST(JsonBody, RefusesDuplicateKeysDepthAndNul) {
+  EXPECT_TRUE(parse_json_body(R"({"a":1,"b":{"a":2}})"));
+  EXPECT_FALSE(parse_json_body(R"({"a":1,"a":2})"));
+  EXPECT_FALSE(parse_json_body(R"([{"x":1,"x":1}])"));
+  EXPECT_FALSE(parse_json_body(std::string(100, '[') + std::string(100, ']')));
+  EXPECT_FALSE(parse_json_body(R"({"a":"x\u0000y"})"));
+  EXPECT_FALSE(parse_json_body("{} trailing"));
+  EXPECT_FALSE(parse_json_body(""));
+}
+
+TEST(DbErrors, MapsSqlstatesWithoutEchoingMessages) {
+  auto e = map_db_error("28000", "token expired");
+  EXPECT_EQ(e.status, 401);
+  EXPECT_EQ(e.reason, "token expired");
+  EXPECT_TRUE(e.bearer_challenge);
+  EXPECT_EQ(map_db_error("28000", "something with SELECT secret").reason, "invalid token");
+  EXPECT_EQ(map_db_error("28P01", "invalid credentials").status, 401);
+  EXPECT_FALSE(map_db_error("28P01", "invalid credentials").bearer_challenge);
+  EXPECT_EQ(map_db_error("42501", "permission denied for table salaries").reason, "permission denied");
+  EXPECT_EQ(map_db_error("42501", "tenant mismatch").reason, "tenant mismatch");
+  EXPECT_EQ(map_db_error("42P01", "relation \"x\" does not exist").status, 404);
+  EXPECT_EQ(map_db_error("42P01", "relation \"x\" does not exist").reason, "not found");
+  EXPECT_EQ(map_db_error("42704", "unknown tenant").reason, "unknown tenant");
+  EXPECT_EQ(map_db_error("42883", "unknown function").status, 404);
+  auto dup = map_db_error("23505", "duplicate key value violates unique constraint \"t_pkey\"");
+  EXPECT_EQ(dup.status, 409);
+  EXPECT_EQ(dup.reason.find("pkey"), std::string::npos);
+  EXPECT_EQ(map_db_error("22P02", "invalid input syntax for type integer: \"abc\"").reason, "invalid input");
+  EXPECT_EQ(map_db_error("42703", "column \"x\" does not exist").status, 400);
+  EXPECT_EQ(map_db_error("57P01", "terminating connection").status, 503);
+  EXPECT_EQ(map_db_error("08006", "").status, 503);
+  EXPECT_EQ(map_db_error("", "").status, 503);
+  EXPECT_EQ(map_db_error("XX000", "internal: stack").status, 500);
+  EXPECT_EQ(map_db_error("XX000", "internal: stack").reason, "internal error");
+  EXPECT_EQ(map_db_error("PT418", "teapot").status, 418);
+  EXPECT_EQ(map_db_error("PT200", "ok?").status, 500);
+}
