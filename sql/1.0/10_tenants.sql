@@ -121,6 +121,7 @@ CREATE FUNCTION auth.create_tenant(slug text, name text DEFAULT NULL, isolation 
     staff name;
     admin name;
     new_id bigint;
+    key_alg text;
   BEGIN
     IF slug IS NULL OR NOT auth._slug_is_valid(slug) THEN
       RAISE EXCEPTION 'invalid parameter value: slug must be a DNS label [a-z0-9-], 1-63 characters, not reserved'
@@ -164,6 +165,12 @@ CREATE FUNCTION auth.create_tenant(slug text, name text DEFAULT NULL, isolation 
       EXECUTE pg_catalog.format('ALTER DEFAULT PRIVILEGES FOR ROLE tenantgate_admin IN SCHEMA %I '
                                 'GRANT EXECUTE ON FUNCTIONS TO %I', slug, staff);
       PERFORM auth._migrate_tenant(new_id, slug);
+    END IF;
+
+    -- The tenant's own signing key (tenantgate.tenant_key_alg, default ES256; empty: none).
+    key_alg := pg_catalog.current_setting('tenantgate.tenant_key_alg', true);
+    IF key_alg IS NOT NULL AND key_alg <> '' THEN
+      PERFORM auth.generate_key(key_alg, slug);
     END IF;
 
     RETURN pg_catalog.jsonb_build_object(

@@ -1,0 +1,233 @@
+-- Users: one row per (tenant, e-mail), their password hashes, and who may manage them.
+-- Runs after 10_tenants.sql (auth.tenants) and 20_keys.sql. Password work is in C
+-- (core/password.cpp via pg/fn_password.cpp). Every SECURITY DEFINER function pins search_path,
+-- schema-qualifies, and sets log_min_error_statement = panic so that an error never writes the
+-- calling statement — which holds a password or a token — into the server log.
+
+CREATE TABLE auth.users (
+  id                  uuid PRIMARY KEY DEFAULT pg_catalog.gen_random_uuid(),
+  tenant_id           bigint NOT NULL REFERENCES auth.tenants (id) ON DELETE CASCADE,
+  email               text NOT NULL CHECK (pg_catalog.octet_length(email) BETWEEN 3 AND 320
+                                           AND pg_catalog.strpos(email, '@') > 1),
+  password_hash       text NOT NULL,
+  role                text NOT NULL DEFAULT 'staff' CHECK (role IN ('admin', 'staff')),
+  active              boolean NOT NULL DEFAULT true,
+  created_at          timestamptz NOT NULL DEFAULT pg_catalog.now(),
+  updated_at          timestamptz NOT NULL DEFAULT pg_catalog.now(),
+  -- Access tokens whose iat is earlier are dead (password change/reset, deactivation). Whole
+  -- seconds, like iat, so a login right after a change is not refused.
+  sessions_not_before timestamptz
+);
+-- E-mail unique per tenant, case-insensitively; the same address may exist in two tenants.
+CREATE UNIQUE INDEX users_tenant_email_key ON auth.users (tenant_id, pg_catalog.lower(email));
+SELECT pg_catalog.pg_extension_config_dump('auth.users', '');
+REVOKE ALL ON TABLE auth.users FROM PUBLIC;
+
+-- C halves (owner only).
+CREATE FUNCTION auth._hash_password(password text) RETURNS text
+  LANGUAGE c VOLATILE STRICT AS 'MODULE_PATHNAME', 'tg_hash_password';
+CREATE FUNCTION auth._verify_password(password text, stored text) RETURNS boolean
+  LANGUAGE c VOLATILE STRICT AS 'MODULE_PATHNAME', 'tg_verify_password';
+CREATE FUNCTION auth._password_needs_rehash(stored text) RETURNS boolean
+  LANGUAGE c IMMUTABLE STRICT AS 'MODULE_PATHNAME', 'tg_password_needs_rehash';
+CREATE FUNCTION auth._burn_password_work(password text) RETURNS void
+  LANGUAGE c VOLATILE STRICT AS 'MODULE_PATHNAME', 'tg_burn_password_work';
+CREATE FUNCTION auth._password_hash_format(stored text) RETURNS text
+  LANGUAGE c IMMUTABLE STRICT AS 'MODULE_PATHNAME', 'tg_password_hash_format';
+CREATE FUNCTION auth._random_token(prefix text) RETURNS text
+  LANGUAGE c VOLATILE STRICT AS 'MODULE_PATHNAME', 'tg_random_token';
+CREATE FUNCTION auth._caller_is_client() RETURNS boolean
+  LANGUAGE c STABLE AS 'MODULE_PATHNAME', 'tg_caller_is_client';
+CREATE FUNCTION auth._caller_is_user_admin() RETURNS boolean
+  LANGUAGE c STABLE AS 'MODULE_PATHNAME', 'tg_caller_is_user_admin';
+CREATE FUNCTION auth._throttle_attempt(tenant_id bigint, email text) RETURNS boolean
+  LANGUAGE c VOLATILE STRICT AS 'MODULE_PATHNAME', 'tg_throttle_attempt';
+CREATE FUNCTION auth._throttle_reset(tenant_id bigint, email text) RETURNS void
+  LANGUAGE c VOLATILE STRICT AS 'MODULE_PATHNAME', 'tg_throttle_reset';
+CREATE FUNCTION auth._session_setting(name text) RETURNS integer
+  LANGUAGE c STABLE STRICT AS 'MODULE_PATHNAME', 'tg_session_setting';
+
+-- The minimal policy for passwords we hash (imports keep whatever they had).
+CREATE FUNCTION auth._check_new_password(password text) RETURNS void
+  LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp
+  AS $$
+BEGIN
+  IF password IS NULL OR pg_catalog.char_length(password) < 8 THEN
+    RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = 'invalid parameter value: password must have at least 8 characters';
+  END IF;
+  IF pg_catalog.octet_length(password) > 4096 THEN
+    RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = 'invalid parameter value: password too long';
+  END IF;
+END
+$$;
+
+-- The tenant id a caller may manage users of, else an error: in a transaction authenticated
+-- by auth.authenticate, only the tenant admin of that very tenant (42501 otherwise); outside
+-- one, a superuser, the database owner or a member of tenantgate_admin. Unknown: 42704.
+CREATE FUNCTION auth._user_admin_tenant(tenant text) RETURNS bigint
+  LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp
+  AS $$
+DECLARE
+  found_id bigint;
+BEGIN
+  IF auth.tenant() IS NOT NULL THEN
+    IF auth.role() IS DISTINCT FROM 'admin' OR auth.tenant() IS DISTINCT FROM tenant THEN
+      RAISE EXCEPTION USING ERRCODE = '42501', MESSAGE = 'permission denied: only an admin of the tenant manages its users';
+    END IF;
+  ELSIF NOT auth._caller_is_user_admin() THEN
+    RAISE EXCEPTION USING ERRCODE = '42501', MESSAGE = 'permission denied: managing users needs tenantgate_admin';
+  END IF;
+  SELECT t.id INTO found_id FROM auth.tenants t WHERE t.slug OPERATOR(pg_catalog.=) tenant;
+  IF found_id IS NULL THEN
+    RAISE EXCEPTION USING ERRCODE = '42704', MESSAGE = 'unknown tenant';
+  END IF;
+  RETURN found_id;
+END
+$$;
+
+CREATE FUNCTION auth.create_user(tenant text, email text, password text DEFAULT NULL, role text DEFAULT 'staff',
+                                 password_hash text DEFAULT NULL) RETURNS uuid
+  LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp SET log_min_error_statement = panic
+  AS $$
+DECLARE
+  tenant_id bigint := auth._user_admin_tenant(tenant);
+  stored text;
+  new_id uuid;
+BEGIN
+  IF role IS NULL OR role NOT IN ('admin', 'staff') THEN
+    RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = 'invalid parameter value: role must be admin or staff';
+  END IF;
+  IF email IS NULL OR pg_catalog.octet_length(email) NOT BETWEEN 3 AND 320 OR pg_catalog.strpos(email, '@') < 2
+     OR email ~ '[[:space:][:cntrl:]]' THEN
+    RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = 'invalid parameter value: email';
+  END IF;
+  IF (password IS NULL) = (password_hash IS NULL) THEN
+    RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = 'invalid parameter value: give exactly one of password and password_hash';
+  END IF;
+  IF password IS NOT NULL THEN
+    PERFORM auth._check_new_password(password);
+    stored := auth._hash_password(password);
+  ELSE
+    IF auth._password_hash_format(password_hash) IS NULL THEN
+      RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = 'invalid parameter value: unsupported password hash format or parameters';
+    END IF;
+    stored := password_hash;
+  END IF;
+  BEGIN
+    INSERT INTO auth.users (tenant_id, email, password_hash, role)
+      VALUES (tenant_id, create_user.email, stored, create_user.role)
+      RETURNING id INTO new_id;
+  EXCEPTION WHEN unique_violation THEN
+    RAISE EXCEPTION USING ERRCODE = '23505', MESSAGE = 'user already exists: e-mail taken in this tenant';
+  END;
+  RETURN new_id;
+END
+$$;
+
+CREATE FUNCTION auth.set_user_active(user_id uuid, active boolean) RETURNS void
+  LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+  AS $$
+DECLARE
+  slug text;
+BEGIN
+  IF active IS NULL THEN
+    RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = 'invalid parameter value: active must not be null';
+  END IF;
+  SELECT t.slug INTO slug FROM auth.users u JOIN auth.tenants t ON t.id OPERATOR(pg_catalog.=) u.tenant_id
+   WHERE u.id OPERATOR(pg_catalog.=) set_user_active.user_id;
+  IF slug IS NULL THEN
+    -- the caller check first: only user admins learn whether an id exists at all
+    IF auth.tenant() IS NOT NULL OR NOT auth._caller_is_user_admin() THEN
+      RAISE EXCEPTION USING ERRCODE = '42501', MESSAGE = 'permission denied: only an admin of the tenant manages its users';
+    END IF;
+    RAISE EXCEPTION USING ERRCODE = '42704', MESSAGE = 'unknown user';
+  END IF;
+  PERFORM auth._user_admin_tenant(slug);
+  IF active THEN
+    UPDATE auth.users u SET active = true, updated_at = pg_catalog.now() WHERE u.id OPERATOR(pg_catalog.=) user_id;
+  ELSE
+    UPDATE auth.users u
+       SET active = false, updated_at = pg_catalog.now(),
+           sessions_not_before = pg_catalog.date_trunc('second', pg_catalog.clock_timestamp())
+     WHERE u.id OPERATOR(pg_catalog.=) user_id;
+    PERFORM auth._revoke_user_sessions(user_id, 'user deactivated');
+  END IF;
+END
+$$;
+
+CREATE FUNCTION auth.deactivate_user(user_id uuid) RETURNS void
+  LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+  AS $$ SELECT auth.set_user_active(user_id, false) $$;
+
+-- Sign-up, when the tenant allows it (auth.tenants.allow_signup); new users are staff.
+CREATE FUNCTION auth.register(tenant text, email text, password text) RETURNS uuid
+  LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp SET log_min_error_statement = panic
+  AS $$
+DECLARE
+  t auth.tenants;
+  new_id uuid;
+BEGIN
+  IF NOT auth._caller_is_client() THEN
+    RAISE EXCEPTION USING ERRCODE = '42501', MESSAGE = 'permission denied for function register';
+  END IF;
+  SELECT * INTO t FROM auth.tenants WHERE slug OPERATOR(pg_catalog.=) register.tenant;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION USING ERRCODE = '42704', MESSAGE = 'unknown tenant';
+  ELSIF NOT t.active THEN
+    RAISE EXCEPTION USING ERRCODE = '42501', MESSAGE = 'tenant inactive';
+  ELSIF NOT t.allow_signup THEN
+    RAISE EXCEPTION USING ERRCODE = '42501', MESSAGE = 'sign-up disabled';
+  END IF;
+  IF email IS NULL OR pg_catalog.octet_length(email) NOT BETWEEN 3 AND 320 OR pg_catalog.strpos(email, '@') < 2
+     OR email ~ '[[:space:][:cntrl:]]' THEN
+    RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = 'invalid parameter value: email';
+  END IF;
+  PERFORM auth._check_new_password(password);
+  BEGIN
+    INSERT INTO auth.users (tenant_id, email, password_hash, role)
+      VALUES (t.id, register.email, auth._hash_password(password), 'staff')
+      RETURNING id INTO new_id;
+  EXCEPTION WHEN unique_violation THEN
+    RAISE EXCEPTION USING ERRCODE = '23505', MESSAGE = 'user already exists: e-mail taken in this tenant';
+  END;
+  RETURN new_id;
+END
+$$;
+
+-- The authenticated user (after auth.authenticate).
+CREATE FUNCTION auth.me() RETURNS jsonb
+  LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+  AS $$
+DECLARE
+  result jsonb;
+BEGIN
+  IF auth.uid() IS NULL THEN
+    RAISE EXCEPTION USING ERRCODE = '28000', MESSAGE = 'not authenticated';
+  END IF;
+  SELECT pg_catalog.jsonb_build_object('id', u.id, 'email', u.email, 'role', u.role, 'tenant', t.slug)
+    INTO result
+    FROM auth.users u JOIN auth.tenants t ON t.id OPERATOR(pg_catalog.=) u.tenant_id
+   WHERE u.id::text OPERATOR(pg_catalog.=) auth.uid() AND t.slug OPERATOR(pg_catalog.=) auth.tenant();
+  IF result IS NULL THEN
+    RAISE EXCEPTION USING ERRCODE = '28000', MESSAGE = 'token revoked';
+  END IF;
+  RETURN result;
+END
+$$;
+
+REVOKE ALL ON FUNCTION auth._hash_password(text), auth._verify_password(text, text),
+  auth._password_needs_rehash(text), auth._burn_password_work(text), auth._password_hash_format(text),
+  auth._random_token(text), auth._caller_is_client(), auth._caller_is_user_admin(),
+  auth._throttle_attempt(bigint, text), auth._throttle_reset(bigint, text), auth._session_setting(text),
+  auth._check_new_password(text), auth._user_admin_tenant(text),
+  auth.create_user(text, text, text, text, text), auth.set_user_active(uuid, boolean), auth.deactivate_user(uuid),
+  auth.register(text, text, text), auth.me() FROM PUBLIC;
+-- Managing users: tenantgate_admin, and tenant roles (the functions admit a tenant admin only for
+-- its own tenant, in a transaction authenticated with its token).
+GRANT EXECUTE ON FUNCTION auth.create_user(text, text, text, text, text), auth.set_user_active(uuid, boolean),
+  auth.deactivate_user(uuid) TO tenantgate_admin, tenantgate_tenant;
+-- Client functions: PUBLIC, because NOINHERIT authenticators do not hold their group's grants;
+-- register checks membership itself (auth._caller_is_client), me needs an authenticated transaction.
+GRANT EXECUTE ON FUNCTION auth.register(text, text, text), auth.me() TO PUBLIC;
