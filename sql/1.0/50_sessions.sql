@@ -81,20 +81,20 @@ CREATE FUNCTION auth._purge_expired() RETURNS void
   AS $$
     DELETE FROM auth.revoked_tokens WHERE jti IN (
       SELECT r.jti FROM auth.revoked_tokens r
-       WHERE r.expires_at OPERATOR(pg_catalog.<) pg_catalog.now() OPERATOR(pg_catalog.-) interval '5 minutes'
+       WHERE r.expires_at OPERATOR(pg_catalog.<) (pg_catalog.now() OPERATOR(pg_catalog.-) interval '5 minutes')
        LIMIT 100);
     DELETE FROM auth.refresh_tokens WHERE id IN (
       SELECT t.id FROM auth.refresh_tokens t
-       WHERE t.expires_at OPERATOR(pg_catalog.<) pg_catalog.now() OPERATOR(pg_catalog.-) interval '1 day'
+       WHERE t.expires_at OPERATOR(pg_catalog.<) (pg_catalog.now() OPERATOR(pg_catalog.-) interval '1 day')
        LIMIT 100);
     DELETE FROM auth.refresh_families WHERE id IN (
       SELECT f.id FROM auth.refresh_families f
-       WHERE f.created_at OPERATOR(pg_catalog.<) pg_catalog.now() OPERATOR(pg_catalog.-) interval '1 day'
+       WHERE f.created_at OPERATOR(pg_catalog.<) (pg_catalog.now() OPERATOR(pg_catalog.-) interval '1 day')
          AND NOT EXISTS (SELECT 1 FROM auth.refresh_tokens t WHERE t.family_id OPERATOR(pg_catalog.=) f.id)
        LIMIT 100);
     DELETE FROM auth.password_resets WHERE token_hash IN (
       SELECT p.token_hash FROM auth.password_resets p
-       WHERE p.expires_at OPERATOR(pg_catalog.<) pg_catalog.now() OPERATOR(pg_catalog.-) interval '1 day'
+       WHERE p.expires_at OPERATOR(pg_catalog.<) (pg_catalog.now() OPERATOR(pg_catalog.-) interval '1 day')
        LIMIT 100);
   $$;
 
