@@ -271,6 +271,10 @@ Datum authenticate(FunctionCallInfo fcinfo) {
                     errhint("Add tenantgate to shared_preload_libraries and restart the server.")));
   if (tg::pg::tenant_context_active())
     ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE), errmsg("already authenticated in this transaction")));
+  // EXECUTE is granted to PUBLIC (NOINHERIT authenticators hold no group grants); the caller
+  // must still be a member of tenantgate_authenticator (or tenantgate_admin, or a superuser):
+  // a login role nobody made an authenticator cannot switch into a tenant.
+  tg::pg::require_client_role("authenticate");
   // A role switch inside a SECURITY DEFINER function (or a function with SET role, or an
   // operation PostgreSQL restricts) would be undone or mis-attributed when it returns.
   if (InLocalUserIdChange() || InSecurityRestrictedOperation() || IsInParallelMode())
@@ -286,9 +290,13 @@ Datum authenticate(FunctionCallInfo fcinfo) {
   VerifiedAccess access = tg::pg::guarded([&] { return verify_access_token(tg::pg::view_of(token), host_slug); });
 
   if (access.unknown_key) {
+    // No key verified the token: the tenant it names (unverified) decides between "unknown
+    // tenant" (dropped: its keys went with it, PG-37), "tenant inactive" and "unknown key".
+    // Only the existence and state of a tenant are told, which tenant_for_host tells anyway.
     if (access.slug != nullptr) {
       TenantRow hinted = read_tenant_and_check_session(access.slug, nullptr, false);
-      if (hinted.found && !hinted.active) raise_reason(Reason::TenantInactive);
+      if (!hinted.found) raise_reason(Reason::UnknownTenant);
+      if (!hinted.active) raise_reason(Reason::TenantInactive);
     }
     raise_reason(Reason::UnknownKey);
   }
