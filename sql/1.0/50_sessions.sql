@@ -324,6 +324,10 @@ BEGIN
   IF typ IS NULL OR pg_catalog.lower(typ) NOT IN ('at+jwt', 'application/at+jwt') THEN
     RAISE EXCEPTION USING ERRCODE = '28000', MESSAGE = 'wrong token type';
   END IF;
+  -- Our access tokens always carry a jti (auth.authenticate refuses ours without one).
+  IF pg_catalog.jsonb_typeof(claims -> 'jti') IS DISTINCT FROM 'string' OR (claims ->> 'jti') = '' THEN
+    RAISE EXCEPTION USING ERRCODE = '28000', MESSAGE = 'malformed token: jti required';
+  END IF;
   PERFORM auth._check_session(claims);
   PERFORM auth._purge_expired();
   INSERT INTO auth.revoked_tokens (jti, expires_at)
@@ -358,8 +362,10 @@ BEGIN
 END
 $$;
 
--- The authenticated user changes its own password. Its other sessions are revoked; the current
--- access token dies too (iat < sessions_not_before) but its refresh token keeps working.
+-- The authenticated user changes its own password. Its other sessions (refresh families, and
+-- with them every access token issued from them) are revoked; the current session — its access
+-- token and its refresh token — keeps working. (sessions_not_before is left alone on purpose: it
+-- counts whole seconds, so it would kill the current access token or not depending on the clock.)
 CREATE FUNCTION auth.change_password(old_password text, new_password text) RETURNS void
   LANGUAGE plpgsql VOLATILE SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp SET log_min_error_statement = panic
@@ -384,8 +390,7 @@ BEGIN
   PERFORM auth._throttle_reset(u.tenant_id, pg_catalog.lower(u.email));
   PERFORM auth._check_new_password(new_password);
   UPDATE auth.users
-     SET password_hash = auth._hash_password(new_password), updated_at = pg_catalog.now(),
-         sessions_not_before = pg_catalog.date_trunc('second', pg_catalog.clock_timestamp())
+     SET password_hash = auth._hash_password(new_password), updated_at = pg_catalog.now()
    WHERE id OPERATOR(pg_catalog.=) u.id;
   PERFORM auth._revoke_user_sessions(u.id, 'password changed', ((auth.claims() ->> 'sid'))::uuid);
 END
