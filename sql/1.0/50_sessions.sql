@@ -403,12 +403,12 @@ CREATE FUNCTION auth.start_password_reset(tenant text, email text) RETURNS text
   LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
   AS $$
 DECLARE
-  tenant_id bigint := auth._user_admin_tenant(tenant);
+  target_tenant bigint := auth._user_admin_tenant(tenant);
   target uuid;
   token text;
 BEGIN
   SELECT u.id INTO target FROM auth.users u
-   WHERE u.tenant_id OPERATOR(pg_catalog.=) start_password_reset.tenant_id
+   WHERE u.tenant_id OPERATOR(pg_catalog.=) target_tenant
      AND pg_catalog.lower(u.email) OPERATOR(pg_catalog.=) pg_catalog.lower(start_password_reset.email);
   IF target IS NULL THEN
     RETURN NULL;
