@@ -7,8 +7,9 @@
 //
 // Attempts are charged *before* the password is checked (auth._throttle_attempt) and the entry
 // is dropped after a success (auth._throttle_reset): so N concurrent guesses cannot all slip
-// past a check that only counts finished failures. A full table (16,384 entries) evicts the
-// least recently touched entry that is not locked (or the oldest one if all are).
+// past a check that only counts finished failures. The table has a fixed size (16,384 entries,
+// all allocated at startup): when full, the least recently touched entry that is not locked
+// (or the oldest one if all are) is evicted.
 //
 // Plain PostgreSQL code throughout: no C++ object is alive when anything here ereports.
 #include <cstring>
@@ -26,6 +27,7 @@ extern "C" {
 #include "storage/shmem.h"
 #include "utils/builtins.h"
 #include "utils/hsearch.h"
+#include "utils/jsonb.h"
 #include "utils/timestamp.h"
 }
 
@@ -44,6 +46,7 @@ struct ThrottleKey {
 struct ThrottleEntry {
   ThrottleKey key;  // must be first
   int32 attempts;   // charged attempts in the current window
+  int32 refused;    // attempts refused during the current lockout
   TimestampTz window_start;
   TimestampTz locked_until;  // 0: not locked
   TimestampTz touched;
@@ -68,7 +71,7 @@ void throttle_shmem_startup() {
   info.entrysize = sizeof(ThrottleEntry);
   LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
   throttle_table = ShmemInitHash("tenantgate login throttle", kMaxEntries, kMaxEntries, &info,
-                                 HASH_ELEM | HASH_BLOBS);
+                                 HASH_ELEM | HASH_BLOBS | HASH_FIXED_SIZE);
   throttle_lock = &(GetNamedLWLockTranche(kTrancheName))->lock;
   LWLockRelease(AddinShmemInitLock);
 }
@@ -91,7 +94,8 @@ void require_throttle_table() {
     ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
                     errmsg("tenantgate must be loaded via shared_preload_libraries"),
                     errdetail("auth.login counts failed logins in shared memory; set "
-                              "tenantgate.login_max_failures = 0 to log in without throttling.")));
+                              "tenantgate.login_max_failures = 0 to log in without throttling."),
+                    errhint("Add tenantgate to shared_preload_libraries and restart the server.")));
 }
 
 // Makes room for one entry; called with the lock held exclusively.
@@ -143,9 +147,11 @@ TG_PG_FUNCTION(tg_throttle_attempt) {
   bool allowed = true;
   LWLockAcquire(throttle_lock, LW_EXCLUSIVE);
   bool found = false;
-  auto* entry = static_cast<ThrottleEntry*>(hash_search(throttle_table, &key, HASH_ENTER_NULL, &found));
-  if (entry == nullptr) {
-    evict_one();
+  auto* entry = static_cast<ThrottleEntry*>(hash_search(throttle_table, &key, HASH_FIND, nullptr));
+  if (entry != nullptr) {
+    found = true;
+  } else {
+    if (hash_get_num_entries(throttle_table) >= kMaxEntries) evict_one();
     entry = static_cast<ThrottleEntry*>(hash_search(throttle_table, &key, HASH_ENTER_NULL, &found));
   }
   if (entry == nullptr) {
@@ -154,12 +160,14 @@ TG_PG_FUNCTION(tg_throttle_attempt) {
   }
   if (!found) {
     entry->attempts = 0;
+    entry->refused = 0;
     entry->window_start = now;
     entry->locked_until = 0;
   }
   entry->touched = now;
   if (entry->locked_until > now) {
     allowed = false;
+    if (entry->refused < PG_INT32_MAX) entry->refused += 1;
   } else {
     if (entry->window_start + window <= now) {
       entry->attempts = 0;
@@ -169,6 +177,7 @@ TG_PG_FUNCTION(tg_throttle_attempt) {
     if (entry->attempts >= max_failures) {
       // This attempt still runs; a success drops the entry (and the lock) again.
       entry->locked_until = now + lockout;
+      entry->refused = 0;
       entry->attempts = 0;
       entry->window_start = entry->locked_until;
     }
@@ -188,6 +197,39 @@ TG_PG_FUNCTION(tg_throttle_reset) {
   hash_search(throttle_table, &key, HASH_REMOVE, nullptr);
   LWLockRelease(throttle_lock);
   PG_RETURN_VOID();
+}
+
+// auth._throttle_status(tenant_id bigint, email text) RETURNS jsonb — what the throttle holds
+// for the (tenant, e-mail): {"attempts": charged attempts in the current window, "refused":
+// attempts refused during the current lockout, "locked_seconds": seconds of lockout left (0: not
+// locked)}; all zero when nothing is held (or the library is not preloaded). For DBAs
+// (auth.login_throttle_status) and the concurrency tests.
+TG_PG_FUNCTION(tg_throttle_status) {
+  int64 tenant_id = PG_GETARG_INT64(0);
+  text* email = PG_GETARG_TEXT_PP(1);
+  int32 attempts = 0;
+  int32 refused = 0;
+  int64 locked_seconds = 0;
+  if (throttle_table != nullptr && throttle_lock != nullptr) {
+    ThrottleKey key = make_key(tenant_id, email);
+    TimestampTz now = GetCurrentTimestamp();
+    LWLockAcquire(throttle_lock, LW_SHARED);
+    auto* entry = static_cast<ThrottleEntry*>(hash_search(throttle_table, &key, HASH_FIND, nullptr));
+    if (entry != nullptr) {
+      bool locked = entry->locked_until > now;
+      attempts = locked ? 0 : entry->attempts;
+      refused = locked ? entry->refused : 0;
+      if (locked) locked_seconds = (entry->locked_until - now + USECS_PER_SEC - 1) / USECS_PER_SEC;
+      // an expired window counts as empty, as the next attempt will see it
+      if (!locked && entry->window_start + static_cast<TimestampTz>(tg::pg::login_failure_window_seconds()) *
+                                                 USECS_PER_SEC <= now)
+        attempts = 0;
+    }
+    LWLockRelease(throttle_lock);
+  }
+  char* json = psprintf("{\"attempts\": %d, \"refused\": %d, \"locked_seconds\": " INT64_FORMAT "}", attempts,
+                        refused, locked_seconds);
+  PG_RETURN_DATUM(DirectFunctionCall1(jsonb_in, CStringGetDatum(json)));
 }
 
 // auth._session_setting(name text) RETURNS integer — the users module's settings in seconds

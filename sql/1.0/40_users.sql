@@ -44,6 +44,8 @@ CREATE FUNCTION auth._throttle_attempt(tenant_id bigint, email text) RETURNS boo
   LANGUAGE c VOLATILE STRICT AS 'MODULE_PATHNAME', 'tg_throttle_attempt';
 CREATE FUNCTION auth._throttle_reset(tenant_id bigint, email text) RETURNS void
   LANGUAGE c VOLATILE STRICT AS 'MODULE_PATHNAME', 'tg_throttle_reset';
+CREATE FUNCTION auth._throttle_status(tenant_id bigint, email text) RETURNS jsonb
+  LANGUAGE c VOLATILE STRICT AS 'MODULE_PATHNAME', 'tg_throttle_status';
 CREATE FUNCTION auth._session_setting(name text) RETURNS integer
   LANGUAGE c STABLE STRICT AS 'MODULE_PATHNAME', 'tg_session_setting';
 
@@ -82,6 +84,34 @@ BEGIN
     RAISE EXCEPTION USING ERRCODE = '42704', MESSAGE = 'unknown tenant';
   END IF;
   RETURN found_id;
+END
+$$;
+
+-- The login throttle of one e-mail of a tenant, for the people who manage its users:
+-- {"attempts", "refused", "locked_seconds"} (all 0 when nothing is held), and lifting a lockout.
+CREATE FUNCTION auth.login_throttle_status(tenant text, email text) RETURNS jsonb
+  LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+  AS $$
+DECLARE
+  tenant_id bigint := auth._user_admin_tenant(tenant);
+BEGIN
+  IF email IS NULL THEN
+    RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = 'invalid parameter value: email';
+  END IF;
+  RETURN auth._throttle_status(tenant_id, pg_catalog.lower(email));
+END
+$$;
+
+CREATE FUNCTION auth.unlock_login(tenant text, email text) RETURNS void
+  LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+  AS $$
+DECLARE
+  tenant_id bigint := auth._user_admin_tenant(tenant);
+BEGIN
+  IF email IS NULL THEN
+    RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = 'invalid parameter value: email';
+  END IF;
+  PERFORM auth._throttle_reset(tenant_id, pg_catalog.lower(email));
 END
 $$;
 
@@ -220,14 +250,16 @@ $$;
 REVOKE ALL ON FUNCTION auth._hash_password(text), auth._verify_password(text, text),
   auth._password_needs_rehash(text), auth._burn_password_work(text), auth._password_hash_format(text),
   auth._random_token(text), auth._caller_is_client(), auth._caller_is_user_admin(),
-  auth._throttle_attempt(bigint, text), auth._throttle_reset(bigint, text), auth._session_setting(text),
+  auth._throttle_attempt(bigint, text), auth._throttle_reset(bigint, text), auth._throttle_status(bigint, text),
+  auth._session_setting(text), auth.login_throttle_status(text, text), auth.unlock_login(text, text),
   auth._check_new_password(text), auth._user_admin_tenant(text),
   auth.create_user(text, text, text, text, text), auth.set_user_active(uuid, boolean), auth.deactivate_user(uuid),
   auth.register(text, text, text), auth.me() FROM PUBLIC;
 -- Managing users: tenantgate_admin, and tenant roles (the functions admit a tenant admin only for
 -- its own tenant, in a transaction authenticated with its token).
 GRANT EXECUTE ON FUNCTION auth.create_user(text, text, text, text, text), auth.set_user_active(uuid, boolean),
-  auth.deactivate_user(uuid) TO tenantgate_admin, tenantgate_tenant;
+  auth.deactivate_user(uuid), auth.login_throttle_status(text, text), auth.unlock_login(text, text)
+  TO tenantgate_admin, tenantgate_tenant;
 -- Client functions: PUBLIC, because NOINHERIT authenticators do not hold their group's grants;
 -- register checks membership itself (auth._caller_is_client), me needs an authenticated transaction.
 GRANT EXECUTE ON FUNCTION auth.register(text, text, text), auth.me() TO PUBLIC;

@@ -309,7 +309,7 @@ SELECT auth.change_password('ann-password-6', 'ann-password-7');  -- locked now
 \echo :SQLSTATE
 ROLLBACK;
 RESET ROLE;
-SELECT auth._throttle_reset(id, 'ann@sess-a.test') FROM auth.tenants WHERE slug = 'sess-a';
+SELECT auth.unlock_login('sess-a', 'ann@sess-a.test');
 SET tenantgate.login_max_failures = 0;
 -- a tenant admin starts resets for its own tenant only; staff not at all
 SET ROLE sess_app;

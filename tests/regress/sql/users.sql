@@ -296,6 +296,10 @@ SELECT auth._hash_password('x');
 \echo :SQLSTATE
 SELECT auth._throttle_reset(1, 'alice@company1.com');
 \echo :SQLSTATE
+SELECT auth.unlock_login('company1', 'alice@company1.com');
+\echo :SQLSTATE
+SELECT auth.login_throttle_status('company1', 'alice@company1.com');
+\echo :SQLSTATE
 SELECT count(*) FROM auth.users;
 \echo :SQLSTATE
 SELECT count(*) FROM auth.refresh_tokens;
@@ -335,6 +339,10 @@ ROLLBACK TO s;
 SELECT count(*) FROM auth.users;  -- and still no table access
 \echo :SQLSTATE
 ROLLBACK TO s;
+SELECT auth.unlock_login('company2', 'alice@company1.com');
+\echo :SQLSTATE
+ROLLBACK TO s;
+SELECT auth.login_throttle_status('company1', 'alice@company1.com') AS own_tenant_status;
 SELECT auth.deactivate_user(:'leaver_id');
 SELECT auth.tenant() AS still_tenant, current_user;
 COMMIT;
@@ -371,7 +379,13 @@ SET tenantgate.login_max_failures = 1000;  -- a client cannot loosen it
 \echo :SQLSTATE
 SELECT auth.login('company1', 'shared@example.org', 'wrong-1');
 SELECT auth.login('company1', 'SHARED@example.org', 'wrong-2');
+RESET ROLE;
+SELECT auth.login_throttle_status('company1', 'Shared@Example.org') AS status;
+SET ROLE users_app;
 SELECT auth.login('company1', 'shared@example.org', 'shared-password-1') ? 'access_token' AS success_clears_count;
+RESET ROLE;
+SELECT auth.login_throttle_status('company1', 'shared@example.org') AS status;
+SET ROLE users_app;
 SELECT auth.login('company1', 'shared@example.org', 'wrong-1');
 SELECT auth.login('company1', 'Shared@Example.org', 'wrong-2');
 SELECT auth.login('company1', 'shared@example.org', 'wrong-3');
@@ -380,13 +394,23 @@ SELECT auth.login('company1', 'shared@example.org', 'shared-password-1');  -- lo
 \echo :SQLSTATE
 SELECT auth.login('company1', 'shared@EXAMPLE.org', 'shared-password-1');  -- locked, any case
 \echo :SQLSTATE
+RESET ROLE;
+SELECT s - 'locked_seconds' AS status, (s ->> 'locked_seconds')::int BETWEEN 890 AND 900 AS locked_15min
+  FROM auth.login_throttle_status('company1', 'shared@example.org') AS s;
+SELECT auth.login_throttle_status('company2', 'shared@example.org') AS other_tenant_status;
+SET ROLE users_app;
 SELECT auth.login('company2', 'shared@example.org', 'shared-password-2') ? 'access_token' AS other_tenant_not_locked;
 SELECT auth.login('company1', 'alice@company1.com', 'alice-password-1') ? 'access_token' AS other_user_not_locked;
 -- a locked login costs no hash work
 RESET ROLE;
 SELECT pg_temp.failed_login_ms('company1', 'shared@example.org', 'shared-password-1') < 0.5 * :bad_ms AS locked_is_cheap;
 -- the DBA lifts a lockout
-SELECT auth._throttle_reset(id, 'shared@example.org') FROM auth.tenants WHERE slug = 'company1';
+SELECT auth.unlock_login('company1', 'SHARED@example.org');
+SELECT auth.login_throttle_status('company1', 'shared@example.org') AS status;
+SELECT auth.unlock_login('company1', NULL);
+\echo :SQLSTATE
+SELECT auth.login_throttle_status('nosuchtenant', 'shared@example.org');
+\echo :SQLSTATE
 SET ROLE users_app;
 SELECT auth.login('company1', 'shared@example.org', 'shared-password-1') ? 'access_token' AS unlocked;
 -- unknown e-mails are throttled too (no difference between "no such user" and "bad password")
