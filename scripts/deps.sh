@@ -16,7 +16,11 @@ PACKAGES=(
   postgresql-15 postgresql-server-dev-15 postgresql-contrib postgresql-15-pgtap pgbouncer
   libssl-dev libpq-dev libcpp-httplib-dev nlohmann-json3-dev
   curl ca-certificates python3 procps iproute2 util-linux passwd
+  nodejs
 )
+# npm (tests/interop) from Debian only when none is on PATH: a NodeSource nodejs bundles its
+# own npm and conflicts with Debian's npm package.
+command -v npm >/dev/null 2>&1 || PACKAGES+=(npm)
 shopt -s nullglob
 for list in server/packages.txt tests/*/packages.txt bench/packages.txt; do
   [[ -f $list ]] || continue
