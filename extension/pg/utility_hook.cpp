@@ -46,8 +46,10 @@ post_parse_analyze_hook_type previous_analyze_hook = nullptr;
 
 bool is_temp_relation(const RangeVar* relation) {
   if (relation == nullptr) return false;
+  // "pg_temp" and the backend's own "pg_temp_<n>" (named explicitly, PostgreSQL makes the
+  // relation temporary all the same: RangeVarAdjustRelationPersistence).
   return relation->relpersistence == RELPERSISTENCE_TEMP ||
-         (relation->schemaname != nullptr && strcmp(relation->schemaname, "pg_temp") == 0);
+         (relation->schemaname != nullptr && strncmp(relation->schemaname, "pg_temp", 7) == 0);
 }
 
 void check_in_tenant_context(Node* statement) {
