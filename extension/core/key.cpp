@@ -39,6 +39,7 @@ std::shared_ptr<const Key::Impl> hmac_impl(Alg alg, std::string secret) {
   auto impl = std::make_shared<Key::Impl>();
   impl->alg = alg;
   impl->secret = std::move(secret);
+  prepare_key_contexts(*impl);
   return impl;
 }
 
@@ -48,6 +49,7 @@ std::shared_ptr<const Key::Impl> pkey_impl(Alg alg, PkeyPtr pkey) {
   impl->alg = alg;
   impl->has_private = pkey_has_private(pkey.get());
   impl->pkey = std::move(pkey);
+  prepare_key_contexts(*impl);
   return impl;
 }
 

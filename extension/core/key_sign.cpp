@@ -5,6 +5,7 @@
 #include <openssl/rsa.h>
 
 #include <cstdio>
+#include <mutex>
 
 #include "core/key_impl.hpp"
 
@@ -13,7 +14,6 @@ namespace {
 
 using EcdsaSigPtr = std::unique_ptr<ECDSA_SIG, OsslDeleter<ECDSA_SIG, ECDSA_SIG_free>>;
 using MacPtr = std::unique_ptr<EVP_MAC, OsslDeleter<EVP_MAC, EVP_MAC_free>>;
-using MacCtxPtr = std::unique_ptr<EVP_MAC_CTX, OsslDeleter<EVP_MAC_CTX, EVP_MAC_CTX_free>>;
 
 std::string raw_from_der(const std::string& der, std::size_t field) {
   const auto* p = reinterpret_cast<const unsigned char*>(der.data());
@@ -33,24 +33,51 @@ std::string raw_from_der(const std::string& der, std::size_t field) {
 
 }  // namespace
 
-std::string hmac(const Key::Impl& key, std::string_view input) {
+namespace {
+
+bool mac_once(EVP_MAC_CTX* ctx, std::string_view input, unsigned char* out, std::size_t* len) {
+  // A NULL key re-initialises HMAC with the key already set (ipad/opad states kept).
+  return EVP_MAC_init(ctx, nullptr, 0, nullptr) == 1 &&
+         EVP_MAC_update(ctx, reinterpret_cast<const unsigned char*>(input.data()), input.size()) == 1 &&
+         EVP_MAC_final(ctx, out, len, EVP_MAX_MD_SIZE) == 1;
+}
+
+}  // namespace
+
+MacCtxPtr keyed_hmac_ctx(Alg alg, std::string_view secret) {
   MacPtr mac(EVP_MAC_fetch(nullptr, "HMAC", nullptr));
   if (!mac) throw_openssl(Reason::Internal, "hmac unavailable");
   MacCtxPtr ctx(EVP_MAC_CTX_new(mac.get()));
   char digest[16] = {0};
-  const char* name = EVP_MD_get0_name(alg_digest(key.alg));
+  const char* name = EVP_MD_get0_name(alg_digest(alg));
   if (!ctx || name == nullptr) throw_openssl(Reason::Internal, "hmac unavailable");
   std::snprintf(digest, sizeof digest, "%s", name);
   const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
                                OSSL_PARAM_construct_end()};
-  unsigned char out[EVP_MAX_MD_SIZE];
-  std::size_t len = 0;
-  if (EVP_MAC_init(ctx.get(), reinterpret_cast<const unsigned char*>(key.secret.data()), key.secret.size(),
-                   params) != 1 ||
-      EVP_MAC_update(ctx.get(), reinterpret_cast<const unsigned char*>(input.data()), input.size()) != 1 ||
-      EVP_MAC_final(ctx.get(), out, &len, sizeof out) != 1) {
+  if (EVP_MAC_init(ctx.get(), reinterpret_cast<const unsigned char*>(secret.data()), secret.size(), params) != 1) {
     throw_openssl(Reason::Internal, "hmac failed");
   }
+  return ctx;
+}
+
+std::size_t hmac_into(const Key::Impl& key, std::string_view input, unsigned char* out) {
+  if (!key.hmac_ctx) throw_openssl(Reason::Internal, "hmac unavailable");
+  std::size_t len = 0;
+  bool ok = false;
+  if (key.mac_lock.try_lock()) {
+    std::lock_guard<std::mutex> hold(key.mac_lock, std::adopt_lock);
+    ok = mac_once(key.hmac_ctx.get(), input, out, &len);
+  } else {
+    MacCtxPtr copy(EVP_MAC_CTX_dup(key.hmac_ctx.get()));
+    ok = copy && mac_once(copy.get(), input, out, &len);
+  }
+  if (!ok) throw_openssl(Reason::Internal, "hmac failed");
+  return len;
+}
+
+std::string hmac(const Key::Impl& key, std::string_view input) {
+  unsigned char out[EVP_MAX_MD_SIZE];
+  const std::size_t len = hmac_into(key, input, out);
   std::string result(reinterpret_cast<const char*>(out), len);
   OPENSSL_cleanse(out, sizeof out);
   return result;
