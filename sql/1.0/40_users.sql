@@ -190,8 +190,9 @@ CREATE FUNCTION auth.deactivate_user(user_id uuid) RETURNS void
   LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
   AS $$ SELECT auth.set_user_active(user_id, false) $$;
 
--- Sign-up, when the tenant allows it (auth.tenants.allow_signup); new users are staff.
-CREATE FUNCTION auth.register(tenant text, email text, password text) RETURNS uuid
+-- Sign-up, when the tenant allows it (auth.tenants.allow_signup); new users are staff. Returns
+-- the new user as auth.me() shows one: {"id", "email", "role", "tenant"} (POST /auth/register).
+CREATE FUNCTION auth.register(tenant text, email text, password text) RETURNS jsonb
   LANGUAGE plpgsql VOLATILE SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp SET log_min_error_statement = panic
   AS $$
@@ -222,7 +223,7 @@ BEGIN
   EXCEPTION WHEN unique_violation THEN
     RAISE EXCEPTION USING ERRCODE = '23505', MESSAGE = 'user already exists: e-mail taken in this tenant';
   END;
-  RETURN new_id;
+  RETURN pg_catalog.jsonb_build_object('id', new_id, 'email', email, 'role', 'staff', 'tenant', t.slug);
 END
 $$;
 
