@@ -3,6 +3,42 @@
 -- tenantgate_tenant). Every function pins search_path and schema-qualifies; identifiers go
 -- through format('%I'), values through parameters.
 
+-- Refuse to install over what someone else prepared (PG-13, CVE-2022-2625 style): CREATE
+-- EXTENSION reuses an existing schema "auth" and 00_base.sql reuses existing tenantgate_* roles,
+-- so an empty auth schema must belong to the installing user or a superuser, and the reused
+-- roles must not be able to log in or bypass privileges. (Supabase databases have their own
+-- "auth" schema: tenantgate cannot share a database with it.)
+DO $guard$
+DECLARE
+  owner_oid oid;
+  found_objects bigint;
+  bad_roles text;
+BEGIN
+  SELECT n.nspowner INTO owner_oid FROM pg_catalog.pg_namespace n WHERE n.nspname OPERATOR(pg_catalog.=) 'auth';
+  SELECT (SELECT pg_catalog.count(*) FROM pg_catalog.pg_class c WHERE c.relnamespace OPERATOR(pg_catalog.=) 'auth'::pg_catalog.regnamespace)
+       OPERATOR(pg_catalog.+) (SELECT pg_catalog.count(*) FROM pg_catalog.pg_proc p WHERE p.pronamespace OPERATOR(pg_catalog.=) 'auth'::pg_catalog.regnamespace)
+       OPERATOR(pg_catalog.+) (SELECT pg_catalog.count(*) FROM pg_catalog.pg_type t WHERE t.typnamespace OPERATOR(pg_catalog.=) 'auth'::pg_catalog.regnamespace)
+       OPERATOR(pg_catalog.+) (SELECT pg_catalog.count(*) FROM pg_catalog.pg_operator o WHERE o.oprnamespace OPERATOR(pg_catalog.=) 'auth'::pg_catalog.regnamespace)
+    INTO found_objects;
+  IF found_objects OPERATOR(pg_catalog.>) 0 THEN
+    RAISE EXCEPTION USING ERRCODE = '42P06', MESSAGE = 'schema "auth" already exists and is not empty',
+      HINT = 'tenantgate installs into its own schema auth; drop or rename the existing one first.';
+  END IF;
+  IF NOT (owner_oid OPERATOR(pg_catalog.=) (SELECT r.oid FROM pg_catalog.pg_roles r WHERE r.rolname OPERATOR(pg_catalog.=) CURRENT_USER)
+          OR (SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.oid OPERATOR(pg_catalog.=) owner_oid)) THEN
+    RAISE EXCEPTION USING ERRCODE = '42501', MESSAGE = 'schema "auth" already exists and belongs to another role',
+      HINT = 'tenantgate installs into its own schema auth; drop the existing one first.';
+  END IF;
+  SELECT pg_catalog.string_agg(r.rolname, ', ' ORDER BY r.rolname) INTO bad_roles FROM pg_catalog.pg_roles r
+   WHERE r.rolname OPERATOR(pg_catalog.=) ANY (ARRAY['tenantgate_authenticator', 'tenantgate_admin', 'tenantgate_tenant'])
+     AND (r.rolcanlogin OR r.rolsuper OR r.rolbypassrls OR r.rolcreaterole OR r.rolcreatedb OR r.rolreplication);
+  IF bad_roles IS NOT NULL THEN
+    RAISE EXCEPTION USING ERRCODE = '42501', MESSAGE = pg_catalog.format('role(s) %s already exist with LOGIN, SUPERUSER, BYPASSRLS, CREATEROLE, CREATEDB or REPLICATION', bad_roles),
+      HINT = 'tenantgate''s roles must be NOLOGIN group roles without special attributes: ALTER or drop them first.';
+  END IF;
+END
+$guard$;
+
 -- The registry. id is never reused (identity), so rows left in row-isolation tables by a
 -- dropped tenant stay unreachable.
 CREATE TABLE auth.tenants (

@@ -83,7 +83,7 @@ rm -f /tmp/tg_atk_rr.$$
 # deactivation committed no call succeeds
 T2R=$(token_for atk2)
 for i in $(seq 1 8); do
-  ( for _ in $(seq 1 25); do as_sql atk_app -c "SELECT 'ok:' || (auth.authenticate('$T2R') IS NOT NULL)"; done ) > /tmp/tg_atk_race.$$.$i &
+  ( for _ in $(seq 1 12); do as_sql atk_app -c "SELECT 'ok:' || (auth.authenticate('$T2R') IS NOT NULL)"; done ) > /tmp/tg_atk_race.$$.$i &
 done
 for _ in $(seq 1 10); do
   su_sql -c "SELECT auth.set_tenant_active('atk2', false)" >/dev/null; su_sql -c "SELECT auth.set_tenant_active('atk2', true)" >/dev/null
@@ -188,8 +188,15 @@ check "PG-30 other tenant's large object denied" "permission denied for large ob
 out=$(as_sql atk_app -c "SELECT lo_get($LO)")
 check "PG-30 authenticator cannot read it" "permission denied for large object" "$out"
 
+# --- the rest of section C and the JWT items about authenticate
+. "$(dirname "$0")/catalogue_c.sh"
+
 # --- PG-37: a dropped and re-created slug does not accept the old tenant's tokens
 T5=$(token_for atk1)
+# a token of a global key (it survives the drop) naming the old atk1
+TG=$(forge_hs256 '{"alg":"HS256","typ":"at+jwt","kid":"atk-global"}' \
+  "{\"sub\":\"$(claim_of "$T5" sub)\",\"tenant\":\"atk1\",\"role\":\"staff\",\"jti\":\"j-old\",$(now_claims)}" \
+  'atk-global-secret-atk-global-secret-0123')
 su_sql -c "SELECT lo_unlink($LO)" >/dev/null
 sleep 2.1
 su_sql -c "SELECT auth.drop_tenant('atk1')" >/dev/null 2>&1
@@ -197,7 +204,9 @@ out=$(as_sql atk_app -c "SELECT auth.authenticate('$T5')")
 check "PG-37 dropped tenant" "unknown tenant" "$out"
 su_sql -c "SELECT auth.create_tenant('atk1')" >/dev/null
 out=$(as_sql atk_app -c "SELECT auth.authenticate('$T5')")
-check "PG-37 re-created slug refuses the old token" "token revoked" "$out"
+check "PG-37 re-created slug refuses the old tenant's token (its key went with the tenant)" "unknown key|token revoked" "$out"
+out=$(as_sql atk_app -c "SELECT auth.authenticate('$TG')")
+check "PG-37 re-created slug refuses a global-key token issued before the re-creation" "token revoked" "$out"
 
 # --- PG-06: outside a transaction block DISCARD ALL lands on the authenticator
 out=$(as_sql atk_app <<SQL
@@ -212,10 +221,13 @@ check "PG-06 DISCARD ALL outside a transaction" "after-discard:atk_app:none" "$o
 log=${TG_LOG:-/tmp/tenants-data/log}
 if [[ -r $log ]]; then
   leaked=0
-  for t in "$T1" "$T2" "$T3" "$T4" "$T5" "$TK"; do
-    grep -qF -- "${t##*.}" "$log" && leaked=$((leaked + 1))
+  for t in "$T1" "$T2" "$T3" "$T4" "$T5" "$TK" "$FORGED" "$TL" "$AT" "$A1" "$A2"; do
+    grep -qF -- "${t##*.}" "$log" && { leaked=$((leaked + 1)); echo "leaked: token ${t:0:12}… $(grep -F -- "${t##*.}" "$log" | head -1 | cut -c1-80)"; }
   done
-  check "PG-26 no token in the server log" "^0$" "$leaked"
+  for secret in wrong-but-real-looking-pw-4711 not-a-real-refresh-token-4711 "${RT#tgr_}" "${R1#tgr_}"; do
+    grep -qF -- "$secret" "$log" && { leaked=$((leaked + 1)); echo "leaked: ${secret:0:12}…"; }
+  done
+  check "PG-26 no token, password or refresh token in the server log" "^0$" "$leaked"
 else
   echo "SKIP PG-26: server log $log not readable"
 fi

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Debian's pgbouncer in transaction mode in front of the private cluster; 8 clients interleave
-# four tenants' requests (two schema, two row isolation) over 2 server connections. Passes when
+# four tenants' requests (two schema, two row isolation) over 2 server connections, then 16
+# clients two tenants' writes and reads. Passes when
 # every check in tenants.pgbench held for every transaction (pgbench aborts a client otherwise).
 set -uo pipefail
 DB=tg_pgb
@@ -65,6 +66,18 @@ if [[ $rc -eq 0 ]] && [[ $out =~ "number of transactions actually processed: 120
 else
   fail "pgbouncer transaction mode" "pgbench rc=$rc"
 fi
+# 16 clients over two tenants: each transaction writes and reads under its own tenant only.
+out=$(PGUSER=pgb_app "$PGBENCH" -n -M simple -h 127.0.0.1 -p "$port" -c 16 -j 2 -t 100 \
+        -D "tok1='${tok[0]}'" -D "tok2='${tok[1]}'" -f "$here/two_tenants.pgbench" "$DB" 2>&1)
+rc=$?
+echo "$out" | grep -E "transactions actually processed|aborted|ERROR|failed" | head -5
+if [[ $rc -eq 0 ]] && [[ $out =~ "number of transactions actually processed: 1600/1600" ]]; then
+  pass "pgbouncer transaction mode: 16 clients, 2 tenants, 1600 write+read transactions, each saw only its own tenant (PG-27)"
+else
+  fail "pgbouncer 16 clients over two tenants" "pgbench rc=$rc"
+fi
+check "pgbouncer: the rolled-back writes left nothing" "^3:5$" \
+  "$(su_sql -c "SELECT (SELECT count(*) FROM pgb1.orders) || ':' || (SELECT count(*) FROM pgb2.orders)")"
 # The same checks must be able to fail: a forged request that reads another tenant's table.
 out=$(PGUSER=pgb_app psql -X -q -At -h 127.0.0.1 -p "$port" -d "$DB" -c "BEGIN" \
         -c "SELECT auth.authenticate('${tok[0]}') IS NOT NULL" -c "SELECT count(*) FROM pgb2.orders" -c "ROLLBACK" 2>&1)
