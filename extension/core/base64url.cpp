@@ -13,15 +13,15 @@ namespace {
 
 constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
-// -1 for every byte outside the base64url alphabet.
-int sextet(unsigned char c) noexcept {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '-') return 62;
-  if (c == '_') return 63;
-  return -1;
-}
+// Sextet of every byte; 0xFF for bytes outside the base64url alphabet.
+struct DecodeTable {
+  unsigned char v[256];
+  constexpr DecodeTable() : v() {
+    for (int i = 0; i < 256; ++i) v[i] = 0xFF;
+    for (int i = 0; i < 64; ++i) v[static_cast<unsigned char>(kAlphabet[i])] = static_cast<unsigned char>(i);
+  }
+};
+constexpr DecodeTable kDecode;
 
 }  // namespace
 
@@ -54,24 +54,38 @@ std::string base64url_encode(std::string_view bytes) {
 }
 
 std::optional<std::string> base64url_decode(std::string_view text) {
-  if (text.size() % 4 == 1) return std::nullopt;  // no byte count encodes to this length
-  std::string out;
-  out.reserve(text.size() / 4 * 3 + 2);
-  std::uint32_t acc = 0;
-  int bits = 0;
-  for (const char ch : text) {
-    const int v = sextet(static_cast<unsigned char>(ch));
-    if (v < 0) return std::nullopt;
-    acc = (acc << 6) | static_cast<std::uint32_t>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out += static_cast<char>((acc >> bits) & 0xFF);
-      acc &= (1u << bits) - 1;
+  const std::size_t rest = text.size() % 4;
+  if (rest == 1) return std::nullopt;  // no byte count encodes to this length
+  const auto* in = reinterpret_cast<const unsigned char*>(text.data());
+  const std::size_t full = text.size() - rest;
+  std::string out(full / 4 * 3 + (rest == 0 ? 0 : rest - 1), '\0');
+  char* o = out.data();
+  unsigned bad = 0;  // OR of every sextet: 0xFF marks a byte outside the alphabet
+  for (std::size_t i = 0; i < full; i += 4) {
+    const unsigned a = kDecode.v[in[i]], b = kDecode.v[in[i + 1]], c = kDecode.v[in[i + 2]], d = kDecode.v[in[i + 3]];
+    bad |= a | b | c | d;
+    const std::uint32_t v = (a << 18) | (b << 12) | (c << 6) | d;
+    *o++ = static_cast<char>(v >> 16);
+    *o++ = static_cast<char>(v >> 8);
+    *o++ = static_cast<char>(v);
+  }
+  if (rest != 0) {
+    const unsigned a = kDecode.v[in[full]], b = kDecode.v[in[full + 1]];
+    const unsigned c = rest == 3 ? kDecode.v[in[full + 2]] : 0;
+    bad |= a | b | c;
+    if (bad > 63) return std::nullopt;
+    // Leftover bits (4 of b for one byte, 2 of c for two) must be zero, otherwise several texts
+    // would decode alike.
+    if (rest == 2) {
+      if ((b & 0x0F) != 0) return std::nullopt;
+      *o++ = static_cast<char>((a << 2) | (b >> 4));
+    } else {
+      if ((c & 0x03) != 0) return std::nullopt;
+      *o++ = static_cast<char>((a << 2) | (b >> 4));
+      *o++ = static_cast<char>(((b & 0x0F) << 4) | (c >> 2));
     }
   }
-  // Leftover bits (2 or 4) must be zero, otherwise several texts would decode alike.
-  if (acc != 0) return std::nullopt;
+  if (bad > 63) return std::nullopt;
   return out;
 }
 

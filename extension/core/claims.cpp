@@ -4,47 +4,88 @@
 
 #include "core/jose.hpp"
 #include "core/json.hpp"
+#include "core/jws_internal.hpp"
 
 namespace tg::core {
 namespace {
 
+using Kind = TokenClaims::Kind;
+
 [[noreturn]] void malformed(const char* detail) { throw Error(Reason::MalformedToken, detail); }
 
-// A NumericDate: a finite JSON number (fractions allowed). Strings, booleans, null, 1e400 are not.
-std::optional<double> numeric_date(const json::Value& payload, const char* name) {
+TokenClaims::Member member_of(const json::Value& payload, const char* name) {
+  TokenClaims::Member m;
   const json::Value* v = payload.find(name);
-  if (v == nullptr) return std::nullopt;
-  if (v->type != json::Type::Number || !std::isfinite(v->number)) malformed("time claim is not a finite number");
-  return v->number;
+  if (v == nullptr) return m;
+  switch (v->type) {
+    case json::Type::Number: m.kind = Kind::Number; m.number = v->number; break;
+    case json::Type::String: m.kind = Kind::String; m.text = v->text; break;
+    case json::Type::Array: m.kind = Kind::Array; break;
+    default: m.kind = Kind::Other; break;
+  }
+  return m;
 }
 
-void check_audience(const json::Value* aud, const std::string& expected) {
-  if (aud == nullptr) throw Error(Reason::InvalidAudience);
-  if (aud->is_string()) {
-    if (aud->text != expected) throw Error(Reason::InvalidAudience);
+// A NumericDate: a finite JSON number (fractions allowed). Strings, booleans, null, 1e400 are not.
+std::optional<double> numeric_date(const TokenClaims::Member& m) {
+  if (m.kind == Kind::Absent) return std::nullopt;
+  if (m.kind != Kind::Number || !std::isfinite(m.number)) malformed("time claim is not a finite number");
+  return m.number;
+}
+
+void check_audience(const TokenClaims& claims, const std::string& expected) {
+  const TokenClaims::Member& aud = claims.aud;
+  if (aud.kind == Kind::Absent) throw Error(Reason::InvalidAudience);
+  if (aud.kind == Kind::String) {
+    if (aud.text != expected) throw Error(Reason::InvalidAudience);
     return;
   }
-  if (aud->type != json::Type::Array) throw Error(Reason::InvalidAudience);
+  if (aud.kind != Kind::Array) throw Error(Reason::InvalidAudience);
+  if (!claims.aud_items_all_strings) malformed("aud element is not a string");
   bool found = false;
-  for (const json::Value& item : aud->items) {
-    if (!item.is_string()) malformed("aud element is not a string");
-    found = found || item.text == expected;
-  }
+  for (const std::string& item : claims.aud_items) found = found || item == expected;
   if (!found) throw Error(Reason::InvalidAudience);
 }
 
 }  // namespace
+
+TokenClaims extract_claims(const json::Value& payload) {
+  TokenClaims c;
+  c.exp = member_of(payload, "exp");
+  c.nbf = member_of(payload, "nbf");
+  c.iat = member_of(payload, "iat");
+  c.iss = member_of(payload, "iss");
+  c.aud = member_of(payload, "aud");
+  if (c.aud.kind == Kind::Array) {
+    const json::Value& aud = *payload.find("aud");
+    c.aud_items.reserve(aud.items.size());
+    for (const json::Value& item : aud.items) {
+      if (!item.is_string()) {
+        c.aud_items_all_strings = false;
+        continue;
+      }
+      c.aud_items.push_back(item.text);
+    }
+  }
+  return c;
+}
 
 void check_claims(const ParsedToken& token, const ClaimRules& rules) {
   // NaN would make every comparison below false, i.e. accept everything.
   if (!std::isfinite(rules.now) || !std::isfinite(rules.leeway) || rules.leeway < 0) {
     throw Error(Reason::InvalidParameter, "clock or leeway not finite");
   }
-  const json::Value payload = json::parse(token.payload_json, Reason::MalformedToken, json::kMaxDepthCeiling);
-  if (!payload.is_object()) malformed("payload is not an object");
-  const auto exp = numeric_date(payload, "exp");
-  const auto nbf = numeric_date(payload, "nbf");
-  const auto iat = numeric_date(payload, "iat");
+  TokenClaims parsed_here;
+  const TokenClaims* claims = &token.claims;
+  if (!token.claims_from_payload) {
+    const json::Value payload = json::parse(token.payload_json, Reason::MalformedToken, json::kMaxDepthCeiling);
+    if (!payload.is_object()) malformed("payload is not an object");
+    parsed_here = extract_claims(payload);
+    claims = &parsed_here;
+  }
+  const auto exp = numeric_date(claims->exp);
+  const auto nbf = numeric_date(claims->nbf);
+  const auto iat = numeric_date(claims->iat);
   if (!exp && rules.require_exp) malformed("exp required");
   // exp is the first instant at which the token is no longer accepted (RFC 7519 §4.1.4).
   if (exp && *exp <= rules.now - rules.leeway) throw Error(Reason::TokenExpired);
@@ -52,12 +93,12 @@ void check_claims(const ParsedToken& token, const ClaimRules& rules) {
     throw Error(Reason::TokenNotYetValid);
   }
   if (rules.issuer) {
-    const json::Value* iss = payload.find("iss");
-    if (iss == nullptr) throw Error(Reason::InvalidIssuer);
-    if (!iss->is_string()) malformed("iss is not a string");
-    if (iss->text != *rules.issuer) throw Error(Reason::InvalidIssuer);
+    const TokenClaims::Member& iss = claims->iss;
+    if (iss.kind == Kind::Absent) throw Error(Reason::InvalidIssuer);
+    if (iss.kind != Kind::String) malformed("iss is not a string");
+    if (iss.text != *rules.issuer) throw Error(Reason::InvalidIssuer);
   }
-  if (rules.audience) check_audience(payload.find("aud"), *rules.audience);
+  if (rules.audience) check_audience(*claims, *rules.audience);
 }
 
 }  // namespace tg::core

@@ -81,6 +81,20 @@ struct TokenLimits {
   int max_json_depth = 32;                  // nesting bound of header and payload
 };
 
+// The registered claims check_claims needs, as parse_token found them in the payload, so that
+// the payload is parsed once per token. Kind describes the JSON value of the member.
+struct TokenClaims {
+  enum class Kind : unsigned char { Absent, Number, String, Array, Other };
+  struct Member {
+    Kind kind = Kind::Absent;
+    double number = 0;  // Number: the value (±inf when out of range)
+    std::string text;   // String: the unescaped text
+  };
+  Member exp, nbf, iat, iss, aud;
+  std::vector<std::string> aud_items;  // aud is an Array: its string elements
+  bool aud_items_all_strings = true;   // aud is an Array: false when an element is not a string
+};
+
 // A compact JWS taken apart and checked for structure, not yet for its signature.
 // Structure rules (all Reason::MalformedToken): exactly three segments, none of the first two
 // empty; canonical unpadded base64url (no '=', '+', '/', whitespace; non-zero trailing bits
@@ -102,6 +116,10 @@ struct ParsedToken {
   std::optional<std::string> typ;   // header "typ"
   // Unverified hints to pick a key (never trusted for anything else):
   std::optional<std::string> tenant_hint;  // payload "tenant" when it is a string
+  // Filled by parse_token from payload_json (claims_from_payload set); a ParsedToken built any
+  // other way has it false and check_claims parses payload_json itself.
+  bool claims_from_payload = false;
+  TokenClaims claims;
 };
 
 ParsedToken parse_token(std::string_view token, const TokenLimits& limits = {});

@@ -44,21 +44,27 @@ class Parser {
   }
 
   Value parse_value(int depth) {
-    if (at_end()) fail("unexpected end");
     Value v;
+    parse_value_into(v, depth);
+    return v;
+  }
+
+  // Fills a default-constructed Value in place (members are parsed straight into the parent's
+  // vectors: no Value is moved).
+  void parse_value_into(Value& v, int depth) {
+    if (at_end()) fail("unexpected end");
     switch (peek()) {
       case '{': parse_object(v, depth + 1); break;
       case '[': parse_array(v, depth + 1); break;
       case '"':
         v.type = Type::String;
-        v.text = parse_string();
+        parse_string_into(v.text);
         break;
       case 't': expect_literal("true"); v.type = Type::Bool; v.boolean = true; break;
       case 'f': expect_literal("false"); v.type = Type::Bool; break;
       case 'n': expect_literal("null"); break;
       default: parse_number(v); break;
     }
-    return v;
   }
 
   void parse_object(Value& v, int depth) {
@@ -67,17 +73,19 @@ class Parser {
     ++pos_;  // '{'
     skip_ws();
     if (!at_end() && peek() == '}') { ++pos_; return; }
+    // Token headers and payloads have a handful of members: one allocation each, not four.
+    v.names.reserve(8);
+    v.items.reserve(8);
     for (;;) {
       skip_ws();
       if (at_end() || peek() != '"') fail("member name expected");
-      std::string name = parse_string();
+      std::string& name = v.names.emplace_back();
+      parse_string_into(name);
       skip_ws();
       if (at_end() || peek() != ':') fail("colon expected");
       ++pos_;
       skip_ws();
-      Value member = parse_value(depth);
-      v.names.push_back(std::move(name));
-      v.items.push_back(std::move(member));
+      parse_value_into(v.items.emplace_back(), depth);
       skip_ws();
       if (at_end()) fail("unexpected end");
       if (peek() == ',') { ++pos_; continue; }
@@ -92,8 +100,18 @@ class Parser {
 
   // Names are compared after unescaping: "a" and "\u0061" are the same member, and jsonb would
   // keep only the last one while a reader of the first would see another value (JWT-22).
-  // Sorting keeps a 200,000-member object from costing quadratic time.
+  // Small objects compare every pair in place; sorting keeps a 200,000-member object from
+  // costing quadratic time.
   void check_unique_names(const std::vector<std::string>& names) const {
+    constexpr std::size_t kPairwiseLimit = 16;
+    if (names.size() <= kPairwiseLimit) {
+      for (std::size_t i = 1; i < names.size(); ++i) {
+        for (std::size_t j = 0; j < i; ++j) {
+          if (names[i] == names[j]) fail("duplicate member name");
+        }
+      }
+      return;
+    }
     std::vector<std::string_view> sorted(names.begin(), names.end());
     std::sort(sorted.begin(), sorted.end());
     if (std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end()) fail("duplicate member name");
@@ -107,7 +125,7 @@ class Parser {
     if (!at_end() && peek() == ']') { ++pos_; return; }
     for (;;) {
       skip_ws();
-      v.items.push_back(parse_value(depth));
+      parse_value_into(v.items.emplace_back(), depth);
       skip_ws();
       if (at_end()) fail("unexpected end");
       if (peek() == ',') { ++pos_; continue; }
@@ -203,16 +221,21 @@ class Parser {
     pos_ += len;
   }
 
-  std::string parse_string() {
+  // Plain bytes of a string: printable ASCII other than '"' and '\\'.
+  static bool is_plain(unsigned char c) noexcept { return c >= 0x20 && c < 0x80 && c != '"' && c != '\\'; }
+
+  void parse_string_into(std::string& out) {
     ++pos_;  // opening quote
-    std::string out;
     for (;;) {
+      // Runs of plain bytes are appended at once.
+      const std::size_t run = pos_;
+      while (!at_end() && is_plain(peek())) ++pos_;
+      out.append(s_.data() + run, pos_ - run);
       if (at_end()) fail("unterminated string");
       const unsigned char c = peek();
-      if (c == '"') { ++pos_; return out; }
+      if (c == '"') { ++pos_; return; }
       if (c == '\\') { ++pos_; parse_escape(out); continue; }
       if (c < 0x20) fail("control character in string");
-      if (c < 0x80) { out += static_cast<char>(c); ++pos_; continue; }
       copy_utf8_sequence(out);
     }
   }

@@ -101,6 +101,8 @@ ParsedToken parse_token(std::string_view token, const TokenLimits& limits) {
   if (const json::Value* tenant = payload.find("tenant"); tenant != nullptr && tenant->is_string()) {
     out.tenant_hint = tenant->text;
   }
+  out.claims = extract_claims(payload);
+  out.claims_from_payload = true;
   out.signing_input = jws.signing_input;
   out.header_json = std::move(jws.header_json);
   out.payload_json = std::move(jws.payload);

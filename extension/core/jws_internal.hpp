@@ -36,6 +36,9 @@ std::string decode_signature_segment(std::string_view signature_b64);
 void check_alg_and_signature(const std::optional<Alg>& alg, std::string_view signing_input,
                              std::string_view signature, const Key& key);
 
+// The members of a payload object check_claims reads (claims.cpp).
+TokenClaims extract_claims(const json::Value& payload);
+
 // parse_token + verify_signature minus the payload-is-a-JSON-object rule.
 void verify_compact_signature_only(std::string_view token, const Key& key, const TokenLimits& limits = {});
 
