@@ -430,7 +430,8 @@ SELECT auth.register('company1', 'self@company1.com', 'self-password-1');
 RESET ROLE;
 UPDATE auth.tenants SET allow_signup = true WHERE slug = 'company1';
 SET ROLE users_app;
-SELECT auth.register('company1', 'self@company1.com', 'self-password-1') IS NOT NULL AS registered;
+SELECT r - 'id' AS registered, (r ->> 'id') ~ '^[0-9a-f-]{36}$' AS has_id
+  FROM auth.register('company1', 'self@company1.com', 'self-password-1') AS r;
 SELECT auth.register('company1', 'SELF@company1.com', 'self-password-2');
 \echo :SQLSTATE
 SELECT auth.register('company1', 'bad email@company1.com', 'self-password-1');
