@@ -452,6 +452,24 @@ RESET ROLE;
 SELECT auth.me();  -- not authenticated
 \echo :SQLSTATE
 
+-- ---------------------------------------------------------------- claims come from the user row
+-- built with a JSON writer: an e-mail cannot inject claims
+SELECT auth.create_user('company1', 'x","role":"admin"@company1.com', 'inject-password') IS NOT NULL AS created;
+SET ROLE users_app;
+SELECT c ->> 'role' AS role, c ->> 'email' AS email
+  FROM auth.verify(auth.login('company1', 'x","role":"admin"@company1.com', 'inject-password') ->> 'access_token') AS c;
+-- a demoted admin's live tokens stop at authenticate; a refresh issues the new role
+SELECT auth.login('company1', 'boss@company1.com', 'boss-password-1') AS bpair \gset
+RESET ROLE;
+UPDATE auth.users SET role = 'staff' WHERE id = :'boss_id';
+SET ROLE users_app;
+BEGIN;
+SELECT auth.authenticate(:'bpair'::jsonb ->> 'access_token');
+\echo :SQLSTATE
+ROLLBACK;
+SELECT auth.verify(auth.refresh(:'bpair'::jsonb ->> 'refresh_token') ->> 'access_token') ->> 'role' AS refreshed_role;
+RESET ROLE;
+
 -- ---------------------------------------------------------------- a dropped tenant takes its users along
 SELECT auth.drop_tenant('company2');
 SELECT count(*) AS company2_users FROM auth.users u WHERE NOT EXISTS (SELECT 1 FROM auth.tenants t WHERE t.id = u.tenant_id);
