@@ -164,6 +164,11 @@ BEGIN
    WHERE tenant_id OPERATOR(pg_catalog.=) t.id AND pg_catalog.lower(users.email) OPERATOR(pg_catalog.=) pg_catalog.lower(login.email);
   IF FOUND THEN
     ok := auth._verify_password(password, u.password_hash) AND u.active;
+    -- An imported hash (not yet upgraded) is often much cheaper than ours: without this a failed
+    -- login would tell an imported e-mail from an unknown one by its speed.
+    IF NOT ok AND auth._password_needs_rehash(u.password_hash) THEN
+      PERFORM auth._burn_password_work(password);
+    END IF;
   ELSE
     PERFORM auth._burn_password_work(password);  -- an unknown e-mail costs what a bad password costs
   END IF;

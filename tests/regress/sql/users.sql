@@ -229,6 +229,11 @@ END $$;
 SELECT pg_temp.failed_login_ms('company1', 'alice@company1.com', 'wrong-password-1') AS bad_ms,
        pg_temp.failed_login_ms('company1', 'ghost@company1.com', 'wrong-password-1') AS unknown_ms \gset
 SELECT :unknown_ms > 0.3 * :bad_ms AS unknown_costs_like_bad, :bad_ms > 20 AS bad_costs_hash_work;
+-- a cheap imported hash (Django, 1,000 iterations) is not a faster path either
+SELECT auth.create_user('company1', 'cheap@company1.com',
+         password_hash => 'pbkdf2_sha256$1000$Xv9sN2qLwP4kR7tY1zA3bC$JGYnmyaV0PpOk8DW4uhuYx9bL/L/he0YNzSYSUs72NM=') IS NOT NULL AS imported;
+SELECT pg_temp.failed_login_ms('company1', 'cheap@company1.com', 'wrong-password-1') > 0.3 * :bad_ms AS imported_costs_like_bad;
+SELECT auth._password_hash_format(password_hash) AS still_imported FROM auth.users WHERE email = 'cheap@company1.com';
 -- inactive tenant: 42501 before any password work; back to active, logins work again
 SELECT auth.set_tenant_active('company2', false);
 SET ROLE users_app;
