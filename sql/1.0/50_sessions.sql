@@ -367,6 +367,36 @@ BEGIN
 END
 $$;
 
+-- Ends a session by its refresh token — for a client whose access token has expired (auth.logout
+-- needs a valid one): the family, with every refresh and access token issued from it, is revoked.
+-- An unknown token is `token revoked`; an access token here is `wrong token type`.
+CREATE FUNCTION auth.revoke_refresh_token(refresh_token text) RETURNS void
+  LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp SET log_min_error_statement = panic
+  AS $$
+DECLARE
+  family uuid;
+BEGIN
+  IF NOT auth._caller_is_client() THEN
+    RAISE EXCEPTION USING ERRCODE = '42501', MESSAGE = 'permission denied for function revoke_refresh_token';
+  END IF;
+  IF refresh_token ~ '^[A-Za-z0-9_=-]*\.[A-Za-z0-9_=-]*\.[A-Za-z0-9_=-]*$' THEN
+    RAISE EXCEPTION USING ERRCODE = '28000', MESSAGE = 'wrong token type';
+  END IF;
+  IF refresh_token IS NULL OR refresh_token !~ '^tgr_[A-Za-z0-9_-]{43}$' THEN
+    RAISE EXCEPTION USING ERRCODE = '28000', MESSAGE = 'malformed token';
+  END IF;
+  SELECT t.family_id INTO family FROM auth.refresh_tokens t
+   WHERE t.token_hash OPERATOR(pg_catalog.=) auth._token_hash(refresh_token);
+  IF family IS NULL THEN
+    RAISE EXCEPTION USING ERRCODE = '28000', MESSAGE = 'token revoked';
+  END IF;
+  PERFORM auth._purge_expired();
+  UPDATE auth.refresh_families f SET revoked_at = pg_catalog.now(), revoke_reason = 'logout'
+   WHERE f.id OPERATOR(pg_catalog.=) family AND f.revoked_at IS NULL;
+END
+$$;
+
 -- The authenticated user changes its own password. Its other sessions (refresh families, and
 -- with them every access token issued from them) are revoked; the current session — its access
 -- token and its refresh token — keeps working. (sessions_not_before is left alone on purpose: it
@@ -467,10 +497,12 @@ $$;
 REVOKE ALL ON FUNCTION auth._revoke_family_autonomously(uuid, text), auth._token_hash(text),
   auth._revoke_user_sessions(uuid, text, uuid), auth._purge_expired(),
   auth._issue_tokens(uuid, text, text, text, uuid), auth.login(text, text, text), auth.refresh(text),
-  auth._check_session(jsonb), auth.logout(text), auth.logout(text, text), auth.change_password(text, text),
+  auth._check_session(jsonb), auth.logout(text), auth.logout(text, text), auth.revoke_refresh_token(text),
+  auth.change_password(text, text),
   auth.start_password_reset(text, text), auth.reset_password(text, text) FROM PUBLIC;
 -- Client functions: PUBLIC (NOINHERIT authenticators hold no group grants); each checks the
 -- caller's membership itself (auth._caller_is_client) or needs an authenticated transaction.
 GRANT EXECUTE ON FUNCTION auth.login(text, text, text), auth.refresh(text), auth.logout(text),
-  auth.logout(text, text), auth.change_password(text, text), auth.reset_password(text, text) TO PUBLIC;
+  auth.logout(text, text), auth.revoke_refresh_token(text), auth.change_password(text, text),
+  auth.reset_password(text, text) TO PUBLIC;
 GRANT EXECUTE ON FUNCTION auth.start_password_reset(text, text) TO tenantgate_admin, tenantgate_tenant;

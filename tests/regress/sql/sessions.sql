@@ -182,8 +182,30 @@ SELECT auth.logout(NULL);
 \echo :SQLSTATE
 SELECT auth.logout('garbage');
 \echo :SQLSTATE
+-- ending a session by its refresh token (when the access token has expired)
+SELECT auth.login('sess-a', 'ann@sess-a.test', 'ann-password-1') AS e \gset
+SELECT :'e'::jsonb ->> 'access_token' AS eat, :'e'::jsonb ->> 'refresh_token' AS ert \gset
+SELECT auth.refresh(:'ert') AS e2 \gset
+SELECT auth.revoke_refresh_token(:'e2'::jsonb ->> 'refresh_token');
+BEGIN;
+SELECT auth.authenticate(:'eat');  -- an access token of the family
+\echo :SQLSTATE
+ROLLBACK;
+SELECT auth.refresh(:'e2'::jsonb ->> 'refresh_token');
+\echo :SQLSTATE
+SELECT auth.revoke_refresh_token(:'e2'::jsonb ->> 'access_token');
+\echo :SQLSTATE
+SELECT auth.revoke_refresh_token('tgr_short');
+\echo :SQLSTATE
+SELECT auth.revoke_refresh_token(NULL);
+\echo :SQLSTATE
+SELECT auth.revoke_refresh_token('tgr_' || repeat('B', 43));
+\echo :SQLSTATE
 RESET ROLE;
+SELECT revoke_reason FROM auth.refresh_families WHERE id = (auth.decode(:'eat') -> 'payload' ->> 'sid')::uuid;
 SET ROLE sess_nobody;
+SELECT auth.revoke_refresh_token(:'e2'::jsonb ->> 'refresh_token');
+\echo :SQLSTATE
 SELECT auth.logout(:'at');
 \echo :SQLSTATE
 SELECT auth.refresh(:'rt');
