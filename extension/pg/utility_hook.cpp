@@ -5,7 +5,8 @@
 //   SET/RESET ROLE, SET/RESET SESSION AUTHORIZATION, RESET ALL, SET request.jwt.*, DISCARD,
 //   LISTEN/UNLISTEN/NOTIFY and calls of pg_notify() (channels have no privileges: they would
 //   cross tenants; pg_notify is a built-in, which fmgr hooks never see, so the parse-analysis
-//   hook looks for it in every statement analysed inside the context), LOAD, COPY to/from a file or program, PREPARE TRANSACTION (the context would
+//   hook looks for it in every statement analysed inside the context), set_config() of role or
+//   session_authorization or with a computed name (same parse-analysis hook), LOAD, COPY to/from a file or program, PREPARE TRANSACTION (the context would
 //   outlive the transaction), role DDL and ALTER SYSTEM, temporary tables/views/sequences (a
 //   temporary relation on a pooled connection could shadow the next tenant's table), and
 //   WITH HOLD cursors (materialized rows that outlive the transaction).
@@ -20,6 +21,7 @@ extern "C" {
 #include "postgres.h"
 
 #include "catalog/pg_authid.h"
+#include "catalog/pg_type.h"
 #include "commands/copy.h"
 #include "fmgr.h"
 #include "miscadmin.h"
@@ -29,6 +31,7 @@ extern "C" {
 #include "tcop/utility.h"
 #include "utils/acl.h"
 #include "utils/fmgroids.h"
+#include "utils/builtins.h"
 #include "utils/rel.h"
 }
 
@@ -187,20 +190,45 @@ extern "C" void tenantgate_process_utility(PlannedStmt* planned, const char* que
     standard_ProcessUtility(planned, query_string, read_only_tree, context, params, query_env, dest, qc);
 }
 
-// True when the tree calls pg_notify() anywhere (sublinks and CTEs included).
-extern "C" bool calls_pg_notify(Node* node, void* context) {
+// What a statement analysed inside a tenant context may not call, or nullptr. pg_notify():
+// channels have no privileges. set_config() of role or session_authorization (any case), or with
+// a name computed at run time: set_config is a function, so the utility hook never sees it, and
+// those would move the transaction off the tenant role (to the authenticator — fail-closed, but
+// refused outright here).
+const char* refused_call(const FuncExpr* call) {
+  if (call->funcid == F_PG_NOTIFY) return "pg_notify()";
+  if (call->funcid != F_SET_CONFIG || call->args == NIL) return nullptr;
+  const Node* name = static_cast<const Node*>(linitial(call->args));
+  if (!IsA(name, Const)) return "set_config() with a computed parameter name";
+  const Const* constant = reinterpret_cast<const Const*>(name);
+  if (constant->constisnull || constant->consttype != TEXTOID) return nullptr;
+  char* value = TextDatumGetCString(constant->constvalue);
+  bool refused = pg_strcasecmp(value, "role") == 0 || pg_strcasecmp(value, "session_authorization") == 0;
+  pfree(value);
+  return refused ? "set_config() of role or session_authorization" : nullptr;
+}
+
+// Walks the whole tree (sublinks and CTEs included); context: const char** for the first refusal.
+extern "C" bool find_refused_call(Node* node, void* context) {
   if (node == nullptr) return false;
-  if (IsA(node, FuncExpr) && reinterpret_cast<FuncExpr*>(node)->funcid == F_PG_NOTIFY) return true;
+  if (IsA(node, FuncExpr)) {
+    const char* what = refused_call(reinterpret_cast<FuncExpr*>(node));
+    if (what != nullptr) {
+      *static_cast<const char**>(context) = what;
+      return true;
+    }
+  }
   // PostgreSQL 15 declares walkers as bool (*)() (an unprototyped C function pointer).
-  auto walker = reinterpret_cast<bool (*)()>(reinterpret_cast<void (*)()>(calls_pg_notify));
+  auto walker = reinterpret_cast<bool (*)()>(reinterpret_cast<void (*)()>(find_refused_call));
   if (IsA(node, Query)) return query_tree_walker(reinterpret_cast<Query*>(node), walker, context, 0);
   return expression_tree_walker(node, walker, context);
 }
 
 extern "C" void tenantgate_post_parse_analyze(ParseState* parse_state, Query* query, JumbleState* jumble_state) {
   if (previous_analyze_hook != nullptr) previous_analyze_hook(parse_state, query, jumble_state);
-  if (tg::pg::tenant_context_active() && calls_pg_notify(reinterpret_cast<Node*>(query), nullptr))
-    refuse_in_tenant("pg_notify()");
+  if (!tg::pg::tenant_context_active()) return;
+  const char* what = nullptr;
+  if (find_refused_call(reinterpret_cast<Node*>(query), &what)) refuse_in_tenant(what);
 }
 
 }  // namespace

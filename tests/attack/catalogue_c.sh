@@ -142,7 +142,7 @@ check "PG-29 a temp table of the same connection never shadows the tenant's tabl
 check "PG-29 a temp table of the same connection never shadows the tenant's table (write)" "own-table:1" "$out"
 check "PG-29 the temp table collected nothing" "temp-after:temp-shadow"$'(\n|$)' "$out"
 
-# --- PG-06 / PG-07 (rest): every way back lands on the authenticator or fails
+# --- PG-06 / PG-07 (rest): every way off the tenant role is refused
 out=$(as_sql atk_app <<SQL
 BEGIN; SELECT auth.authenticate('$T1') IS NULL;
 SAVEPOINT s; SET SESSION AUTHORIZATION DEFAULT; ROLLBACK TO s;
@@ -151,20 +151,21 @@ SELECT set_config('role', 'tg_atk2_staff', false); ROLLBACK TO s;
 SELECT set_config('search_path', 'atk2', false); SELECT count(*) FROM orders; ROLLBACK TO s;
 SELECT 'still:' || current_user || ':' || auth.tenant();
 SELECT set_config('session_authorization', 'postgres', true); ROLLBACK TO s;
-SELECT set_config('session_authorization', 'atk_app', true);
+SELECT set_config('session_authorization', 'atk_app', true); ROLLBACK TO s;
+SELECT set_config(lower('ROLE'), 'none', true); ROLLBACK TO s;
 SELECT 'dropped-to:' || current_user;
-SAVEPOINT u; SELECT auth.tenant(); ROLLBACK TO u;
 SELECT count(*) FROM atk1.orders;
 COMMIT;
 SQL
 )
 check "PG-06 SET SESSION AUTHORIZATION DEFAULT refused" "SET SESSION AUTHORIZATION is not allowed" "$out"
 check "PG-07 SET role TO DEFAULT refused" "SET ROLE is not allowed|permission denied to set role" "$out"
-check "PG-07 set_config(role) to another tenant refused" "permission denied to set role" "$out"
-check "PG-07 set_config(session_authorization) to another user refused" "permission denied to set session authorization" "$out"
-check "PG-06 set_config(session_authorization) to itself lands on the authenticator" "dropped-to:atk_app" "$out"
-check "PG-06 … where the readers refuse (fail closed)" "tenant context lost" "$out"
-check "PG-06 … and no tenant data is reachable" "permission denied for schema atk1" "$out"
+check "PG-07 set_config(role) to another tenant refused" "set_config\(\) of role or session_authorization is not allowed" "$out"
+check "PG-07 set_config of role/session_authorization refused (other tenant, superuser, the login itself)" "^3$" \
+  "$(echo "$out" | grep -c 'set_config() of role or session_authorization is not allowed')"
+check "PG-07 set_config with a computed name refused" "set_config\(\) with a computed parameter name is not allowed" "$out"
+check "PG-06 … so the transaction stays on the tenant role" "dropped-to:tg_atk1_staff" "$out"
+check "PG-06 … with its own data" "^2$" "$(echo "$out" | tail -1)"
 check "PG-02 set_config(search_path) into another tenant reaches nothing" "permission denied for schema atk2|relation \"orders\" does not exist" "$out"
 check "PG-06 the context is unchanged after every attempt" "still:tg_atk1_staff:atk1" "$out"
 

@@ -242,15 +242,34 @@ ROLLBACK TO s;
 SET tenantgate.base_domain = 'evil.test';
 ROLLBACK TO s;
 SELECT current_user, auth.tenant();
--- set_config('role', 'none') drops to the authenticator: the readers refuse, nothing is reachable
+-- set_config of role / session_authorization, in any case or with a computed name, is refused
 SELECT set_config('role', 'none', true);
-SELECT current_user;
-SELECT auth.tenant();
+ROLLBACK TO s;
+SELECT set_config('ROLE', 'none', true);
+ROLLBACK TO s;
+SELECT set_config('ro' || 'le', 'none', true);
+ROLLBACK TO s;
+SELECT 1 FROM (SELECT set_config('session_authorization', 'iso_app', true)) x;
 ROLLBACK TO s;
 SELECT * FROM "iso-a".orders WHERE false;
 ROLLBACK TO s;
 SELECT current_user, auth.tenant();
 COMMIT;
+-- fail-closed: a statement analysed before authenticate (and not re-analysed, the path being
+-- unchanged) can still drop to the authenticator: the readers refuse, nothing is reachable
+SET search_path = public, pg_temp;
+PREPARE drop_role AS SELECT set_config('role', 'none', true);
+BEGIN;
+SELECT auth.authenticate(:'tr1') IS NOT NULL AS ok;
+EXECUTE drop_role;
+SELECT current_user;
+SAVEPOINT s;
+SELECT auth.tenant();
+ROLLBACK TO s;
+SELECT count(*) FROM public.shared_orders;
+ROLLBACK;
+DEALLOCATE drop_role;
+RESET search_path;
 
 -- forged claims never reach the readers (PG-08)
 SET request.jwt.claims = '{"tenant":"iso-r2","role":"admin","sub":"x"}';
