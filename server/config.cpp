@@ -19,6 +19,7 @@ struct Option {
 // One table: the parser, --help and the environment fallbacks read the same entries.
 const Option kOptions[] = {
     {"--listen", "TENANTGATE_LISTEN", "HOST:PORT to listen on (default 127.0.0.1:8080)"},
+    {"--listen-backlog", "TENANTGATE_LISTEN_BACKLOG", "pending connections queued by the kernel (default 1024, capped by net.core.somaxconn)"},
     {"--db", "DATABASE_URL", "libpq connection string or URL of the authenticator login (required)"},
     {"--pool-size", "TENANTGATE_POOL_SIZE", "database connections in the pool (default 8)"},
     {"--pool-timeout-ms", "TENANTGATE_POOL_TIMEOUT_MS", "wait for a free connection before 503 (default 2000)"},
@@ -69,6 +70,8 @@ void apply(Config& c, const std::string& flag, const std::string& v) {
     if (c.listen_host.size() > 2 && c.listen_host.front() == '[' && c.listen_host.back() == ']')
       c.listen_host = c.listen_host.substr(1, c.listen_host.size() - 2);
     c.listen_port = static_cast<int>(to_number(flag, v.substr(colon + 1), 0, 65535));
+  } else if (flag == "--listen-backlog") {
+    c.listen_backlog = static_cast<int>(to_number(flag, v, 1, 65535));
   } else if (flag == "--db") {
     c.db = v;
   } else if (flag == "--pool-size") {

@@ -10,6 +10,7 @@ namespace tg::server {
 struct Config {
   std::string listen_host = "127.0.0.1";
   int listen_port = 8080;
+  int listen_backlog = 1024;            // pending connections the kernel queues (capped by somaxconn)
   std::string db;                       // libpq conninfo or URL (--db / DATABASE_URL)
   std::size_t pool_size = 8;            // libpq connections
   int pool_timeout_ms = 2000;           // wait for a free connection, then 503

@@ -354,6 +354,11 @@ class GuardedStream : public httplib::Stream {
 GuardedServer::GuardedServer(FramingLimits limits, SSL_CTX* tls, RejectHook on_reject)
     : limits_(limits), tls_(tls), on_reject_(std::move(on_reject)) {}
 
+bool GuardedServer::set_listen_backlog(int backlog) {
+  socket_t s = svr_sock_;
+  return s != INVALID_SOCKET && ::listen(s, backlog) == 0;
+}
+
 bool GuardedServer::process_and_close_socket(socket_t sock) {
   SSL* ssl = nullptr;
   bool ok = true;

@@ -47,6 +47,12 @@ class GuardedServer : public httplib::Server {
  public:
   GuardedServer(FramingLimits limits, SSL_CTX* tls, RejectHook on_reject);
 
+  // 0.11.4 listens with a backlog of 5: on a loaded machine the accept thread falls behind a
+  // burst of connections, the kernel drops the SYNs and clients wait 1 s per retransmission.
+  // Call after bind_to_port (listen() again only changes the backlog; the kernel caps it at
+  // net.core.somaxconn).
+  bool set_listen_backlog(int backlog);
+
  private:
   bool process_and_close_socket(socket_t sock) override;
   FramingLimits limits_;

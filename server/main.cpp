@@ -96,6 +96,8 @@ int main(int argc, char** argv) {
     std::cerr << "tenantgate-server: cannot listen on " << config.listen_host << ":" << config.listen_port << "\n";
     return 1;
   }
+  if (!server.set_listen_backlog(config.listen_backlog))
+    std::cerr << "tenantgate-server: warning: could not raise the listen backlog\n";
   if (config.listen_host != "127.0.0.1" && config.listen_host != "::1" && config.listen_host != "localhost" &&
       tls == nullptr)
     std::cerr << "tenantgate-server: warning: listening beyond loopback without TLS; bearer tokens need TLS\n";

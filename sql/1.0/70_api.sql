@@ -386,30 +386,29 @@ CREATE FUNCTION auth.http_login(host text, email text, password text) RETURNS js
   END
   $$;
 
--- The refresh token must belong to the Host's tenant: refused before rotation on the unverified
--- claim (so a foreign token is not consumed), and checked again on the verified result.
+-- The refresh token must belong to the Host's tenant. Refresh tokens are opaque (tgr_…, stored
+-- as a SHA-256 hash by 50_sessions.sql): the tenant is that of the token's refresh family. A
+-- foreign token is refused before auth.refresh sees it, so it is neither rotated nor counted as
+-- a reuse; malformed, unknown and reused tokens are left to auth.refresh (28000).
 CREATE FUNCTION auth.http_refresh(host text, refresh_token text) RETURNS jsonb
   LANGUAGE plpgsql VOLATILE SECURITY DEFINER
-  SET search_path = pg_catalog, pg_temp
+  SET search_path = pg_catalog, pg_temp SET log_min_error_statement = panic
   AS $$
   DECLARE
     slug text := auth._http_tenant(host);
-    claimed text;
-    pair jsonb;
+    owner_slug text;
   BEGIN
-    BEGIN
-      claimed := auth.decode(refresh_token)->'payload'->>'tenant';
-    EXCEPTION WHEN OTHERS THEN
-      RAISE EXCEPTION 'malformed token' USING ERRCODE = '28000';
-    END;
-    IF claimed IS DISTINCT FROM slug THEN
-      RAISE EXCEPTION 'tenant mismatch' USING ERRCODE = '42501';
+    IF refresh_token ~ '^tgr_[A-Za-z0-9_-]{43}$' THEN
+      SELECT t.slug INTO owner_slug
+        FROM auth.refresh_tokens r
+        JOIN auth.refresh_families f ON f.id OPERATOR(pg_catalog.=) r.family_id
+        JOIN auth.tenants t ON t.id OPERATOR(pg_catalog.=) f.tenant_id
+       WHERE r.token_hash OPERATOR(pg_catalog.=) auth._token_hash(refresh_token);
+      IF owner_slug IS NOT NULL AND owner_slug IS DISTINCT FROM slug THEN
+        RAISE EXCEPTION 'tenant mismatch' USING ERRCODE = '42501';
+      END IF;
     END IF;
-    pair := auth.refresh(refresh_token);
-    IF (auth.decode(pair->>'access_token')->'payload'->>'tenant') IS DISTINCT FROM slug THEN
-      RAISE EXCEPTION 'tenant mismatch' USING ERRCODE = '42501';
-    END IF;
-    RETURN pair;
+    RETURN auth.refresh(refresh_token);
   END
   $$;
 
@@ -431,12 +430,27 @@ CREATE FUNCTION auth.http_jwks(host text) RETURNS jsonb
   END
   $$;
 
+-- Completes a reset with the token auth.start_password_reset made (opaque tgp_…, stored hashed):
+-- it must be a token of a user of the Host's tenant.
 CREATE FUNCTION auth.http_reset_password(host text, reset_token text, new_password text) RETURNS void
   LANGUAGE plpgsql VOLATILE SECURITY DEFINER
-  SET search_path = pg_catalog, pg_temp
+  SET search_path = pg_catalog, pg_temp SET log_min_error_statement = panic
   AS $$
+  DECLARE
+    slug text := auth._http_tenant(host);
+    owner_slug text;
   BEGIN
-    PERFORM auth.reset_password(auth._http_tenant(host), reset_token, new_password);
+    IF reset_token ~ '^tgp_[A-Za-z0-9_-]{43}$' THEN
+      SELECT t.slug INTO owner_slug
+        FROM auth.password_resets p
+        JOIN auth.users u ON u.id OPERATOR(pg_catalog.=) p.user_id
+        JOIN auth.tenants t ON t.id OPERATOR(pg_catalog.=) u.tenant_id
+       WHERE p.token_hash OPERATOR(pg_catalog.=) auth._token_hash(reset_token);
+      IF owner_slug IS NOT NULL AND owner_slug IS DISTINCT FROM slug THEN
+        RAISE EXCEPTION 'tenant mismatch' USING ERRCODE = '42501';
+      END IF;
+    END IF;
+    PERFORM auth.reset_password(reset_token, new_password);
   END
   $$;
 

@@ -288,6 +288,15 @@ def register_is_403_when_signup_disabled():
 
 @suite.test
 def password_change_and_reset_pair():
+    # A password change or reset revokes dave's sessions: later tests log in again.
+    ctx['tokens'].pop('dave', None)
+    try:
+        password_change_and_reset_steps()
+    finally:
+        ctx['tokens'].pop('dave', None)
+
+
+def password_change_and_reset_steps():
     t = login(H2, 'dave')['access_token']
     expect(request(port(), 'POST', '/auth/password', host=H2, token=t,
                    body={'current_password': 'wrong-one', 'new_password': 'dave-password-3'}), 401)
@@ -303,14 +312,20 @@ def password_change_and_reset_pair():
                               body={'email': 'dave@%s.test' % S2}), 200)
     reset = json.loads(b)['reset_token']
     SECRETS.add(reset)
+    # a reset token of another tenant's user is refused before it is used
     expect(request(port(), 'POST', '/auth/password/reset', host=H1,
-                   body={'reset_token': reset, 'new_password': 'dave-password-4'}), 401)
+                   body={'reset_token': reset, 'new_password': 'dave-password-4'}), 403, 'tenant mismatch')
+    expect(request(port(), 'POST', '/auth/password/reset', host=H2,
+                   body={'reset_token': reset, 'new_password': 'short'}), 400)
     expect(request(port(), 'POST', '/auth/password/reset', host=H2,
                    body={'reset_token': reset, 'new_password': 'dave-password-4'}), 204)
     PW['dave'] = 'dave-password-4'
     SECRETS.add(PW['dave'])
     login(H2, 'dave')
-    ctx['tokens'].pop('dave', None)
+    expect(request(port(), 'POST', '/auth/password/reset', host=H2,
+                   body={'reset_token': reset, 'new_password': 'dave-password-5'}), 401)
+    expect(request(port(), 'POST', '/auth/password/reset', host=H2,
+                   body={'reset_token': 'garbage', 'new_password': 'dave-password-5'}), 401)
 
 
 # ---- section D ---------------------------------------------------------------------------
