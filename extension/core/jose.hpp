@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "core/json.hpp"
 
 namespace tg::core {
 
@@ -120,6 +121,7 @@ struct ParsedToken {
   // other way has it false and check_claims parses payload_json itself.
   bool claims_from_payload = false;
   TokenClaims claims;
+  json::Value payload;  // payload_json parsed (an object), for building the result without a reparse
 };
 
 ParsedToken parse_token(std::string_view token, const TokenLimits& limits = {});

@@ -97,11 +97,11 @@ ParsedToken parse_token(std::string_view token, const TokenLimits& limits) {
   CompactJws jws = parse_compact(token, limits);
   ParsedToken out;
   out.signature = decode_signature_segment(jws.signature_b64);
-  const json::Value payload = parse_payload_object(jws.payload, limits);
-  if (const json::Value* tenant = payload.find("tenant"); tenant != nullptr && tenant->is_string()) {
+  out.payload = parse_payload_object(jws.payload, limits);
+  if (const json::Value* tenant = out.payload.find("tenant"); tenant != nullptr && tenant->is_string()) {
     out.tenant_hint = tenant->text;
   }
-  out.claims = extract_claims(payload);
+  out.claims = extract_claims(out.payload);
   out.claims_from_payload = true;
   out.signing_input = jws.signing_input;
   out.header_json = std::move(jws.header_json);

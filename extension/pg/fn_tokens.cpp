@@ -61,7 +61,7 @@ TG_PG_FUNCTION(tg_verify) {
   text* token = PG_GETARG_TEXT_PP(0);
   return tg::pg::guarded([&]() -> Datum {
     tg::pg::VerifiedToken verified = tg::pg::verify_with_stored_keys(tg::pg::view_of(token), std::nullopt, true);
-    return tg::pg::token_json_datum(verified.payload_json);
+    return tg::pg::token_payload_datum(verified.payload, verified.payload_json);
   });
 }
 
@@ -89,7 +89,7 @@ TG_PG_FUNCTION(tg_verify_with_key) {
     }
     tg::core::verify_signature(parsed, *key);
     tg::core::check_claims(parsed, tg::pg::claim_rules(true));
-    return tg::pg::token_json_datum(parsed.payload_json);
+    return tg::pg::token_payload_datum(parsed.payload, parsed.payload_json);
   });
 }
 

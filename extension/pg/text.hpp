@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/json.hpp"
 #include "pg/guard.hpp"
 
 extern "C" {
@@ -27,6 +28,12 @@ Datum bytea_datum(std::string_view s);  // bytea
 // PostgreSQL still refuse it (a number beyond numeric's range), the token is reported as
 // malformed: such a value never reaches a caller as 22P02/22003.
 Datum token_json_datum(std::string_view json);
+
+// The same jsonb built straight from the core's parse of that text (pushJsonbValue), without
+// handing the text to jsonb_in for a second parse. `payload` must be the strict parse of `json`
+// (parse_token's ParsedToken::payload); numbers still go through numeric_in, as in jsonb_in.
+// In a database whose encoding is not UTF-8 it is token_json_datum(json).
+Datum token_payload_datum(const core::json::Value& payload, std::string_view json);
 
 // jsonb from JSON text we built ourselves (errors stay PostgreSQL's).
 Datum jsonb_datum(std::string_view json);

@@ -83,17 +83,34 @@ VerifiedToken verify_with_stored_keys(std::string_view token, const std::optiona
   refuse_refresh_token(token);
   core::ParsedToken parsed = core::parse_token(token, token_limits());
   const std::optional<std::string>& tenant = parsed.tenant_hint ? parsed.tenant_hint : context_tenant;
-  // A copy: the cache may be dropped by the next PostgreSQL call.
-  const CachedKey key = key_set().for_verification(parsed.kid, tenant);
-  core::verify_signature(parsed, key.key);
-  if (!key.tenant_active) throw Error(Reason::TenantInactive);
+  // Copies of what is used below (the cache may be dropped by the next PostgreSQL call); not the
+  // whole CachedKey, whose public JWK text would be copied for nothing on every call.
+  std::optional<core::Key> key;
+  std::string kid;
+  std::optional<std::string> key_tenant;
+  bool tenant_active = true;
+  {
+    const CachedKey& cached = key_set().for_verification(parsed.kid, tenant);
+    key = cached.key;
+    kid = cached.kid;
+    key_tenant = cached.tenant;
+    tenant_active = cached.tenant_active;
+  }
+  core::verify_signature(parsed, *key);
+  if (!tenant_active) throw Error(Reason::TenantInactive);
   if (parsed.tenant_hint) {
-    if (key.tenant && *key.tenant != *parsed.tenant_hint) throw Error(Reason::TenantMismatch);
+    if (key_tenant && *key_tenant != *parsed.tenant_hint) throw Error(Reason::TenantMismatch);
     if (context_tenant && *context_tenant != *parsed.tenant_hint) throw Error(Reason::TenantMismatch);
   }
   core::check_claims(parsed, claim_rules(require_exp));
-  return VerifiedToken{std::move(parsed.header_json), std::move(parsed.payload_json), key.kid, key.tenant,
-                       key.key.can_sign()};
+  VerifiedToken out;
+  out.header_json = std::move(parsed.header_json);
+  out.payload_json = std::move(parsed.payload_json);
+  out.payload = std::move(parsed.payload);
+  out.kid = std::move(kid);
+  out.key_tenant = std::move(key_tenant);
+  out.key_can_sign = key->can_sign();
+  return out;
 }
 
 }  // namespace tg::pg

@@ -18,6 +18,7 @@ namespace tg::pg {
 struct VerifiedToken {
   std::string header_json;                // as received (strict JSON, no duplicate names)
   std::string payload_json;               // as received
+  core::json::Value payload;              // payload_json parsed (an object): see token_payload_datum
   std::string kid;                        // the kid of the key that verified (also when the header had none)
   std::optional<std::string> key_tenant;  // nullopt: a global key
   bool key_can_sign = false;              // the key has a private part / is a secret: one of ours
