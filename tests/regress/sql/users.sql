@@ -271,7 +271,10 @@ RESET ROLE;
 -- reactivated: logs in again; the old session stays dead
 SELECT auth.set_user_active(:'leaver_id', true);
 SET ROLE users_app;
-SELECT auth.login('company1', 'leaver@company1.com', 'leaver-password') ? 'access_token' AS back_in;
+SELECT auth.login('company1', 'leaver@company1.com', 'leaver-password') ->> 'access_token' AS ltok2 \gset
+BEGIN;
+SELECT auth.authenticate(:'ltok2') ->> 'email' AS back_in;
+ROLLBACK;
 SELECT auth.refresh(:'lrt');
 \echo :SQLSTATE
 RESET ROLE;
