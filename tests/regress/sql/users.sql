@@ -215,7 +215,8 @@ SELECT auth.login('company2', 'boss@company1.com', 'boss-password-1');
 SELECT auth.login('nosuchtenant', 'alice@company1.com', 'alice-password-1');
 \echo :SQLSTATE
 RESET ROLE;
--- an unknown e-mail burns the hash work a wrong password costs (not a fast path)
+-- an unknown e-mail burns the hash work a wrong password costs (not a fast path). Timings are
+-- compared with bounds far from both paths (scrypt here: ~300 ms; no hash: ~1 ms), never exactly.
 CREATE FUNCTION pg_temp.failed_login_ms(tenant text, email text, password text) RETURNS float8
   LANGUAGE plpgsql AS $$
 DECLARE started timestamptz := clock_timestamp();
@@ -228,11 +229,11 @@ BEGIN
 END $$;
 SELECT pg_temp.failed_login_ms('company1', 'alice@company1.com', 'wrong-password-1') AS bad_ms,
        pg_temp.failed_login_ms('company1', 'ghost@company1.com', 'wrong-password-1') AS unknown_ms \gset
-SELECT :unknown_ms > 0.3 * :bad_ms AS unknown_costs_like_bad, :bad_ms > 20 AS bad_costs_hash_work;
+SELECT :unknown_ms > 20 AS unknown_costs_hash_work, :bad_ms > 20 AS bad_costs_hash_work;
 -- a cheap imported hash (Django, 1,000 iterations) is not a faster path either
 SELECT auth.create_user('company1', 'cheap@company1.com',
          password_hash => 'pbkdf2_sha256$1000$Xv9sN2qLwP4kR7tY1zA3bC$JGYnmyaV0PpOk8DW4uhuYx9bL/L/he0YNzSYSUs72NM=') IS NOT NULL AS imported;
-SELECT pg_temp.failed_login_ms('company1', 'cheap@company1.com', 'wrong-password-1') > 0.3 * :bad_ms AS imported_costs_like_bad;
+SELECT pg_temp.failed_login_ms('company1', 'cheap@company1.com', 'wrong-password-1') > 20 AS imported_costs_hash_work;
 SELECT auth._password_hash_format(password_hash) AS still_imported FROM auth.users WHERE email = 'cheap@company1.com';
 -- inactive tenant: 42501 before any password work; back to active, logins work again
 SELECT auth.set_tenant_active('company2', false);
@@ -429,7 +430,7 @@ RESET ROLE;
 SELECT pg_temp.failed_login_ms('company1', 'ghost@example.org', 'x') < 0.5 * :bad_ms AS ghost_locked;
 -- 0 turns it off
 SET tenantgate.login_max_failures = 0;
-SELECT pg_temp.failed_login_ms('company1', 'ghost@example.org', 'x') > 0.3 * :bad_ms AS throttle_off;
+SELECT pg_temp.failed_login_ms('company1', 'ghost@example.org', 'x') > 20 AS throttle_off;
 
 -- ---------------------------------------------------------------- sign-up (auth.register)
 SET ROLE users_app;
