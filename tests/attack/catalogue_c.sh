@@ -142,6 +142,33 @@ check "PG-29 a temp table of the same connection never shadows the tenant's tabl
 check "PG-29 a temp table of the same connection never shadows the tenant's table (write)" "own-table:1" "$out"
 check "PG-29 the temp table collected nothing" "temp-after:temp-shadow"$'(\n|$)' "$out"
 
+# --- PG-19 / PG-04: views and functions the authenticator makes before authenticating (temporary
+# ones: it can create nothing else) give a tenant nothing beyond its own rows
+out=$(as_sql atk_app <<SQL
+CREATE TEMP VIEW v_owner AS SELECT * FROM public.shared_orders;
+CREATE TEMP VIEW v_invoker WITH (security_invoker = true) AS SELECT * FROM public.shared_orders;
+GRANT SELECT ON pg_temp.v_owner, pg_temp.v_invoker TO PUBLIC;
+CREATE FUNCTION pg_temp.definer_count() RETURNS text LANGUAGE sql SECURITY DEFINER
+  AS 'SELECT string_agg(DISTINCT tenant, '','') || '':'' || count(*) FROM public.shared_orders';
+CREATE FUNCTION pg_temp.invoker_count() RETURNS text LANGUAGE sql
+  AS 'SELECT string_agg(DISTINCT tenant, '','') || '':'' || count(*) FROM public.shared_orders';
+CREATE FUNCTION pg_temp.other_schema() RETURNS bigint LANGUAGE plpgsql AS 'BEGIN RETURN (SELECT count(*) FROM atk2.orders); END';
+BEGIN; SELECT auth.authenticate('$T3') IS NULL;
+SAVEPOINT s;
+SELECT 'owner-view:' || count(*) FROM pg_temp.v_owner; ROLLBACK TO s;
+SELECT 'invoker-view:' || string_agg(DISTINCT tenant, ',') || ':' || count(*) FROM pg_temp.v_invoker; ROLLBACK TO s;
+SELECT 'definer-fn:' || pg_temp.definer_count(); ROLLBACK TO s;
+SELECT 'invoker-fn:' || pg_temp.invoker_count(); ROLLBACK TO s;
+SELECT pg_temp.other_schema(); ROLLBACK TO s;
+COMMIT;
+SQL
+)
+check "PG-19 a view the authenticator made runs with its (empty) rights" "^2$" "$(echo "$out" | grep -c 'permission denied for table shared_orders')"
+check_not "PG-19 … and shows nothing" "owner-view:|definer-fn:" "$out"
+check "PG-19 a security_invoker view the authenticator made shows only the tenant's rows" "invoker-view:atk3:500" "$out"
+check "PG-04 an invoker function the authenticator made shows only the tenant's rows" "invoker-fn:atk3:500" "$out"
+check "PG-01 a function the authenticator made reaches no other tenant's schema" "permission denied for schema atk2" "$out"
+
 # --- PG-06 / PG-07 (rest): every way off the tenant role is refused
 out=$(as_sql atk_app <<SQL
 BEGIN; SELECT auth.authenticate('$T1') IS NULL;
