@@ -7,7 +7,7 @@ DO $$
 DECLARE r text;
 BEGIN
   FOR r IN SELECT rolname FROM pg_roles
-            WHERE rolname ~ '^tg_sess-[ab]_(admin|staff)$' OR rolname IN ('sess_app', 'sess_nobody')
+            WHERE rolname ~ '^tg_sess-[abc]_(admin|staff)$' OR rolname IN ('sess_app', 'sess_nobody')
             ORDER BY rolname LIKE '%_admin' DESC, rolname
   LOOP EXECUTE format('DROP ROLE %I', r); END LOOP;
 END $$;
@@ -489,8 +489,28 @@ RESET ROLE;
 SELECT revoke_reason FROM auth.refresh_families
  WHERE id = (SELECT family_id FROM auth.refresh_tokens WHERE token_hash = sha256(convert_to(:'h1', 'UTF8')));
 
+-- ---------------------------------------------------------------- a tenant without a signing key
+-- (tenantgate.tenant_key_alg = ''): login says so and leaves nothing behind; a global key signs
+SET tenantgate.tenant_key_alg = '';
+SELECT auth.create_tenant('sess-c') ->> 'slug' AS slug;
+RESET tenantgate.tenant_key_alg;
+SELECT auth.create_user('sess-c', 'cid@sess-c.test', 'cid-password-1') IS NOT NULL AS created;
+SET ROLE sess_app;
+SELECT auth.login('sess-c', 'cid@sess-c.test', 'cid-password-1');
+\echo :SQLSTATE
+RESET ROLE;
+SELECT count(*) AS families FROM auth.refresh_families f JOIN auth.tenants t ON t.id = f.tenant_id WHERE t.slug = 'sess-c';
+SELECT auth.generate_key('ES256') IS NOT NULL AS global_key;
+SET ROLE sess_app;
+SELECT auth.login('sess-c', 'cid@sess-c.test', 'cid-password-1') ->> 'access_token' AS ctok \gset
+BEGIN;
+SELECT auth.authenticate(:'ctok', 'sess-c.example.com') ->> 'tenant' AS tenant;
+ROLLBACK;
+RESET ROLE;
+
 SELECT auth.drop_tenant('sess-a');
 SELECT auth.drop_tenant('sess-b');
+SELECT auth.drop_tenant('sess-c');
 SELECT (SELECT count(*) FROM auth.users) AS users, (SELECT count(*) FROM auth.refresh_tokens) AS refresh_tokens,
        (SELECT count(*) FROM auth.refresh_families) AS families, (SELECT count(*) FROM auth.password_resets) AS resets;
 DROP ROLE sess_app, sess_nobody;
