@@ -14,7 +14,9 @@
 #   run.sh visibility     a revocation committed by another backend (logout, refresh-token reuse,
 #                         deactivation, inactive tenant) is seen at once by auth.authenticate in an
 #                         already-open transaction — READ COMMITTED, REPEATABLE READ, SERIALIZABLE —
-#                         whose snapshot predates it, even after a successful authenticate there.
+#                         whose snapshot predates it, even after a successful authenticate there;
+#                         and parallel logouts and authenticates of one session's tokens end
+#                         without a deadlock, every token revoked.
 #
 # Connection: TG_CLUSTER_ENV (CTest) or PGHOST/PGPORT from the environment. Each mode works in its
 # own database (tg_sessions_<mode>) with its own tenants and roles, so the modes run in parallel.
@@ -285,6 +287,32 @@ DO \$\$ BEGIN PERFORM auth.refresh('$rt'); EXCEPTION WHEN invalid_authorization_
     check_not "visibility ($iso): not accepted after the tenant went inactive" "after ${P}-b|REVOKE-FAILED" "$out"
     su_sql -c "SELECT auth.set_tenant_active('${P}-b', true)" >/dev/null
   done
+
+  # parallel logouts and authenticates of five access tokens of one session
+  local rt tokens=() k t all
+  rt=$(app_sql -c "SELECT auth.login('${P}-a', 'viewer@${P}.test', 'viewer-password') ->> 'refresh_token'")
+  for k in 1 2 3 4 5; do
+    pair=$(app_sql -c "SELECT p ->> 'access_token', p ->> 'refresh_token' FROM auth.refresh('$rt') AS p" -F ' ')
+    read -r at rt <<<"$pair"
+    tokens+=("$at")
+  done
+  t=$(instant 500)
+  for k in 0 1 2 3 4; do
+    app_sql -c "SELECT pg_sleep_until('$t')" -c "SELECT 'logged out ' || auth.logout('${tokens[$k]}')" >"$WORK/l$k" &
+    app_sql -c "SELECT pg_sleep_until('$t')" -c "BEGIN" \
+            -c "SELECT 'authenticated ' || (auth.authenticate('${tokens[$k]}') ->> 'tenant')" -c "ROLLBACK" >"$WORK/a$k" &
+  done
+  wait
+  all=$(cat "$WORK"/l* "$WORK"/a*)
+  check_not "visibility: parallel logouts/authenticates: no deadlock, no other error" \
+    "deadlock|ERROR" "$(echo "$all" | grep -E 'ERROR|deadlock' | grep -v 'ERROR:  token revoked')"
+  check "visibility: parallel logouts: at least one logged out" "logged out" "$all"
+  out=""
+  for k in 0 1 2 3 4; do
+    out+=$(app_sql -c "BEGIN" -c "SELECT 'alive ' || (auth.authenticate('${tokens[$k]}') ->> 'tenant')" -c "ROLLBACK")$'\n'
+  done
+  check_not "visibility: after parallel logouts every token of the session is revoked" "alive" "$out"
+  check "visibility: ... each refused with token revoked" "^5$" "$(echo "$out" | grep -c 'ERROR:  token revoked')"
 }
 
 setup
