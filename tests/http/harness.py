@@ -82,7 +82,7 @@ def free_port():
 
 
 class Server:
-    def __init__(self, binary, conninfo, logdir, extra_args=()):
+    def __init__(self, binary, conninfo, logdir, extra_args=(), tls_context=None):
         self.port = free_port()
         self.log_path = os.path.join(logdir, 'server-%d.log' % self.port)
         self.access_path = os.path.join(logdir, 'access-%d.log' % self.port)
@@ -93,7 +93,13 @@ class Server:
         deadline = time.time() + 10
         while time.time() < deadline:
             try:
-                st, _, _ = request(self.port, 'GET', '/healthz', host='localhost')
+                conn = None
+                if tls_context is not None:
+                    tls_context.check_hostname = False
+                    conn = http.client.HTTPSConnection('127.0.0.1', self.port, timeout=5, context=tls_context)
+                st, _, _ = request(self.port, 'GET', '/healthz', host='localhost', conn=conn)
+                if conn is not None:
+                    conn.close()
                 if st == 200:
                     return
             except OSError:

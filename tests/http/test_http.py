@@ -8,6 +8,7 @@ import os
 import re
 import signal
 import socket
+import subprocess
 import sys
 import tempfile
 import threading
@@ -98,6 +99,26 @@ def login_same_401_for_wrong_password_and_unknown_user():
 def login_with_other_tenants_credentials_is_401():
     expect(request(port(), 'POST', '/auth/login', host=H2,
                    body={'email': 'alice@%s.test' % S1, 'password': PW['alice']}), 401, 'invalid credentials')
+
+
+@suite.test
+def imported_passlib_user_logs_in_with_old_password():
+    # server/demo/seed.sql imports flask@… with a passlib $pbkdf2-sha256$ hash of 'foo'; the
+    # first login re-hashes it, the second verifies the new hash.
+    for _ in range(2):
+        st, h, b = expect(request(port(), 'POST', '/auth/login', host=H1,
+                                  body={'email': 'flask@%s.test' % S1, 'password': 'foo'}), 200)
+        j = json.loads(b)
+        SECRETS.update([j['access_token'], j['refresh_token']])
+    expect(request(port(), 'POST', '/auth/login', host=H1,
+                   body={'email': 'flask@%s.test' % S1, 'password': 'bar'}), 401, 'invalid credentials')
+
+
+@suite.test
+def logout_needs_a_content_length_like_every_post():
+    # RFC 9110 411: POST without Content-Length (curl -X POST without -d) is refused before routing.
+    r = raw(port(), raw_req(['POST /auth/logout HTTP/1.1', 'Host: ' + H1, 'Authorization: Bearer x']))
+    check(status_of(r) == 411, r[:60])
 
 
 @suite.test
@@ -688,6 +709,34 @@ def http26_no_secret_in_any_log():
 
 
 @suite.test
+def tls_serves_https_with_hsts_and_refuses_plain_http():
+    import ssl
+    d = tempfile.mkdtemp(prefix='tg-tls-')
+    cert, key = os.path.join(d, 'cert.pem'), os.path.join(d, 'key.pem')
+    p = subprocess.run(['openssl', 'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256',
+                        '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=' + H1,
+                        '-addext', 'subjectAltName=DNS:%s,DNS:%s' % (H1, H2)], capture_output=True)
+    check(p.returncode == 0, p.stderr[-300:])
+    srv = Server(ctx['binary'], ctx['db'].conninfo(), d, ['--tls-cert', cert, '--tls-key', key, '--pool-size', '1'],
+                 tls_context=ssl.create_default_context(cafile=cert))
+    try:
+        import http.client
+        ctx_ssl = ssl.create_default_context(cafile=cert)
+        c = http.client.HTTPSConnection('127.0.0.1', srv.port, timeout=10, context=ctx_ssl)
+        ctx_ssl.check_hostname = False
+        st, h, b = request(srv.port, 'GET', '/.well-known/jwks.json', host=H1, conn=c)
+        check(st == 200 and json.loads(b)['keys'], (st, b[:100]))
+        check(h.get('strict-transport-security', '').startswith('max-age='), h)
+        st, h, b = request(srv.port, 'GET', '/api/company_data', host=H1, token=tok('bob'), conn=c)
+        check(st == 200 and all(r['title'].startswith(S1) for r in json.loads(b)), (st, b[:100]))
+        c.close()
+        r = raw(srv.port, raw_req(['GET /healthz HTTP/1.1', 'Host: ' + H1]), timeout=3)
+        check(status_of(r) is None, 'plain HTTP answered on the TLS port: %r' % r[:60])
+    finally:
+        check(srv.stop() == 0, 'TLS server exit code')
+
+
+@suite.test
 def graceful_shutdown_finishes_in_flight_request():
     srv = ctx['srv']
     result = {}
@@ -716,6 +765,8 @@ def main():
     ctx['env'] = env
     ctx['tokens'] = {}
     db = setup_database(env, 'tg_http', S1, S2, FIXTURES)
+    ctx['db'] = db
+    ctx['binary'] = binary
     logdir = tempfile.mkdtemp(prefix='tg-http-')
     if env.get('TG_LOG') and os.path.exists(env['TG_LOG']):
         ctx['pglog_offset'] = os.path.getsize(env['TG_LOG'])

@@ -3,6 +3,7 @@
 503, the server never hangs or crashes, and the pool reconnects by itself.
 Usage: test_restart.py <tenantgate-server> <scripts/cluster.sh> <cluster dir>. Uses its own
 cluster (it restarts it), so other suites on the shared fixture are not disturbed."""
+import json
 import os
 import subprocess
 import sys
@@ -16,6 +17,11 @@ from harness import Server, Suite, check, read_env_file, request, setup_database
 S1, S2 = 'httpr1', 'httpr2'
 H1 = S1 + '.localhost'
 suite = Suite('http_db_restart')
+FIXTURES = r"""
+SELECT auth.add_migration('0002_restart_fixtures', $sql$
+  CREATE FUNCTION slow(secs float8) RETURNS text LANGUAGE sql AS $f$ SELECT pg_sleep(secs)::text || 'done' $f$;
+$sql$);
+"""
 ctx = {}
 
 
@@ -88,6 +94,39 @@ def restart_under_load_gives_200_or_quick_503_then_recovers():
 
 
 @suite.test
+def request_in_flight_during_restart_gets_503_quickly_and_token_survives():
+    srv = ctx['srv']
+    st, h, b = request(srv.port, 'POST', '/auth/login', host=H1,
+                       body={'email': 'bob@%s.test' % S1, 'password': 'bob-password-1'})
+    check(st == 200, 'login: %d %s' % (st, b[:100]))
+    token = json.loads(b)['access_token']
+    result = {}
+
+    def slow():
+        t0 = time.time()
+        result['r'] = request(srv.port, 'POST', '/rpc/slow', host=H1, token=token, body={'secs': 20}, timeout=30)
+        result['done'] = time.time()
+        result['took'] = time.time() - t0
+    th = threading.Thread(target=slow)
+    th.start()
+    time.sleep(0.7)
+    t_restart = time.time()
+    pg_ctl('restart', '-m', 'fast')
+    th.join(30)
+    check('r' in result, 'in-flight request never answered')
+    st, h, b = result['r']
+    check(st == 503 and b'database unavailable' in b, 'in-flight: %d %s' % (st, b[:100]))
+    check(result['done'] - t_restart < 3, 'in-flight request answered %.1f s after the restart' % (result['done'] - t_restart))
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        st = request(srv.port, 'GET', '/api/company_data', host=H1, token=token)[0]
+        if st == 200:
+            break
+        time.sleep(0.2)
+    check(st == 200, 'token not accepted after the restart: %s' % st)
+
+
+@suite.test
 def database_down_gives_fast_503_and_reconnects_after_start():
     srv = ctx['srv']
     pg_ctl('stop', '-m', 'fast')
@@ -131,7 +170,7 @@ def main():
     try:
         env = read_env_file(os.path.join(cluster_dir, 'env'))
         ctx['env'] = env
-        db = setup_database(env, 'tg_http_restart', S1, S2, with_users=False)
+        db = setup_database(env, 'tg_http_restart', S1, S2, FIXTURES)
         ctx['srv'] = Server(binary, db.conninfo(), tempfile.mkdtemp(prefix='tg-http-restart-'),
                             ['--pool-size', '4', '--connect-timeout', '2', '--pool-timeout-ms', '3000'])
         ok = suite.run()
