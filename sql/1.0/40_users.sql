@@ -258,9 +258,13 @@ REVOKE ALL ON FUNCTION auth._hash_password(text), auth._verify_password(text, te
   auth.register(text, text, text), auth.me() FROM PUBLIC;
 -- Managing users: tenantgate_admin, and tenant roles (the functions admit a tenant admin only for
 -- its own tenant, in a transaction authenticated with its token).
-GRANT EXECUTE ON FUNCTION auth.create_user(text, text, text, text, text), auth.set_user_active(uuid, boolean),
-  auth.deactivate_user(uuid), auth.login_throttle_status(text, text), auth.unlock_login(text, text)
-  TO tenantgate_admin, tenantgate_tenant;
+GRANT EXECUTE ON FUNCTION auth.set_user_active(uuid, boolean), auth.deactivate_user(uuid),
+  auth.login_throttle_status(text, text), auth.unlock_login(text, text) TO tenantgate_admin, tenantgate_tenant;
+-- create_user takes a password: PUBLIC, so that a refused caller is refused inside the function,
+-- where log_min_error_statement = panic keeps the statement out of the server log (a "permission
+-- denied for function" raised before the call would log it, password and all). The function
+-- admits exactly the callers above (auth._user_admin_tenant).
+GRANT EXECUTE ON FUNCTION auth.create_user(text, text, text, text, text) TO PUBLIC;
 -- Client functions: PUBLIC, because NOINHERIT authenticators do not hold their group's grants;
 -- register checks membership itself (auth._caller_is_client), me needs an authenticated transaction.
 GRANT EXECUTE ON FUNCTION auth.register(text, text, text), auth.me() TO PUBLIC;
