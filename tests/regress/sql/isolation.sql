@@ -10,7 +10,7 @@ DO $$
 DECLARE r text;
 BEGIN
   FOR r IN SELECT rolname FROM pg_roles WHERE rolname IN ('tg_iso-a_admin', 'tg_iso-a_staff', 'tg_iso-b_admin',
-      'tg_iso-b_staff', 'tg_iso-r1_admin', 'tg_iso-r1_staff', 'tg_iso-r2_admin', 'tg_iso-r2_staff', 'iso_app')
+      'tg_iso-b_staff', 'tg_iso-r1_admin', 'tg_iso-r1_staff', 'tg_iso-r2_admin', 'tg_iso-r2_staff', 'iso_app', 'iso_plain')
   LOOP EXECUTE format('DROP ROLE %I', r); END LOOP;
 END $$;
 -- Until the users module provides auth._check_session(jsonb), a pass-through stands in for it.
@@ -458,8 +458,18 @@ SELECT auth.revoke_key('iso-a-key', 'iso-a');
 SELECT auth.authenticate(:'ta_own_key');
 SELECT auth.authenticate(:'ta') ->> 'tenant' AS tenant;
 
+-- a login that is no member of tenantgate_authenticator gets nothing, whatever PUBLIC may
+-- execute (PG-14)
+\c - postgres
+CREATE ROLE iso_plain LOGIN;
+\c - iso_plain
+SELECT auth.authenticate(:'ta');
+SELECT auth.login('iso-a', 'nobody@iso-a.test', 'whatever-password');
+SELECT current_user, auth.tenant();
+
 -- cleanup (roles are cluster-wide)
 \c - postgres
+DROP ROLE iso_plain;
 DROP TABLE public.shared_orders;
 DROP FUNCTION public.definer_auth(text);
 DROP SCHEMA forge CASCADE;
