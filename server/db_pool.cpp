@@ -13,7 +13,7 @@ using Clock = std::chrono::steady_clock;
 // (DISCARD ALL would also drop every cached plan of the backend, and may not run pipelined.)
 const char* const kResetStatements[] = {
     "CLOSE ALL", "RESET ALL", "UNLISTEN *", "SELECT pg_catalog.pg_advisory_unlock_all()",
-    "DISCARD TEMP", "DISCARD SEQUENCES",
+    "DISCARD TEMP", "DISCARD SEQUENCES", "DEALLOCATE ALL",
 };
 
 void ignore_notice(void*, const PGresult*) {}

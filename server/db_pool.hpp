@@ -2,7 +2,11 @@
 // trip: the request's statement and a session-reset batch are pipelined together, each
 // followed by a Sync, so the statement runs as its own implicit transaction and whatever a
 // tenant's function left at session level (GUCs, LISTEN, advisory locks, temp tables, held
-// cursors) is gone before the connection serves anyone else.
+// cursors, prepared statements) is gone before the connection serves anyone else.
+// The statement is sent with the extended protocol (Parse/Bind/Execute of the UNNAMED
+// statement, every value a bind parameter) on purpose, not as a named prepared statement: a
+// tenant function can DEALLOCATE and re-PREPARE any name in the session, and the next request
+// on the connection (another tenant's token as its parameter) would run that statement.
 // Broken connections are noticed on checkout (the socket is polled) or during the call, closed,
 // and reopened by the next caller after a capped exponential backoff; while PostgreSQL is away
 // callers get a connection error at once instead of waiting.

@@ -30,6 +30,10 @@ SELECT auth.add_migration('0002_http_fixtures', $sql$
   CREATE FUNCTION read_setting() RETURNS text LANGUAGE sql AS
     $f$ SELECT current_setting('app.leak', true) $f$;
   CREATE FUNCTION fail_please() RETURNS int LANGUAGE sql AS $f$ SELECT 1 / 0 $f$;
+  CREATE FUNCTION leak_prepared() RETURNS int LANGUAGE plpgsql AS
+    $f$ BEGIN EXECUTE 'PREPARE tg_call AS SELECT 1'; RETURN 1; END $f$;
+  CREATE FUNCTION count_prepared() RETURNS bigint LANGUAGE sql AS
+    $f$ SELECT count(*) FROM pg_prepared_statements $f$;
   CREATE FUNCTION whoami() RETURNS jsonb LANGUAGE sql AS
     $f$ SELECT jsonb_build_object('user', current_user, 'tenant', auth.tenant()) $f$;
   CREATE FUNCTION slow(secs float8) RETURNS text LANGUAGE sql AS $f$ SELECT pg_sleep(secs)::text || 'done' $f$;
@@ -640,6 +644,11 @@ def http30_pool_state_reset_after_each_request():
         check(json.loads(b) in (None, ''), 'session setting leaked across requests: %s' % b)
         st, h, b = expect(request(port(), 'POST', '/rpc/whoami', host=H2, token=tok('dave')), 200)
         check(json.loads(b)['tenant'] == S2)
+        # prepared statements are session state too (refused or not by the isolation layer)
+        st, h, b = request(port(), 'POST', '/rpc/leak_prepared', host=H1, token=t)
+        check(st in (200, 400, 403), 'leak_prepared → %d %s' % (st, b[:100]))
+        st, h, b = expect(request(port(), 'POST', '/rpc/count_prepared', host=H2, token=tok('dave')), 200)
+        check(json.loads(b) == 0, 'a prepared statement survived the request: %s' % b)
 
 
 @suite.test
