@@ -33,6 +33,8 @@ extern "C" {
 #include "utils/lsyscache.h"
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
+#include "utils/varlena.h"
+#include "lib/stringinfo.h"
 }
 
 namespace {
@@ -253,13 +255,26 @@ TenantRow read_tenant_and_check_session(const char* slug, const char* payload_js
 
 // search_path for the transaction: the tenant schema, then pg_temp explicitly last so a
 // temporary table can never shadow a tenant table (PG-29). Row isolation keeps the caller's
-// path and only makes sure pg_temp is searched last.
+// path but moves pg_temp to the end: a path with pg_temp first, set at session level by an
+// earlier client of a pooled connection together with a temporary "shared_orders", would
+// otherwise catch the next tenant's unqualified writes.
 char* tenant_search_path(const char* slug, bool schema_isolation) {
   if (schema_isolation) return psprintf("%s, pg_temp", quote_identifier(slug));
   const char* path = GetConfigOption("search_path", false, false);
-  if (path == nullptr || path[0] == '\0') return pstrdup("pg_temp");
-  if (strstr(path, "pg_temp") != nullptr) return nullptr;  // already placed explicitly
-  return psprintf("%s, pg_temp", path);
+  char* raw = pstrdup(path != nullptr ? path : "");
+  List* names = NIL;
+  StringInfoData out;
+  initStringInfo(&out);
+  if (SplitIdentifierString(raw, ',', &names)) {
+    ListCell* cell;
+    foreach (cell, names) {
+      const char* name = static_cast<const char*>(lfirst(cell));
+      if (strcmp(name, "pg_temp") == 0 || strncmp(name, "pg_temp_", 8) == 0) continue;
+      appendStringInfo(&out, "%s, ", quote_identifier(name));
+    }
+  }  // an unparsable path (cannot happen: the GUC check accepted it) keeps only pg_temp
+  appendStringInfoString(&out, "pg_temp");
+  return out.data;
 }
 
 text* checked_text(const char* s) { return s == nullptr ? nullptr : cstring_to_text(s); }

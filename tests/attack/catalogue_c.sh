@@ -169,6 +169,24 @@ check "PG-19 a security_invoker view the authenticator made shows only the tenan
 check "PG-04 an invoker function the authenticator made shows only the tenant's rows" "invoker-fn:atk3:500" "$out"
 check "PG-01 a function the authenticator made reaches no other tenant's schema" "permission denied for schema atk2" "$out"
 
+# --- PG-29 (row isolation): a session-level path with pg_temp first and a temporary twin of a
+# shared table, left on a pooled connection, catch none of the next tenant's unqualified rows
+out=$(as_sql atk_app <<SQL
+SET search_path = pg_temp, public;
+CREATE TEMP TABLE shared_orders (id bigint, tenant text, tenant_id bigint);
+GRANT ALL ON pg_temp.shared_orders TO PUBLIC;
+BEGIN; SELECT auth.authenticate('$T3') IS NULL;
+SELECT 'row-path:' || current_setting('search_path');
+INSERT INTO shared_orders (tenant) VALUES ('atk3');
+SELECT 'row-visible:' || count(*) FROM shared_orders;
+ROLLBACK;
+SELECT 'twin-after:' || count(*) FROM pg_temp.shared_orders;
+SQL
+)
+check "PG-29 row isolation: authenticate moves pg_temp last" "row-path:public, pg_temp" "$out"
+check "PG-29 row isolation: unqualified writes reach the shared table" "row-visible:501" "$out"
+check "PG-29 row isolation: the temporary twin caught nothing" "twin-after:0" "$out"
+
 # --- PG-06 / PG-07 (rest): every way off the tenant role is refused
 out=$(as_sql atk_app <<SQL
 BEGIN; SELECT auth.authenticate('$T1') IS NULL;
