@@ -1,5 +1,6 @@
 #include "config.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -137,10 +138,10 @@ std::string usage_text() {
       "Each option may also come from the environment variable shown; a flag wins.\n\n";
   for (const auto& o : kOptions) {
     std::string left = std::string("  ") + o.flag + " V";
-    left.resize(26, ' ');
+    left.resize(std::max<std::size_t>(left.size() + 2, 28), ' ');
     s += left + o.help + "  [" + o.env + "]\n";
   }
-  s += "  --help                  this text\n  --version               the version\n\n"
+  s += "  --help                    this text\n  --version                 the version\n\n"
        "Signals: SIGTERM/SIGINT stop accepting, finish in-flight requests, close the pool.\n"
        "Bearer tokens travel in clear text without --tls-cert: put TLS in front otherwise.\n";
   return s;

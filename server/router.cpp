@@ -289,6 +289,12 @@ void Router::route_auth(Ctx& ctx, const std::string& what) {
     auto f = string_fields(req, res, {"email", "password"});
     if (f) call(ctx, "SELECT auth.http_register($1, $2, $3)::text", {host, (*f)[0], (*f)[1]}, 201);
   } else if (what == "/auth/logout") {
+    // Without a bearer, a {"refresh_token"} body ends that session (its access token expired).
+    if (!req.has_header("Authorization") && !req.body.empty()) {
+      auto f = string_fields(req, res, {"refresh_token"});
+      if (f) call(ctx, "SELECT auth.http_revoke_refresh_token($1, $2)", {host, (*f)[0]}, 204);
+      return;
+    }
     auto t = bearer(req, res);
     if (t) call(ctx, "SELECT auth.http_logout($1, $2)", {host, *t}, 204);
   } else if (what == "/auth/password") {

@@ -386,16 +386,16 @@ CREATE FUNCTION auth.http_login(host text, email text, password text) RETURNS js
   END
   $$;
 
--- The refresh token must belong to the Host's tenant. Refresh tokens are opaque (tgr_…, stored
+-- A refresh token must belong to the Host's tenant. Refresh tokens are opaque (tgr_…, stored
 -- as a SHA-256 hash by 50_sessions.sql): the tenant is that of the token's refresh family. A
--- foreign token is refused before auth.refresh sees it, so it is neither rotated nor counted as
--- a reuse; malformed, unknown and reused tokens are left to auth.refresh (28000).
-CREATE FUNCTION auth.http_refresh(host text, refresh_token text) RETURNS jsonb
-  LANGUAGE plpgsql VOLATILE SECURITY DEFINER
-  SET search_path = pg_catalog, pg_temp SET log_min_error_statement = panic
+-- foreign token is refused before auth.refresh / auth.revoke_refresh_token see it, so it is
+-- neither rotated, nor revoked, nor counted as a reuse; malformed, unknown and reused tokens are
+-- left to those functions (28000).
+CREATE FUNCTION auth._http_check_refresh_tenant(slug text, refresh_token text) RETURNS void
+  LANGUAGE plpgsql STABLE SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp
   AS $$
   DECLARE
-    slug text := auth._http_tenant(host);
     owner_slug text;
   BEGIN
     IF refresh_token ~ '^tgr_[A-Za-z0-9_-]{43}$' THEN
@@ -408,7 +408,28 @@ CREATE FUNCTION auth.http_refresh(host text, refresh_token text) RETURNS jsonb
         RAISE EXCEPTION 'tenant mismatch' USING ERRCODE = '42501';
       END IF;
     END IF;
+  END
+  $$;
+
+CREATE FUNCTION auth.http_refresh(host text, refresh_token text) RETURNS jsonb
+  LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp SET log_min_error_statement = panic
+  AS $$
+  BEGIN
+    PERFORM auth._http_check_refresh_tenant(auth._http_tenant(host), refresh_token);
     RETURN auth.refresh(refresh_token);
+  END
+  $$;
+
+-- POST /auth/logout with {"refresh_token"} and no bearer: ends a session whose access token
+-- has expired (auth.logout needs a valid one).
+CREATE FUNCTION auth.http_revoke_refresh_token(host text, refresh_token text) RETURNS void
+  LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+  SET search_path = pg_catalog, pg_temp SET log_min_error_statement = panic
+  AS $$
+  BEGIN
+    PERFORM auth._http_check_refresh_tenant(auth._http_tenant(host), refresh_token);
+    PERFORM auth.revoke_refresh_token(refresh_token);
   END
   $$;
 
@@ -497,6 +518,9 @@ CREATE FUNCTION auth.http_start_password_reset(host text, token text, email text
   END
   $$;
 
+REVOKE ALL ON FUNCTION auth._http_check_refresh_tenant(text, text) FROM PUBLIC;  -- definer helper, owner only
+REVOKE ALL ON FUNCTION auth.http_revoke_refresh_token(text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION auth.http_revoke_refresh_token(text, text) TO PUBLIC;
 REVOKE ALL ON FUNCTION auth._http_require_authenticator(), auth._http_tenant(text), auth._http_namespace(),
   auth._http_relation(text), auth._http_column_type(oid, text),
   auth.http_api(text, text, text, text, jsonb, jsonb, text), auth.http_rpc(text, text, text, jsonb),

@@ -307,6 +307,23 @@ def logout_is_204_then_token_is_401():
 
 
 @suite.test
+def logout_by_refresh_token_without_bearer():
+    pair = login(H1, 'bob')
+    other = login(H2, 'dave')
+    expect(request(port(), 'POST', '/auth/logout', host=H1, body={'refresh_token': other['refresh_token']}),
+           403, 'tenant mismatch')
+    st, h, b = expect(request(port(), 'POST', '/auth/logout', host=H1, body={'refresh_token': pair['refresh_token']}), 204)
+    check(b == b'')
+    expect(request(port(), 'POST', '/auth/refresh', host=H1, body={'refresh_token': pair['refresh_token']}), 401)
+    expect(request(port(), 'GET', '/auth/me', host=H1, token=pair['access_token']), 401)
+    expect(request(port(), 'POST', '/auth/logout', host=H1, body={'refresh_token': 'garbage'}), 401)
+    expect(request(port(), 'POST', '/auth/logout', host=H1, body={'refresh_token': pair['access_token']}), 401,
+           'wrong token type')
+    # dave's session at his own tenant is untouched
+    expect(request(port(), 'GET', '/auth/me', host=H2, token=other['access_token']), 200)
+
+
+@suite.test
 def register_is_403_when_signup_disabled():
     expect(request(port(), 'POST', '/auth/register', host=H1, body={'email': 'new@x.test', 'password': 'new-password-123'}), 403)
 
