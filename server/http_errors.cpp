@@ -16,7 +16,7 @@ const char* const kStableReasons[] = {
     "user exists", "user already exists", "email already registered", "invalid reset token",
     "reset token expired", "too many attempts", "user inactive", "user disabled", "permission denied",
     "invalid parameter value: password must have at least 8 characters",
-    "invalid parameter value: password too long",
+    "invalid parameter value: password too long", "invalid parameter value: email",
     // 70_api.sql
     "unknown table", "unknown column", "unknown function", "unknown operator", "invalid filter",
     "invalid body", "filter required", "no columns", "ambiguous function", "arguments do not match",

@@ -329,6 +329,33 @@ def register_is_403_when_signup_disabled():
 
 
 @suite.test
+def register_is_201_staff_when_signup_allowed():
+    ctx['db'].psql("UPDATE auth.tenants SET allow_signup = true WHERE slug = '%s'" % S2)
+    try:
+        email = 'newbie@%s.test' % S2
+        st, h, b = expect(request(port(), 'POST', '/auth/register', host=H2,
+                                  body={'email': email, 'password': 'newbie-password-1'}), 201)
+        j = json.loads(b)
+        check(j['email'] == email and j['role'] == 'staff' and j['tenant'] == S2 and j['id'], j)
+        expect(request(port(), 'POST', '/auth/register', host=H2,
+                       body={'email': email.upper(), 'password': 'newbie-password-2'}), 409, 'user already exists')
+        expect(request(port(), 'POST', '/auth/register', host=H2,
+                       body={'email': 'x@%s.test' % S2, 'password': 'short'}), 400)
+        expect(request(port(), 'POST', '/auth/register', host=H2,
+                       body={'email': 'no-at-sign', 'password': 'long-enough-1'}), 400, 'invalid parameter value: email')
+        expect(request(port(), 'POST', '/auth/register', host=H2,
+                       body={'email': 'y@%s.test' % S2, 'password': 'long-enough-1', 'role': 'admin'}), 400, 'invalid body')
+        st, h, b = expect(request(port(), 'POST', '/auth/login', host=H2,
+                                  body={'email': email, 'password': 'newbie-password-1'}), 200)
+        SECRETS.update([json.loads(b)['access_token'], json.loads(b)['refresh_token']])
+        # the other tenant still refuses sign-up
+        expect(request(port(), 'POST', '/auth/register', host=H1,
+                       body={'email': 'newbie@%s.test' % S1, 'password': 'newbie-password-1'}), 403, 'sign-up disabled')
+    finally:
+        ctx['db'].psql("UPDATE auth.tenants SET allow_signup = false WHERE slug = '%s'" % S2)
+
+
+@suite.test
 def password_change_and_reset_pair():
     # A password change or reset revokes dave's sessions: later tests log in again.
     ctx['tokens'].pop('dave', None)
