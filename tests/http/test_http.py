@@ -297,6 +297,42 @@ def refresh_token_at_other_tenant_is_403():
 
 
 @suite.test
+def http33_parallel_refresh_of_one_token_exactly_one_wins():
+    pair = login(H1, 'bob')
+    barrier = threading.Barrier(2)
+    answers = []
+
+    def refresh():
+        barrier.wait()
+        st, h, b = request(port(), 'POST', '/auth/refresh', host=H1, body={'refresh_token': pair['refresh_token']})
+        answers.append((st, b))
+        if st == 200:
+            SECRETS.update([json.loads(b)['access_token'], json.loads(b)['refresh_token']])
+    threads = [threading.Thread(target=refresh) for _ in range(2)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(30)
+    check(sorted(a[0] for a in answers) == [200, 401], answers)
+    winner = json.loads([a[1] for a in answers if a[0] == 200][0])
+    # the reuse revoked the whole family, including the winner's new tokens (JWT-34)
+    expect(request(port(), 'POST', '/auth/refresh', host=H1, body={'refresh_token': winner['refresh_token']}), 401)
+    expect(request(port(), 'GET', '/auth/me', host=H1, token=winner['access_token']), 401)
+
+
+@suite.test
+def http31_jwks_per_tenant_and_http27_no_request_bytes_in_headers():
+    k1 = {k['kid'] for k in json.loads(expect(request(port(), 'GET', '/.well-known/jwks.json', host=H1), 200)[2])['keys']}
+    k2 = {k['kid'] for k in json.loads(expect(request(port(), 'GET', '/.well-known/jwks.json', host=H2), 200)[2])['keys']}
+    check(k1 and k2 and not (k1 & k2), 'tenants share keys: %s %s' % (k1, k2))
+    expect(request(port(), 'GET', '/.well-known/jwks.json', host='localhost'), 404, 'unknown tenant')
+    r = raw(port(), raw_req(['GET /api/x%0d%0aX-Injected:%201 HTTP/1.1', 'Host: ' + H1, 'Origin: https://app.test',
+                             'Authorization: Bearer ' + tok('bob'), 'Connection: close']))
+    head = r.split(b'\r\n\r\n', 1)[0].lower()
+    check(b'x-injected' not in head and status_of(r) in (400, 404), r[:200])
+
+
+@suite.test
 def logout_is_204_then_token_is_401():
     pair = login(H1, 'bob')
     expect(request(port(), 'GET', '/auth/me', host=H1, token=pair['access_token']), 200)
