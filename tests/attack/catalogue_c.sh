@@ -58,8 +58,9 @@ admin_calls=(
   "auth.add_migration('9999', 'SELECT 1')" "auth.migrate()" "auth.enable_tenant_rls('public.shared_orders')"
   "auth.create_user('atk2', 'evil@atk2.test', 'evil-password-0123456789', 'admin')"
   "auth._run_migration('atk2', 'DROP TABLE orders')" "auth._check_session('{}')")
-for who in U T; do
-  batch "$who" "$T1" "${admin_calls[@]/#/SELECT }"
+TA1=$(token_for atk1 admin)
+for who in U T Tadmin; do
+  if [[ $who == Tadmin ]]; then batch T "$TA1" "${admin_calls[@]/#/SELECT }"; else batch "$who" "$T1" "${admin_calls[@]/#/SELECT }"; fi
   for i in "${!admin_calls[@]}"; do
     call=${admin_calls[i]}
     check "PG-14/JWT-42 ($who) ${call%%(*} refused" "permission denied|ERROR:  42501|must be (owner|a member)" "${BATCH_OUT[i]}"
