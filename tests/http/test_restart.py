@@ -83,6 +83,8 @@ def restart_under_load_gives_200_or_quick_503_then_recovers():
         pg_ctl('restart', '-m', 'fast')
         restarted = time.time()
         time.sleep(4)
+    print('  stream: %d answers, %d × 503, slowest %.2f s' % (
+        len(s.results), sum(1 for r in s.results if r[2] == 503), max(r[1] for r in s.results)), flush=True)
     bad = [r for r in s.results if r[2] not in (200, 503)]
     check(not bad, 'unexpected answers: %s' % bad[:5])
     slow = [r for r in s.results if r[1] > 5]
@@ -115,6 +117,8 @@ def request_in_flight_during_restart_gets_503_quickly_and_token_survives():
     th.join(30)
     check('r' in result, 'in-flight request never answered')
     st, h, b = result['r']
+    print('  in-flight request: %d after %.2f s (restart took %.2f s)' % (
+        st, result['done'] - t_restart, time.time() - t_restart), flush=True)
     check(st == 503 and b'database unavailable' in b, 'in-flight: %d %s' % (st, b[:100]))
     check(result['done'] - t_restart < 3, 'in-flight request answered %.1f s after the restart' % (result['done'] - t_restart))
     deadline = time.time() + 10
