@@ -126,6 +126,24 @@ def logout_needs_a_content_length_like_every_post():
 
 
 @suite.test
+def http23_login_brute_force_locks_the_email_with_the_same_401():
+    # tenantgate.login_max_failures (default 5) per (tenant, e-mail), in shared memory.
+    email = 'victim@%s.test' % S1
+    ctx['db'].psql("SELECT auth.create_user('%s', '%s', 'victim-password-1')" % (S1, email))
+    bodies = set()
+    for i in range(6):
+        st, h, b = expect(request(port(), 'POST', '/auth/login', host=H1,
+                                  body={'email': email, 'password': 'guess-%d' % i}), 401, 'invalid credentials')
+        bodies.add(b)
+    st, h, b = expect(request(port(), 'POST', '/auth/login', host=H1,
+                              body={'email': email, 'password': 'victim-password-1'}), 401, 'invalid credentials')
+    bodies.add(b)
+    check(len(bodies) == 1, 'locked and wrong answers differ: %s' % bodies)
+    tok('bob')  # another e-mail of the tenant is not affected
+    expect(request(port(), 'POST', '/auth/login', host=H1, body={'email': 'bob@%s.test' % S1, 'password': PW['bob']}), 200)
+
+
+@suite.test
 def unknown_host_is_404_unknown_tenant():
     expect(request(port(), 'POST', '/auth/login', host='nosuchtenant.localhost',
                    body={'email': 'a@b.c', 'password': 'x'}), 404, 'unknown tenant')
