@@ -34,6 +34,7 @@ SELECT auth.add_migration('0002_http_fixtures', $sql$
     $f$ BEGIN EXECUTE 'PREPARE tg_call AS SELECT 1'; RETURN 1; END $f$;
   CREATE FUNCTION count_prepared() RETURNS bigint LANGUAGE sql AS
     $f$ SELECT count(*) FROM pg_prepared_statements $f$;
+  CREATE FUNCTION big(n int) RETURNS text LANGUAGE sql AS $f$ SELECT repeat('x', n) $f$;
   CREATE FUNCTION whoami() RETURNS jsonb LANGUAGE sql AS
     $f$ SELECT jsonb_build_object('user', current_user, 'tenant', auth.tenant()) $f$;
   CREATE FUNCTION slow(secs float8) RETURNS text LANGUAGE sql AS $f$ SELECT pg_sleep(secs)::text || 'done' $f$;
@@ -617,6 +618,26 @@ def http14_slow_clients_do_not_block_others_and_time_out():
     finally:
         for s in socks:
             s.close()
+
+
+@suite.test
+def http14_client_that_never_reads_holds_no_db_connection():
+    t = tok('bob')
+    body = b'{"n": 8000000}'
+    s = socket.create_connection(('127.0.0.1', port()))
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    try:
+        s.sendall(raw_req(['POST /rpc/big HTTP/1.1', 'Host: ' + H1, 'Authorization: Bearer ' + t,
+                           'Content-Type: application/json', 'Content-Length: %d' % len(body)], body))
+        time.sleep(1.0)  # the 8 MB answer is built and stuck in the socket buffers
+        t0 = time.time()
+        for _ in range(8):  # more than --pool-size (4)
+            expect(request(port(), 'GET', '/auth/me', host=H1, token=t), 200)
+        check(time.time() - t0 < 5, 'requests slowed down by a client that does not read')
+        text = request(port(), 'GET', '/metrics')[2].decode()
+        check('tenantgate_db_pool_connections{state="in_use"} 0' in text, 'a connection is held')
+    finally:
+        s.close()
 
 
 @suite.test
