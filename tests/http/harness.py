@@ -48,12 +48,12 @@ class Db:
             self.env.get('PGHOST', '127.0.0.1'), self.env['PGPORT'], self.dbname, user)
 
 
-def setup_database(env, dbname, slug1, slug2, extra_sql='', with_users=True):
+def setup_database(env, dbname, slug1, slug2, extra_sql='', with_users=True, extra_slugs=()):
     """Fresh database with the extension, base domain 'localhost', the test fixtures (extra_sql,
     run before the seed so its migrations reach the tenants) and server/demo/seed.sql with the
     slugs company1/company2 renamed (tenant roles are cluster-wide; suites run in parallel)."""
     db = Db(env, dbname)
-    cleanup_tenants(db, slug1, slug2)
+    cleanup_tenants(db, slug1, slug2, *extra_slugs)
     db.psql('DROP DATABASE IF EXISTS %s' % dbname, db='postgres')
     db.psql('CREATE DATABASE %s' % dbname, db='postgres')
     db.psql("CREATE EXTENSION tenantgate; ALTER DATABASE %s SET tenantgate.base_domain = 'localhost';" % dbname)
