@@ -74,7 +74,7 @@ step_install() {
 # A second `demo.sh` without `stop` in between: stop what the first one left running.
 step_leftovers() {
   stop_server quiet
-  if [[ -f $CLUSTER_DIR/env ]] && bash "$ROOT/scripts/cluster.sh" status "$CLUSTER_DIR" 2>/dev/null | grep -q running; then
+  if [[ -f $CLUSTER_DIR/env ]] && bash "$ROOT/scripts/cluster.sh" status "$CLUSTER_DIR" 2>/dev/null | grep -q '^running:'; then
     bash "$ROOT/scripts/cluster.sh" stop "$CLUSTER_DIR" >/dev/null
   fi
 }
