@@ -78,6 +78,12 @@ CREATE FUNCTION auth.add_key(kid text, alg text, key text, tenant text DEFAULT N
 DECLARE
   stored record;
 BEGIN
+  -- EXECUTE is granted to PUBLIC and the caller checked here, inside the function: a permission
+  -- error raised before the call would log the calling statement, secret included.
+  -- (auth._caller_is_user_admin, 40_users.sql: superuser, database owner or tenantgate_admin.)
+  IF NOT auth._caller_is_user_admin() THEN
+    RAISE EXCEPTION USING ERRCODE = '42501', MESSAGE = 'permission denied for function add_key';
+  END IF;
   IF kid IS NULL OR alg IS NULL OR key IS NULL THEN
     RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = 'invalid parameter value: kid, alg and key are required';
   END IF;
@@ -216,7 +222,8 @@ REVOKE ALL ON FUNCTION auth._keys_changed(), auth._key_from_material(text, text,
   auth._signing_kid(text), auth.add_key(text, text, text, text), auth.generate_key(text, text),
   auth.import_jwks(jsonb, text), auth.revoke_key(text), auth.revoke_key(text, text), auth.jwks(text),
   auth.sign(jsonb, text), auth.sign(jsonb, text, text), auth.verify(text), auth.verify(text, text, text), auth.decode(text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION auth.verify(text), auth.verify(text, text, text), auth.jwks(text) TO PUBLIC;
-GRANT EXECUTE ON FUNCTION auth.add_key(text, text, text, text), auth.generate_key(text, text),
+GRANT EXECUTE ON FUNCTION auth.verify(text), auth.verify(text, text, text), auth.jwks(text),
+  auth.add_key(text, text, text, text) TO PUBLIC;
+GRANT EXECUTE ON FUNCTION auth.generate_key(text, text),
   auth.import_jwks(jsonb, text), auth.revoke_key(text), auth.revoke_key(text, text), auth.sign(jsonb, text),
   auth.sign(jsonb, text, text), auth.decode(text) TO tenantgate_admin;

