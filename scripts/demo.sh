@@ -178,6 +178,11 @@ curl -s $h -H "Authorization: Bearer \$ACCESS" $url/api/company_data; echo
 # the user imported from the Flask app logs in with its old password
 curl -s $h $json -d '{"email":"flask@company1.test","password":"foo"}' $url/auth/login; echo
 
+# in SQL (psql as the cluster's superuser): sign a token with company1's key and verify it,
+# and the Flask user's login as any SQL client (an authenticator) would do it
+psql 'postgresql://postgres@127.0.0.1:$PGPORT/$DEMO_DB' -c "SELECT auth.verify(auth.sign('{\"sub\":\"demo\",\"tenant\":\"company1\",\"exp\":4102444800}'))"
+psql 'postgresql://postgres@127.0.0.1:$PGPORT/$DEMO_DB' -c "SELECT auth.login('company1', 'flask@company1.test', 'foo')"
+
 # the tenant's public keys, health and metrics
 curl -s $h $url/.well-known/jwks.json; echo
 curl -s $url/metrics | head -n 20
