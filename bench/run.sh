@@ -9,7 +9,7 @@
 # keys made by tg_openssl_verify (auth.add_key), then times ONE statement per run,
 # `SELECT count(auth.verify(t)) FROM toks_<alg>`, between two clock_timestamp() readings, and
 # reports the median of BENCH_REPS runs. tg_openssl_verify times the same tokens with the same
-# keys through EVP alone, right after each algorithm's SQL runs. The table goes to stdout and to bench/results/<UTC time>.txt.
+# keys through EVP alone, one run after each timed SQL statement (interleaved: same load). The table goes to stdout and to bench/results/<UTC time>.txt.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd -P)
@@ -93,19 +93,33 @@ time_sql() {
   } | q -tA -v s="$sql" | median
 }
 
+# time_alg ALG: SQL and raw OpenSSL figures for one algorithm, INTERLEAVED — in one session, each
+# of the REPS timed statements is followed by one tg_openssl_verify run (psql's \!), so both
+# sides of the ratio see the same load on a shared machine. Prints "<sql median> <openssl median>".
+time_alg() {
+  local alg=$1 raw=$WORK/$1.raw r sql
+  : >"$raw"
+  sql=$({
+    echo "SELECT bench.us_per_row(:'s') \\g /dev/null"
+    for (( r = 0; r < REPS; r++ )); do
+      echo "SELECT bench.us_per_row(:'s');"
+      echo "\\! '$BUILD_DIR/bench/tg_openssl_verify' verify '$WORK' 1 $alg >>'$raw'"
+    done
+  } | q -tA -v s="SELECT count(auth.verify(t)) FROM toks_${alg,,}" | median)
+  echo "$sql $(awk '{ print $2 }' "$raw" | median)"
+}
+
 main() {
   [[ ${BENCH_SKIP_BUILD:-0} == 1 ]] || build
   start_cluster
   setup_database
   make_keys_and_tokens
 
-  say "timing auth.verify and raw OpenSSL ($REPS runs of $N tokens each)"
+  say "timing auth.verify and raw OpenSSL, interleaved ($REPS runs of $N tokens each)"
   declare -A sql_us raw_us
   local alg
   for alg in "${ALGS[@]}"; do
-    sql_us[$alg]=$(time_sql "SELECT count(auth.verify(t)) FROM toks_${alg,,}")
-    # Right after, so both figures see the same load on a shared machine.
-    read -r _ raw_us[$alg] _ < <("$BUILD_DIR/bench/tg_openssl_verify" verify "$WORK" "$REPS" "$alg")
+    read -r sql_us[$alg] raw_us[$alg] < <(time_alg "$alg")
     say "$alg: auth.verify ${sql_us[$alg]} µs, OpenSSL ${raw_us[$alg]} µs"
   done
   local secret scan plpg lean
