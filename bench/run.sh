@@ -122,14 +122,22 @@ main() {
     read -r sql_us[$alg] raw_us[$alg] < <(time_alg "$alg")
     say "$alg: auth.verify ${sql_us[$alg]} µs, OpenSSL ${raw_us[$alg]} µs"
   done
-  local secret scan plpg lean
+  local secret scan plpg lean hs_again trio=$WORK/hs256.trio r
   secret=$(cat "$WORK/HS256.key")
-  say "timing the plpgsql + pgcrypto HS256 verifiers"
-  plpg=$(time_sql "SELECT count(bench.plpgsql_verify_hs256(t, convert_to('$secret', 'UTF8'))) FROM toks_hs256")
-  lean=$(time_sql "SELECT count(bench.plpgsql_verify_hs256_lean(t, convert_to('$secret', 'UTF8'))) FROM toks_hs256")
-  # auth.verify once more right after, so the HS256 ratio compares figures taken under one load.
-  local hs_again
-  hs_again=$(time_sql "SELECT count(auth.verify(t)) FROM toks_hs256")
+  say "timing the plpgsql + pgcrypto HS256 verifiers, interleaved with auth.verify"
+  # One session: after a warm-up of each, every round times auth.verify, the pgjwt-steps
+  # baseline and the lean one, one after the other, so the HS256 ratios compare like with like.
+  {
+    for v in a p l; do echo "SELECT bench.us_per_row(:'$v') \\g /dev/null"; done
+    for (( r = 0; r < REPS; r++ )); do
+      for v in a p l; do echo "SELECT '$v', bench.us_per_row(:'$v');"; done
+    done
+  } | q -tA -F ' ' -v a="SELECT count(auth.verify(t)) FROM toks_hs256" \
+      -v p="SELECT count(bench.plpgsql_verify_hs256(t, convert_to('$secret', 'UTF8'))) FROM toks_hs256" \
+      -v l="SELECT count(bench.plpgsql_verify_hs256_lean(t, convert_to('$secret', 'UTF8'))) FROM toks_hs256" >"$trio"
+  hs_again=$(awk '$1 == "a" { print $2 }' "$trio" | median)
+  plpg=$(awk '$1 == "p" { print $2 }' "$trio" | median)
+  lean=$(awk '$1 == "l" { print $2 }' "$trio" | median)
   scan=$(time_sql "SELECT count(length(t)) FROM toks_hs256")
 
   mkdir -p "$ROOT/bench/results"
@@ -149,7 +157,7 @@ main() {
     done
     echo
     awk -v p="$plpg" -v l="$lean" -v s="$hs_again" -v c="$scan" 'BEGIN {
-      printf "HS256, timed one after the other: auth.verify %.2f µs/verify\n", s
+      printf "HS256, interleaved with the plpgsql verifiers: auth.verify %.2f µs/verify\n", s
       printf "  plpgsql+pgcrypto, pgjwt steps (bench.plpgsql_verify_hs256): %.2f µs/verify; auth.verify is %.1fx faster\n", p, p / s
       printf "  plpgsql+pgcrypto, lean variant (bench.plpgsql_verify_hs256_lean): %.2f µs/verify; auth.verify is %.1fx faster\n", l, l / s
       printf "(every SQL figure includes the scan and count(): %.2f µs/row for count(length(t)))\n", c }'
