@@ -102,8 +102,9 @@ struct TokenClaims {
 // refused); header and payload strict UTF-8 JSON objects (RFC 8259: no duplicate member names
 // after unescaping, no \u0000, no lone surrogates, no comments/trailing data/BOM, depth bound);
 // header "alg" a string, "none" in any casing → Reason::AlgorithmNotAllowed; "kid", when
-// present, a string; "crit" present at all → MalformedToken (we understand no extension,
-// and b64:false is never supported); "b64", "zip" or "enc" present → MalformedToken;
+// present, a string; "crit" present at all → MalformedToken from verify_signature once the
+// signature has verified (we understand no extension; a forged token stays "invalid signature",
+// JWT-39) and at once from decode_token; "b64", "zip" or "enc" present → MalformedToken;
 // "cty" equal to "JWT" in any casing (nested tokens are not supported) → MalformedToken.
 // "jwk", "jku", "x5u", "x5c", "x5t" are never used.
 struct ParsedToken {
@@ -115,6 +116,7 @@ struct ParsedToken {
   std::optional<Alg> alg;           // nullopt when the name is not one we implement
   std::optional<std::string> kid;   // header "kid"
   std::optional<std::string> typ;   // header "typ"
+  bool has_crit = false;            // header has "crit": verify_signature refuses it after the signature
   // Unverified hints to pick a key (never trusted for anything else):
   std::optional<std::string> tenant_hint;  // payload "tenant" when it is a string
   // Filled by parse_token from payload_json (claims_from_payload set); a ParsedToken built any
@@ -127,7 +129,8 @@ struct ParsedToken {
 ParsedToken parse_token(std::string_view token, const TokenLimits& limits = {});
 
 // Signature step: the header's alg must equal key.alg() exactly, else AlgorithmNotAllowed
-// (also when the header alg is unknown); then the signature must verify, else InvalidSignature.
+// (also when the header alg is unknown); then the signature must verify, else InvalidSignature;
+// then a header with "crit" → MalformedToken.
 void verify_signature(const ParsedToken& token, const Key& key);
 
 struct ClaimRules {

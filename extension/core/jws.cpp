@@ -36,11 +36,14 @@ void check_header(CompactJws& jws) {
   const json::Value* alg = h.find("alg");
   if (alg == nullptr || !alg->is_string()) malformed("alg missing or not a string");
   if (equals_ignoring_ascii_case(alg->text, "none")) throw Error(Reason::AlgorithmNotAllowed, "none");
-  // We understand no extension, so any "crit" must be refused (RFC 7515 §4.1.11); b64:false,
-  // compression and encryption are not JWS-as-JWT (JWT-11, JWT-12, JWT-35).
-  for (const char* refused : {"crit", "b64", "zip", "enc"}) {
+  // b64:false, compression and encryption are not JWS-as-JWT (JWT-12, JWT-35).
+  for (const char* refused : {"b64", "zip", "enc"}) {
     if (h.find(refused) != nullptr) malformed("unsupported header parameter");
   }
+  // We understand no extension, so any "crit" is refused (RFC 7515 §4.1.11, JWT-11) — but only
+  // once the signature has verified: a forged token is answered "invalid signature" whatever
+  // else it carries (JWT-39, signature before everything else).
+  jws.has_crit = h.find("crit") != nullptr;
   if (const auto cty = optional_string(h, "cty"); cty && equals_ignoring_ascii_case(*cty, "JWT")) {
     malformed("nested tokens are not supported");
   }
@@ -88,9 +91,14 @@ void check_alg_and_signature(const std::optional<Alg>& alg, std::string_view sig
   if (!key.verify(signing_input, signature)) throw Error(Reason::InvalidSignature);
 }
 
+void refuse_crit_after_signature(bool has_crit) {
+  if (has_crit) malformed("unsupported header parameter");
+}
+
 void verify_compact_signature_only(std::string_view token, const Key& key, const TokenLimits& limits) {
   const CompactJws jws = parse_compact(token, limits);
   check_alg_and_signature(jws.alg, jws.signing_input, decode_signature_segment(jws.signature_b64), key);
+  refuse_crit_after_signature(jws.has_crit);
 }
 
 ParsedToken parse_token(std::string_view token, const TokenLimits& limits) {
@@ -110,15 +118,18 @@ ParsedToken parse_token(std::string_view token, const TokenLimits& limits) {
   out.alg = jws.alg;
   out.kid = std::move(jws.kid);
   out.typ = std::move(jws.typ);
+  out.has_crit = jws.has_crit;
   return out;
 }
 
 void verify_signature(const ParsedToken& token, const Key& key) {
   check_alg_and_signature(token.alg, token.signing_input, token.signature, key);
+  refuse_crit_after_signature(token.has_crit);
 }
 
 std::string decode_token(std::string_view token, const TokenLimits& limits) {
   const CompactJws jws = parse_compact(token, limits);
+  refuse_crit_after_signature(jws.has_crit);  // nothing is verified here: refused at once
   const json::Value payload = parse_payload_object(jws.payload, limits);
   std::string out = "{\"header\":";
   out += json::serialize(jws.header);

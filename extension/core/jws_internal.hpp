@@ -22,6 +22,7 @@ struct CompactJws {
   std::optional<Alg> alg;
   std::optional<std::string> kid;
   std::optional<std::string> typ;
+  bool has_crit = false;           // refused after the signature step (jws.cpp)
 };
 
 // Size (before anything else), exactly three segments found by scanning, canonical base64url of
@@ -31,6 +32,9 @@ CompactJws parse_compact(std::string_view token, const TokenLimits& limits);
 
 // Decodes the third segment (MalformedToken when it is not canonical base64url).
 std::string decode_signature_segment(std::string_view signature_b64);
+
+// MalformedToken when the header had "crit" (called once the signature has verified).
+void refuse_crit_after_signature(bool has_crit);
 
 // The signature step of verify_signature for an already decoded token.
 void check_alg_and_signature(const std::optional<Alg>& alg, std::string_view signing_input,

@@ -137,6 +137,15 @@ TEST(Attacks, rejects_every_crit_header) {  // JWT-11
   }
 }
 
+TEST(Attacks, signature_is_checked_before_crit) {  // JWT-39: a forged token is "invalid signature"
+  const Key& key = test_key(Alg::HS256);
+  const Key other = Key::from_material(Alg::HS256, "another-secret-another-secret-0123");
+  for (const char* h : {R"({"alg":"HS256","crit":["exp"],"exp":1})", R"({"alg":"HS256","crit":["bork"],"bork":1})"}) {
+    EXPECT_REASON(verify(forge(other, h, kPayload), key), Reason::InvalidSignature) << h;
+    EXPECT_REASON(verify(forge(key, h, kPayload), key), Reason::MalformedToken) << h;
+  }
+}
+
 TEST(Attacks, rejects_b64_false_unencoded_payloads) {  // JWT-12
   const Key key = a1_key();
   // RFC 7797 §4.2 exactly as published (the payload "$.02" itself contains a dot).

@@ -47,7 +47,9 @@ SELECT pg_temp.try(format('SELECT auth.verify(%L)', pg_temp.forge(
          '{"alg":"HS256","kid":"cata-hs"}', '{"sub":"x","exp":1300819380}', 'cata-global-secret-0123456789abcdef'))) AS good_sig_expired,
        pg_temp.try(format('SELECT auth.authenticate(%L)', pg_temp.forge(
          '{"alg":"HS256","kid":"cata-hs","typ":"at+jwt"}', '{"sub":"x","jti":"j1","tenant":"no-such-tenant","role":"staff","exp":4102444800}',
-         'cata-global-secret-0123456789abcdef'))) AS good_sig_unknown_tenant;
+         'cata-global-secret-0123456789abcdef'))) AS good_sig_unknown_tenant,
+       pg_temp.try(format('SELECT auth.verify(%L)', pg_temp.forge(
+         '{"alg":"HS256","kid":"cata-hs","crit":["exp"],"exp":1}', '{"sub":"x"}', 'cata-global-secret-0123456789abcdef'))) AS good_sig_crit;
 
 -- JWT-44 kid identity: the same kid in two tenants and globally are three keys, each bound to
 -- its tenant; a global key never verifies a token whose kid names a tenant key of another tenant.
