@@ -379,7 +379,7 @@ CREATE FUNCTION auth.http_rpc(host text, token text, fn text, args jsonb) RETURN
 -- Sign-in routes. Each resolves the tenant from the Host first (unknown → 42704).
 CREATE FUNCTION auth.http_login(host text, email text, password text) RETURNS jsonb
   LANGUAGE plpgsql VOLATILE SECURITY DEFINER
-  SET search_path = pg_catalog, pg_temp
+  SET search_path = pg_catalog, pg_temp SET log_min_error_statement = panic
   AS $$
   BEGIN
     RETURN auth.login(auth._http_tenant(host), email, password);
@@ -435,7 +435,7 @@ CREATE FUNCTION auth.http_revoke_refresh_token(host text, refresh_token text) RE
 
 CREATE FUNCTION auth.http_register(host text, email text, password text) RETURNS jsonb
   LANGUAGE plpgsql VOLATILE SECURITY DEFINER
-  SET search_path = pg_catalog, pg_temp
+  SET search_path = pg_catalog, pg_temp SET log_min_error_statement = panic
   AS $$
   BEGIN
     RETURN auth.register(auth._http_tenant(host), email, password);
