@@ -53,13 +53,14 @@ std::string base64url_encode(std::string_view bytes) {
   return out;
 }
 
-std::optional<std::string> base64url_decode(std::string_view text) {
+std::optional<std::size_t> base64url_decode_into(std::string_view text, char* out, std::size_t capacity) noexcept {
   const std::size_t rest = text.size() % 4;
   if (rest == 1) return std::nullopt;  // no byte count encodes to this length
   const auto* in = reinterpret_cast<const unsigned char*>(text.data());
   const std::size_t full = text.size() - rest;
-  std::string out(full / 4 * 3 + (rest == 0 ? 0 : rest - 1), '\0');
-  char* o = out.data();
+  const std::size_t size = full / 4 * 3 + (rest == 0 ? 0 : rest - 1);
+  if (size > capacity) return std::nullopt;
+  char* o = out;
   unsigned bad = 0;  // OR of every sextet: 0xFF marks a byte outside the alphabet
   for (std::size_t i = 0; i < full; i += 4) {
     const unsigned a = kDecode.v[in[i]], b = kDecode.v[in[i + 1]], c = kDecode.v[in[i + 2]], d = kDecode.v[in[i + 3]];
@@ -86,7 +87,31 @@ std::optional<std::string> base64url_decode(std::string_view text) {
     }
   }
   if (bad > 63) return std::nullopt;
+  return size;
+}
+
+std::optional<std::string> base64url_decode(std::string_view text) {
+  if (text.size() % 4 == 1) return std::nullopt;
+  std::string out(text.size() / 4 * 3 + 2, '\0');  // at least the decoded size
+  const std::optional<std::size_t> size = base64url_decode_into(text, out.data(), out.size());
+  if (!size) return std::nullopt;
+  out.resize(*size);
   return out;
+}
+
+bool SignatureBytes::assign_base64url(std::string_view text) {
+  on_heap_ = false;
+  heap_.clear();
+  if (const auto n = base64url_decode_into(text, inline_, kInline)) {
+    size_ = *n;
+    return true;
+  }
+  if (text.size() / 4 * 3 + 2 <= kInline) return false;  // it would have fit: not canonical
+  std::optional<std::string> bytes = base64url_decode(text);
+  if (!bytes) return false;
+  heap_ = std::move(*bytes);
+  on_heap_ = true;
+  return true;
 }
 
 }  // namespace tg::core

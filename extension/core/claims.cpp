@@ -13,13 +13,12 @@ using Kind = TokenClaims::Kind;
 
 [[noreturn]] void malformed(const char* detail) { throw Error(Reason::MalformedToken, detail); }
 
-TokenClaims::Member member_of(const json::Value& payload, const char* name) {
+TokenClaims::Member member_of(const json::Document& doc, std::size_t value) {
   TokenClaims::Member m;
-  const json::Value* v = payload.find(name);
-  if (v == nullptr) return m;
-  switch (v->type) {
-    case json::Type::Number: m.kind = Kind::Number; m.number = v->number; break;
-    case json::Type::String: m.kind = Kind::String; m.text = v->text; break;
+  const json::Node& v = doc.node(value);
+  switch (v.type) {
+    case json::Type::Number: m.kind = Kind::Number; m.number = doc.number(v); break;
+    case json::Type::String: m.kind = Kind::String; m.text = doc.text(v); break;
     case json::Type::Array: m.kind = Kind::Array; break;
     default: m.kind = Kind::Other; break;
   }
@@ -49,24 +48,35 @@ void check_audience(const TokenClaims& claims, const std::string& expected) {
 
 }  // namespace
 
-TokenClaims extract_claims(const json::Value& payload) {
+TokenClaims extract_claims(const json::Document& payload, std::optional<std::string>* tenant) {
   TokenClaims c;
-  c.exp = member_of(payload, "exp");
-  c.nbf = member_of(payload, "nbf");
-  c.iat = member_of(payload, "iat");
-  c.iss = member_of(payload, "iss");
-  c.aud = member_of(payload, "aud");
-  if (c.aud.kind == Kind::Array) {
-    const json::Value& aud = *payload.find("aud");
-    c.aud_items.reserve(aud.items.size());
-    for (const json::Value& item : aud.items) {
-      if (!item.is_string()) {
-        c.aud_items_all_strings = false;
-        continue;
+  if (!payload.is_object()) return c;
+  // One pass over the members (names are unique: the parser refused duplicates).
+  payload.for_each_member(0, [&](std::string_view name, std::size_t value) {
+    if (name.size() == 3) {
+      TokenClaims::Member* m = name == "exp"   ? &c.exp
+                               : name == "nbf" ? &c.nbf
+                               : name == "iat" ? &c.iat
+                               : name == "iss" ? &c.iss
+                               : name == "aud" ? &c.aud
+                                               : nullptr;
+      if (m != nullptr) *m = member_of(payload, value);
+      if (m == &c.aud && c.aud.kind == Kind::Array) {
+        const json::Node& aud = payload.node(value);
+        c.aud_items.reserve(aud.count);
+        for (std::size_t i = value + 1; i < aud.end; i = payload.node(i).end) {
+          const json::Node& item = payload.node(i);
+          if (item.type != json::Type::String) {
+            c.aud_items_all_strings = false;
+            continue;
+          }
+          c.aud_items.emplace_back(payload.text(item));
+        }
       }
-      c.aud_items.push_back(item.text);
+    } else if (tenant != nullptr && name == "tenant") {
+      if (const json::Node& v = payload.node(value); v.type == json::Type::String) *tenant = std::string(payload.text(v));
     }
-  }
+  });
   return c;
 }
 
@@ -78,7 +88,8 @@ void check_claims(const ParsedToken& token, const ClaimRules& rules) {
   TokenClaims parsed_here;
   const TokenClaims* claims = &token.claims;
   if (!token.claims_from_payload) {
-    const json::Value payload = json::parse(token.payload_json, Reason::MalformedToken, json::kMaxDepthCeiling);
+    const json::Document payload =
+        json::parse_document(token.payload_json(), Reason::MalformedToken, json::kMaxDepthCeiling);
     if (!payload.is_object()) malformed("payload is not an object");
     parsed_here = extract_claims(payload);
     claims = &parsed_here;

@@ -107,23 +107,51 @@ struct TokenClaims {
 // JWT-39) and at once from decode_token; "b64", "zip" or "enc" present → MalformedToken;
 // "cty" equal to "JWT" in any casing (nested tokens are not supported) → MalformedToken.
 // "jwk", "jku", "x5u", "x5c", "x5t" are never used.
-struct ParsedToken {
-  std::string_view signing_input;   // "<header>.<payload>" exactly as received (views into the token)
-  std::string header_json;          // decoded header JSON text, as received
-  std::string payload_json;         // decoded payload JSON text, as received
-  std::string signature;            // decoded signature bytes
-  std::string alg_name;             // header "alg" as sent (string)
+// A token's header, as parse_token read it. Immutable: tokens with a byte-identical header
+// segment share one (jws.cpp keeps the last few per thread, so a key's tokens are not
+// re-decoded and re-parsed each time).
+struct JwsHeader {
+  std::string json;                 // decoded header JSON text, as received
+  std::string alg_name;             // "alg" as sent (string)
   std::optional<Alg> alg;           // nullopt when the name is not one we implement
-  std::optional<std::string> kid;   // header "kid"
-  std::optional<std::string> typ;   // header "typ"
-  bool has_crit = false;            // header has "crit": verify_signature refuses it after the signature
+  std::optional<std::string> kid;   // "kid"
+  std::optional<std::string> typ;   // "typ"
+  bool has_crit = false;            // "crit": verify_signature refuses it after the signature
+};
+
+// A decoded signature, held in place when it is short (HMAC, ECDSA, EdDSA: at most 132 bytes)
+// so that parsing a token does not allocate for it.
+class SignatureBytes {
+ public:
+  static constexpr std::size_t kInline = 132;
+  // Canonical unpadded base64url only (see base64url_decode); false otherwise.
+  bool assign_base64url(std::string_view text);
+  std::string_view view() const noexcept {
+    return on_heap_ ? std::string_view(heap_) : std::string_view(inline_, size_);
+  }
+  std::size_t size() const noexcept { return view().size(); }
+
+ private:
+  char inline_[kInline];
+  std::size_t size_ = 0;
+  bool on_heap_ = false;
+  std::string heap_;
+};
+
+struct ParsedToken {
+  std::string_view signing_input;       // "<header>.<payload>" exactly as received (views into the token)
+  std::shared_ptr<const JwsHeader> header;
+  SignatureBytes signature;             // decoded signature bytes
   // Unverified hints to pick a key (never trusted for anything else):
   std::optional<std::string> tenant_hint;  // payload "tenant" when it is a string
-  // Filled by parse_token from payload_json (claims_from_payload set); a ParsedToken built any
-  // other way has it false and check_claims parses payload_json itself.
+  // Filled by parse_token from the payload (claims_from_payload set); a ParsedToken built any
+  // other way has it false and check_claims parses payload_json() itself.
   bool claims_from_payload = false;
   TokenClaims claims;
-  json::Value payload;  // payload_json parsed (an object), for building the result without a reparse
+  json::Document payload;  // the payload parsed (an object); its source is the JSON text as received
+
+  const std::string& payload_json() const noexcept { return payload.source(); }
+  const std::string& header_json() const noexcept { return header->json; }
 };
 
 ParsedToken parse_token(std::string_view token, const TokenLimits& limits = {});
@@ -161,6 +189,8 @@ std::string decode_token(std::string_view token, const TokenLimits& limits = {})
 // Helpers the rest of the extension shares.
 std::string base64url_encode(std::string_view bytes);
 std::optional<std::string> base64url_decode(std::string_view text);  // canonical, unpadded only
+// The same into out[0..capacity): the decoded size, or nullopt (not canonical, or too long).
+std::optional<std::size_t> base64url_decode_into(std::string_view text, char* out, std::size_t capacity) noexcept;
 bool constant_time_equal(std::string_view a, std::string_view b) noexcept;
 std::string random_bytes(std::size_t n);  // RAND_bytes; throws Internal on failure
 

@@ -12,19 +12,21 @@
 #include <system_error>
 
 namespace tg::core::json {
-namespace {
 
+// Fills a Document. Strings without escapes are not copied: their node points into the source.
 class Parser {
  public:
-  Parser(std::string_view text, Reason on_error, int max_depth)
-      : s_(text), on_error_(on_error), max_depth_(std::clamp(max_depth, 1, kMaxDepthCeiling)) {}
+  Parser(Document& doc, Reason on_error, int max_depth)
+      : doc_(doc), s_(doc.source_), on_error_(on_error), max_depth_(std::clamp(max_depth, 1, kMaxDepthCeiling)) {
+    // Token headers and payloads have a handful of nodes: usually one allocation.
+    doc_.nodes_.reserve(std::min<std::size_t>(s_.size() / 4 + 4, 64));
+  }
 
-  Value parse_document() {
+  void parse_document() {
     skip_ws();
-    Value v = parse_value(0);
+    parse_value(0);
     skip_ws();
     if (pos_ != s_.size()) fail("trailing data");
-    return v;
   }
 
  private:
@@ -43,95 +45,122 @@ class Parser {
     pos_ += word.size();
   }
 
-  Value parse_value(int depth) {
-    Value v;
-    parse_value_into(v, depth);
-    return v;
+  std::size_t push(Type type) {
+    if (doc_.nodes_.size() >= std::numeric_limits<std::uint32_t>::max() - 1) fail("document too large");
+    Node& n = doc_.nodes_.emplace_back();
+    n.type = type;
+    return doc_.nodes_.size() - 1;
   }
 
-  // Fills a default-constructed Value in place (members are parsed straight into the parent's
-  // vectors: no Value is moved).
-  void parse_value_into(Value& v, int depth) {
+  void close(std::size_t index) noexcept { doc_.nodes_[index].end = static_cast<std::uint32_t>(doc_.nodes_.size()); }
+
+  void parse_value(int depth) {
     if (at_end()) fail("unexpected end");
     switch (peek()) {
-      case '{': parse_object(v, depth + 1); break;
-      case '[': parse_array(v, depth + 1); break;
-      case '"':
-        v.type = Type::String;
-        parse_string_into(v.text);
-        break;
-      case 't': expect_literal("true"); v.type = Type::Bool; v.boolean = true; break;
-      case 'f': expect_literal("false"); v.type = Type::Bool; break;
-      case 'n': expect_literal("null"); break;
-      default: parse_number(v); break;
+      case '{': parse_object(depth + 1); break;
+      case '[': parse_array(depth + 1); break;
+      case '"': parse_string(); break;
+      case 't': expect_literal("true"); close(push_bool(true)); break;
+      case 'f': expect_literal("false"); close(push_bool(false)); break;
+      case 'n': expect_literal("null"); close(push(Type::Null)); break;
+      default: parse_number(); break;
     }
   }
 
-  void parse_object(Value& v, int depth) {
+  std::size_t push_bool(bool value) {
+    const std::size_t i = push(Type::Bool);
+    doc_.nodes_[i].boolean = value;
+    return i;
+  }
+
+  void parse_object(int depth) {
     if (depth > max_depth_) fail("nesting too deep");
-    v.type = Type::Object;
+    const std::size_t self = push(Type::Object);
     ++pos_;  // '{'
     skip_ws();
-    if (!at_end() && peek() == '}') { ++pos_; return; }
-    // Token headers and payloads have a handful of members: one allocation each, not four.
-    v.names.reserve(8);
-    v.items.reserve(8);
-    for (;;) {
-      skip_ws();
-      if (at_end() || peek() != '"') fail("member name expected");
-      std::string& name = v.names.emplace_back();
-      parse_string_into(name);
-      skip_ws();
-      if (at_end() || peek() != ':') fail("colon expected");
+    std::uint32_t members = 0;
+    if (!at_end() && peek() == '}') {
       ++pos_;
-      skip_ws();
-      parse_value_into(v.items.emplace_back(), depth);
-      skip_ws();
-      if (at_end()) fail("unexpected end");
-      if (peek() == ',') { ++pos_; continue; }
-      if (peek() == '}') {
+    } else {
+      for (;;) {
+        skip_ws();
+        if (at_end() || peek() != '"') fail("member name expected");
+        parse_string();
+        skip_ws();
+        if (at_end() || peek() != ':') fail("colon expected");
         ++pos_;
-        check_unique_names(v.names);
-        return;
+        skip_ws();
+        parse_value(depth);
+        ++members;
+        skip_ws();
+        if (at_end()) fail("unexpected end");
+        if (peek() == ',') { ++pos_; continue; }
+        if (peek() == '}') { ++pos_; break; }
+        fail("comma or closing brace expected");
       }
-      fail("comma or closing brace expected");
     }
+    doc_.nodes_[self].count = members;
+    close(self);
+    check_unique_names(self);
+  }
+
+  // Member names are short: a byte loop beats a call to memcmp.
+  static bool same_short_text(std::string_view a, std::string_view b) noexcept {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      if (a[i] != b[i]) return false;
+    }
+    return true;
   }
 
   // Names are compared after unescaping: "a" and "\u0061" are the same member, and jsonb would
   // keep only the last one while a reader of the first would see another value (JWT-22).
   // Small objects compare every pair in place; sorting keeps a 200,000-member object from
   // costing quadratic time.
-  void check_unique_names(const std::vector<std::string>& names) const {
+  void check_unique_names(std::size_t object) const {
     constexpr std::size_t kPairwiseLimit = 16;
-    if (names.size() <= kPairwiseLimit) {
-      for (std::size_t i = 1; i < names.size(); ++i) {
-        for (std::size_t j = 0; j < i; ++j) {
-          if (names[i] == names[j]) fail("duplicate member name");
+    const std::size_t count = doc_.nodes_[object].count;
+    if (count < 2) return;
+    if (count <= kPairwiseLimit) {
+      std::string_view names[kPairwiseLimit];
+      std::size_t n = 0;
+      doc_.for_each_member(object, [&](std::string_view name, std::size_t) {
+        for (std::size_t j = 0; j < n; ++j) {
+          if (same_short_text(names[j], name)) fail("duplicate member name");
         }
-      }
+        names[n++] = name;
+      });
       return;
     }
-    std::vector<std::string_view> sorted(names.begin(), names.end());
+    std::vector<std::string_view> sorted;
+    sorted.reserve(count);
+    doc_.for_each_member(object, [&](std::string_view name, std::size_t) { sorted.push_back(name); });
     std::sort(sorted.begin(), sorted.end());
     if (std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end()) fail("duplicate member name");
   }
 
-  void parse_array(Value& v, int depth) {
+  void parse_array(int depth) {
     if (depth > max_depth_) fail("nesting too deep");
-    v.type = Type::Array;
+    const std::size_t self = push(Type::Array);
     ++pos_;  // '['
     skip_ws();
-    if (!at_end() && peek() == ']') { ++pos_; return; }
-    for (;;) {
-      skip_ws();
-      parse_value_into(v.items.emplace_back(), depth);
-      skip_ws();
-      if (at_end()) fail("unexpected end");
-      if (peek() == ',') { ++pos_; continue; }
-      if (peek() == ']') { ++pos_; return; }
-      fail("comma or closing bracket expected");
+    std::uint32_t elements = 0;
+    if (!at_end() && peek() == ']') {
+      ++pos_;
+    } else {
+      for (;;) {
+        skip_ws();
+        parse_value(depth);
+        ++elements;
+        skip_ws();
+        if (at_end()) fail("unexpected end");
+        if (peek() == ',') { ++pos_; continue; }
+        if (peek() == ']') { ++pos_; break; }
+        fail("comma or closing bracket expected");
+      }
     }
+    doc_.nodes_[self].count = elements;
+    close(self);
   }
 
   static void append_utf8(std::string& out, std::uint32_t cp) {
@@ -197,8 +226,9 @@ class Parser {
     append_utf8(out, cp);
   }
 
-  // One well-formed UTF-8 sequence (RFC 3629 table: no overlongs, no surrogates, ≤ U+10FFFF).
-  void copy_utf8_sequence(std::string& out) {
+  // The length of the well-formed UTF-8 sequence at pos_ (RFC 3629 table: no overlongs, no
+  // surrogates, <= U+10FFFF).
+  std::size_t utf8_sequence_length() const {
     const unsigned char b0 = peek();
     int len = 0;
     unsigned char lo = 0x80, hi = 0xBF;
@@ -217,6 +247,13 @@ class Parser {
       const unsigned char min = i == 1 ? lo : 0x80, max = i == 1 ? hi : 0xBF;
       if (b < min || b > max) fail("invalid utf-8");
     }
+    return static_cast<std::size_t>(len);
+  }
+
+  void skip_utf8_sequence() { pos_ += utf8_sequence_length(); }
+
+  void copy_utf8_sequence(std::string& out) {
+    const std::size_t len = utf8_sequence_length();
     out.append(s_.data() + pos_, len);
     pos_ += len;
   }
@@ -224,25 +261,55 @@ class Parser {
   // Plain bytes of a string: printable ASCII other than '"' and '\\'.
   static bool is_plain(unsigned char c) noexcept { return c >= 0x20 && c < 0x80 && c != '"' && c != '\\'; }
 
-  void parse_string_into(std::string& out) {
+  // A string node: a view of the source while the text has no escape; at the first escape the
+  // text so far is copied to the pool and the rest unescaped after it.
+  void parse_string() {
+    const std::size_t self = push(Type::String);
     ++pos_;  // opening quote
+    const std::size_t start = pos_;
+    std::string* out = nullptr;
+    std::size_t pool_start = 0;
     for (;;) {
-      // Runs of plain bytes are appended at once.
+      // Runs of plain bytes are taken at once.
       const std::size_t run = pos_;
       while (!at_end() && is_plain(peek())) ++pos_;
-      out.append(s_.data() + run, pos_ - run);
+      if (out != nullptr) out->append(s_.data() + run, pos_ - run);
       if (at_end()) fail("unterminated string");
       const unsigned char c = peek();
-      if (c == '"') { ++pos_; return; }
-      if (c == '\\') { ++pos_; parse_escape(out); continue; }
+      if (c == '"') break;
       if (c < 0x20) fail("control character in string");
-      copy_utf8_sequence(out);
+      if (c == '\\' && out == nullptr) {
+        out = &doc_.pool_;
+        pool_start = out->size();
+        out->append(s_.data() + start, pos_ - start);
+      }
+      if (c == '\\') {
+        ++pos_;
+        parse_escape(*out);
+        continue;
+      }
+      if (out != nullptr) {
+        copy_utf8_sequence(*out);
+      } else {
+        skip_utf8_sequence();
+      }
     }
+    Node& n = doc_.nodes_[self];
+    if (out == nullptr) {
+      n.offset = static_cast<std::uint32_t>(start);
+      n.length = static_cast<std::uint32_t>(pos_ - start);
+    } else {
+      n.unescaped = true;
+      n.offset = static_cast<std::uint32_t>(pool_start);
+      n.length = static_cast<std::uint32_t>(out->size() - pool_start);
+    }
+    ++pos_;  // closing quote
+    close(self);
   }
 
   static bool is_digit(unsigned char c) noexcept { return c >= '0' && c <= '9'; }
 
-  void parse_number(Value& v) {
+  void parse_number() {
     const std::size_t start = pos_;
     if (!at_end() && peek() == '-') ++pos_;
     if (at_end() || !is_digit(peek())) fail("invalid value");
@@ -263,14 +330,25 @@ class Parser {
       if (at_end() || !is_digit(peek())) fail("invalid number");
       while (!at_end() && is_digit(peek())) ++pos_;
     }
-    v.type = Type::Number;
-    v.text.assign(s_.data() + start, pos_ - start);
-    v.number = to_double(v.text);
+    const std::size_t self = push(Type::Number);
+    Node& n = doc_.nodes_[self];
+    n.offset = static_cast<std::uint32_t>(start);
+    n.length = static_cast<std::uint32_t>(pos_ - start);
+    close(self);
   }
 
+ public:
   // from_chars is locale-independent (strtod would follow LC_NUMERIC). Out-of-range values keep
   // their sign and become ±inf (overflow) or ±0 (underflow), so callers can refuse non-finite.
-  static double to_double(const std::string& text) {
+  static double to_double(std::string_view text) {
+    // Integers of up to 15 digits are exact doubles: no need for from_chars (the common case:
+    // exp, iat, nbf).
+    if (text.size() <= 15) {
+      std::size_t i = text[0] == '-' ? 1 : 0;
+      std::int64_t v = 0;
+      for (; i < text.size() && is_digit(text[i]); ++i) v = v * 10 + (text[i] - '0');
+      if (i == text.size()) return text[0] == '-' ? -static_cast<double>(v) : static_cast<double>(v);
+    }
     double out = 0;
     const char* first = text.data();
     const char* last = text.data() + text.size();
@@ -281,7 +359,7 @@ class Parser {
   }
 
   // Rough decimal order of magnitude of a syntactically valid JSON number: only its sign matters.
-  static long long magnitude_order(const std::string& text) {
+  static long long magnitude_order(std::string_view text) {
     std::size_t i = text[0] == '-' ? 1 : 0;
     long long order = 0;
     bool seen_nonzero = false;
@@ -307,11 +385,14 @@ class Parser {
     return order;
   }
 
+  Document& doc_;
   std::string_view s_;
   std::size_t pos_ = 0;
   Reason on_error_;
   int max_depth_;
 };
+
+namespace {
 
 void serialize_into(std::string& out, const Value& v) {
   switch (v.type) {
@@ -350,8 +431,56 @@ const Value* Value::find(std::string_view name) const noexcept {
   return nullptr;
 }
 
+double Document::number(const Node& n) const noexcept { return Parser::to_double(text(n)); }
+
+std::size_t Document::find(std::size_t object, std::string_view name) const noexcept {
+  if (nodes_[object].type != Type::Object) return 0;
+  std::size_t found = 0;
+  for_each_member(object, [&](std::string_view member, std::size_t value) {
+    if (found == 0 && member == name) found = value;
+  });
+  return found;
+}
+
+Document parse_document(std::string text, Reason on_error, int max_depth) {
+  Document doc;
+  doc.source_ = std::move(text);
+  Parser(doc, on_error, max_depth).parse_document();
+  return doc;
+}
+
+Value to_value(const Document& doc, std::size_t index) {
+  const Node& n = doc.node(index);
+  Value v;
+  v.type = n.type;
+  switch (n.type) {
+    case Type::Null: break;
+    case Type::Bool: v.boolean = n.boolean; break;
+    case Type::Number:
+      v.text = doc.text(n);
+      v.number = doc.number(n);
+      break;
+    case Type::String: v.text = doc.text(n); break;
+    case Type::Array: {
+      v.items.reserve(n.count);
+      // Recursion is as deep as the document, which the parser bounded.
+      for (std::size_t i = index + 1; i < n.end; i = doc.node(i).end) v.items.push_back(to_value(doc, i));
+      break;
+    }
+    case Type::Object:
+      v.names.reserve(n.count);
+      v.items.reserve(n.count);
+      doc.for_each_member(index, [&](std::string_view name, std::size_t value) {
+        v.names.emplace_back(name);
+        v.items.push_back(to_value(doc, value));
+      });
+      break;
+  }
+  return v;
+}
+
 Value parse(std::string_view text, Reason on_error, int max_depth) {
-  return Parser(text, on_error, max_depth).parse_document();
+  return to_value(parse_document(std::string(text), on_error, max_depth));
 }
 
 void append_string(std::string& out, std::string_view utf8) {

@@ -30,8 +30,8 @@ std::optional<std::string> optional_string(const json::Value& header, const char
   return v->text;
 }
 
-void check_header(CompactJws& jws) {
-  const json::Value& h = jws.header;
+std::shared_ptr<const JwsHeader> check_header(std::string header_json, const TokenLimits& limits) {
+  const json::Value h = json::parse(header_json, Reason::MalformedToken, limits.max_json_depth);
   if (!h.is_object()) malformed("header is not an object");
   const json::Value* alg = h.find("alg");
   if (alg == nullptr || !alg->is_string()) malformed("alg missing or not a string");
@@ -40,23 +40,67 @@ void check_header(CompactJws& jws) {
   for (const char* refused : {"b64", "zip", "enc"}) {
     if (h.find(refused) != nullptr) malformed("unsupported header parameter");
   }
+  auto header = std::make_shared<JwsHeader>();
   // We understand no extension, so any "crit" is refused (RFC 7515 §4.1.11, JWT-11) — but only
   // once the signature has verified: a forged token is answered "invalid signature" whatever
   // else it carries (JWT-39, signature before everything else).
-  jws.has_crit = h.find("crit") != nullptr;
+  header->has_crit = h.find("crit") != nullptr;
   if (const auto cty = optional_string(h, "cty"); cty && equals_ignoring_ascii_case(*cty, "JWT")) {
     malformed("nested tokens are not supported");
   }
-  jws.alg_name = alg->text;
-  jws.alg = alg_from_name(alg->text);
-  jws.kid = optional_string(h, "kid");
-  jws.typ = optional_string(h, "typ");
+  header->alg_name = alg->text;
+  header->alg = alg_from_name(alg->text);
+  header->kid = optional_string(h, "kid");
+  header->typ = optional_string(h, "typ");
+  header->json = std::move(header_json);
+  return header;
 }
 
-json::Value parse_payload_object(const std::string& payload, const TokenLimits& limits) {
-  json::Value v = json::parse(payload, Reason::MalformedToken, limits.max_json_depth);
-  if (!v.is_object()) malformed("payload is not an object");
-  return v;
+// The last few accepted header segments of this thread and what they parsed to. A key's tokens
+// carry the same header bytes, so most tokens skip decoding and parsing their header; the entry
+// is used only for the exact same bytes under the same depth bound, so the outcome is the one a
+// fresh parse would give. Rejected headers are never stored.
+class HeaderCache {
+ public:
+  static constexpr std::size_t kSlots = 16;
+  static constexpr std::size_t kMaxSegment = 512;
+
+  std::shared_ptr<const JwsHeader> find(std::string_view segment, int max_depth) const noexcept {
+    for (const Entry& e : entries_) {
+      if (e.header && e.max_depth == max_depth && e.segment == segment) return e.header;
+    }
+    return nullptr;
+  }
+
+  void add(std::string_view segment, int max_depth, const std::shared_ptr<const JwsHeader>& header) {
+    if (segment.size() > kMaxSegment) return;
+    Entry& e = entries_[next_];
+    next_ = (next_ + 1) % kSlots;
+    e.header.reset();  // a half-written entry (allocation failure below) is never matched
+    e.segment.assign(segment.data(), segment.size());
+    e.max_depth = max_depth;
+    e.header = header;
+  }
+
+ private:
+  struct Entry {
+    std::string segment;
+    int max_depth = 0;
+    std::shared_ptr<const JwsHeader> header;
+  };
+  Entry entries_[kSlots];
+  std::size_t next_ = 0;
+};
+
+HeaderCache& header_cache() {
+  thread_local HeaderCache cache;
+  return cache;
+}
+
+json::Document parse_payload_object(std::string payload, const TokenLimits& limits) {
+  json::Document doc = json::parse_document(std::move(payload), Reason::MalformedToken, limits.max_json_depth);
+  if (!doc.is_object()) malformed("payload is not an object");
+  return doc;
 }
 
 }  // namespace
@@ -75,10 +119,17 @@ CompactJws parse_compact(std::string_view token, const TokenLimits& limits) {
   CompactJws jws;
   jws.signing_input = token.substr(0, second);
   jws.signature_b64 = token.substr(second + 1);
-  jws.header_json = decode_segment(token.substr(0, first));
+  // The order of the checks decides which error a token with several faults gets: header and
+  // payload decoding, then the header's JSON and rules (a cached header passed them already).
+  const std::string_view header_segment = token.substr(0, first);
+  jws.header = header_cache().find(header_segment, limits.max_json_depth);
+  std::string header_json;
+  if (!jws.header) header_json = decode_segment(header_segment);
   jws.payload = decode_segment(token.substr(first + 1, second - first - 1));
-  jws.header = json::parse(jws.header_json, Reason::MalformedToken, limits.max_json_depth);
-  check_header(jws);
+  if (!jws.header) {
+    jws.header = check_header(std::move(header_json), limits);
+    header_cache().add(header_segment, limits.max_json_depth, jws.header);
+  }
   return jws;
 }
 
@@ -97,44 +148,35 @@ void refuse_crit_after_signature(bool has_crit) {
 
 void verify_compact_signature_only(std::string_view token, const Key& key, const TokenLimits& limits) {
   const CompactJws jws = parse_compact(token, limits);
-  check_alg_and_signature(jws.alg, jws.signing_input, decode_signature_segment(jws.signature_b64), key);
-  refuse_crit_after_signature(jws.has_crit);
+  check_alg_and_signature(jws.header->alg, jws.signing_input, decode_signature_segment(jws.signature_b64), key);
+  refuse_crit_after_signature(jws.header->has_crit);
 }
 
 ParsedToken parse_token(std::string_view token, const TokenLimits& limits) {
   CompactJws jws = parse_compact(token, limits);
   ParsedToken out;
-  out.signature = decode_signature_segment(jws.signature_b64);
-  out.payload = parse_payload_object(jws.payload, limits);
-  if (const json::Value* tenant = out.payload.find("tenant"); tenant != nullptr && tenant->is_string()) {
-    out.tenant_hint = tenant->text;
-  }
-  out.claims = extract_claims(out.payload);
+  if (!out.signature.assign_base64url(jws.signature_b64)) malformed("bad base64url");
+  out.payload = parse_payload_object(std::move(jws.payload), limits);
+  out.claims = extract_claims(out.payload, &out.tenant_hint);
   out.claims_from_payload = true;
   out.signing_input = jws.signing_input;
-  out.header_json = std::move(jws.header_json);
-  out.payload_json = std::move(jws.payload);
-  out.alg_name = std::move(jws.alg_name);
-  out.alg = jws.alg;
-  out.kid = std::move(jws.kid);
-  out.typ = std::move(jws.typ);
-  out.has_crit = jws.has_crit;
+  out.header = std::move(jws.header);
   return out;
 }
 
 void verify_signature(const ParsedToken& token, const Key& key) {
-  check_alg_and_signature(token.alg, token.signing_input, token.signature, key);
-  refuse_crit_after_signature(token.has_crit);
+  check_alg_and_signature(token.header->alg, token.signing_input, token.signature.view(), key);
+  refuse_crit_after_signature(token.header->has_crit);
 }
 
 std::string decode_token(std::string_view token, const TokenLimits& limits) {
-  const CompactJws jws = parse_compact(token, limits);
-  refuse_crit_after_signature(jws.has_crit);  // nothing is verified here: refused at once
-  const json::Value payload = parse_payload_object(jws.payload, limits);
+  CompactJws jws = parse_compact(token, limits);
+  refuse_crit_after_signature(jws.header->has_crit);  // nothing is verified here: refused at once
+  const json::Document payload = parse_payload_object(std::move(jws.payload), limits);
   std::string out = "{\"header\":";
-  out += json::serialize(jws.header);
+  out += json::serialize(json::parse(jws.header->json, Reason::MalformedToken, json::kMaxDepthCeiling));
   out += ",\"payload\":";
-  out += json::serialize(payload);
+  out += json::serialize(json::to_value(payload));
   out += '}';
   return out;
 }
@@ -142,7 +184,7 @@ std::string decode_token(std::string_view token, const TokenLimits& limits) {
 std::string sign_token(const Key& key, std::optional<std::string_view> kid, std::string_view payload_json,
                        std::string_view typ) {
   const TokenLimits limits;
-  parse_payload_object(std::string(payload_json), limits);
+  parse_payload_object(std::string(payload_json), limits);  // throws MalformedToken
   std::string header = "{\"alg\":";
   json::append_string(header, alg_name(key.alg()));
   header += ",\"typ\":";

@@ -15,14 +15,8 @@ namespace tg::core {
 struct CompactJws {
   std::string_view signing_input;  // "<header>.<payload>" as received
   std::string_view signature_b64;  // third segment, not yet decoded
-  std::string header_json;         // decoded header text
-  json::Value header;              // parsed header (an object)
+  std::shared_ptr<const JwsHeader> header;  // checked header (possibly shared with other tokens)
   std::string payload;             // decoded payload bytes, not parsed
-  std::string alg_name;
-  std::optional<Alg> alg;
-  std::optional<std::string> kid;
-  std::optional<std::string> typ;
-  bool has_crit = false;           // refused after the signature step (jws.cpp)
 };
 
 // Size (before anything else), exactly three segments found by scanning, canonical base64url of
@@ -40,8 +34,9 @@ void refuse_crit_after_signature(bool has_crit);
 void check_alg_and_signature(const std::optional<Alg>& alg, std::string_view signing_input,
                              std::string_view signature, const Key& key);
 
-// The members of a payload object check_claims reads (claims.cpp).
-TokenClaims extract_claims(const json::Value& payload);
+// The members of a payload object check_claims reads (claims.cpp), and its "tenant" when that
+// is a string.
+TokenClaims extract_claims(const json::Document& payload, std::optional<std::string>* tenant = nullptr);
 
 // parse_token + verify_signature minus the payload-is-a-JSON-object rule.
 void verify_compact_signature_only(std::string_view token, const Key& key, const TokenLimits& limits = {});

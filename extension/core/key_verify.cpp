@@ -19,7 +19,7 @@ bool verify_hmac(const Key::Impl& key, std::string_view input, std::string_view 
   unsigned char mac[EVP_MAX_MD_SIZE];
   const std::size_t len = hmac_into(key, input, mac);
   const bool equal = constant_time_equal(std::string_view(reinterpret_cast<const char*>(mac), len), signature);
-  OPENSSL_cleanse(mac, sizeof mac);
+  OPENSSL_cleanse(mac, len);  // only the first len bytes were written
   return equal;
 }
 

@@ -76,20 +76,20 @@ bool ascii_iequal(std::string_view a, std::string_view b) noexcept {
   return true;
 }
 
-// RFC 9068 access tokens only: header typ "at+jwt" (or its media-type form), any case.
-void require_access_token_type(const std::string& header_json) {
-  tg::core::json::Value header = tg::core::json::parse(header_json, Reason::MalformedToken);
-  const tg::core::json::Value* typ = header.find("typ");
-  if (typ == nullptr || !typ->is_string() ||
-      !(ascii_iequal(typ->text, "at+jwt") || ascii_iequal(typ->text, "application/at+jwt")))
+// RFC 9068 access tokens only: header typ "at+jwt" (or its media-type form), any case. (A typ
+// that is not a string was refused as malformed when the header was parsed.)
+void require_access_token_type(const tg::core::JwsHeader& header) {
+  if (!header.typ || !(ascii_iequal(*header.typ, "at+jwt") || ascii_iequal(*header.typ, "application/at+jwt")))
     throw Error(Reason::WrongTokenType);
 }
 
-const std::string* string_claim(const tg::core::json::Value& payload, std::string_view name) {
-  const tg::core::json::Value* value = payload.find(name);
-  if (value == nullptr) return nullptr;
-  if (!value->is_string()) throw Error(Reason::MalformedToken, std::string(name) + " must be a string");
-  return &value->text;
+std::optional<std::string_view> string_claim(const tg::core::json::Document& payload, std::string_view name) {
+  const std::size_t value = payload.find(0, name);
+  if (value == 0) return std::nullopt;
+  const tg::core::json::Node& node = payload.node(value);
+  if (node.type != tg::core::json::Type::String)
+    throw Error(Reason::MalformedToken, std::string(name) + " must be a string");
+  return payload.text(node);
 }
 
 VerifiedAccess verify_access_token(std::string_view token, const char* host_slug) {
@@ -112,12 +112,12 @@ VerifiedAccess verify_access_token(std::string_view token, const char* host_slug
       out.slug = palloc_copy(host_slug);
     return out;
   }
-  require_access_token_type(verified.header_json);
+  require_access_token_type(*verified.header);
 
-  tg::core::json::Value payload = tg::core::json::parse(verified.payload_json, Reason::MalformedToken);
-  const std::string* tenant_claim = string_claim(payload, "tenant");
+  const tg::core::json::Document& payload = verified.payload;
+  const std::optional<std::string_view> tenant_claim = string_claim(payload, "tenant");
   std::string slug;
-  if (tenant_claim != nullptr) {
+  if (tenant_claim) {
     slug = *tenant_claim;
   } else if (verified.key_tenant) {
     slug = *verified.key_tenant;
@@ -129,25 +129,26 @@ VerifiedAccess verify_access_token(std::string_view token, const char* host_slug
   if (context_tenant && *context_tenant != slug) throw Error(Reason::TenantMismatch);
 
   // The role claim selects one of the tenant's two roles; it is never a role name.
-  const std::string* role = string_claim(payload, "role");
-  if (role == nullptr || (*role != "admin" && *role != "staff")) throw Error(Reason::MalformedToken, "role");
-  const std::string* sub = string_claim(payload, "sub");
-  if (sub == nullptr || sub->empty()) throw Error(Reason::MalformedToken, "sub");
+  const std::optional<std::string_view> role = string_claim(payload, "role");
+  if (!role || (*role != "admin" && *role != "staff")) throw Error(Reason::MalformedToken, "role");
+  const std::optional<std::string_view> sub = string_claim(payload, "sub");
+  if (!sub || sub->empty()) throw Error(Reason::MalformedToken, "sub");
 
   // Keys that can sign are ours (auth.add_key / generate_key): their tokens carry a jti and are
   // checked against sessions and revocations. Imported verification-only IdP keys may omit jti.
   const tg::pg::CachedKey& key = tg::pg::key_set().for_verification(verified.kid, slug);
   out.session_check = key.key.can_sign();
-  const std::string* jti = string_claim(payload, "jti");
-  if (out.session_check && (jti == nullptr || jti->empty())) throw Error(Reason::MalformedToken, "jti required");
+  const std::optional<std::string_view> jti = string_claim(payload, "jti");
+  if (out.session_check && (!jti || jti->empty())) throw Error(Reason::MalformedToken, "jti required");
 
   // iat is already checked to be a finite number by check_claims when present.
-  if (const tg::core::json::Value* iat = payload.find("iat"); iat != nullptr && iat->type == tg::core::json::Type::Number) {
+  if (const std::size_t iat = payload.find(0, "iat");
+      iat != 0 && payload.node(iat).type == tg::core::json::Type::Number) {
     out.has_iat = true;
-    out.iat = iat->number;
+    out.iat = payload.number(payload.node(iat));
   }
 
-  out.payload_json = palloc_copy(verified.payload_json);
+  out.payload_json = palloc_copy(payload.source());
   out.slug = palloc_copy(slug);
   out.role_kind = palloc_copy(*role);
   out.user_id = palloc_copy(*sub);

@@ -61,7 +61,7 @@ TG_PG_FUNCTION(tg_verify) {
   text* token = PG_GETARG_TEXT_PP(0);
   return tg::pg::guarded([&]() -> Datum {
     tg::pg::VerifiedToken verified = tg::pg::verify_with_stored_keys(tg::pg::view_of(token), std::nullopt, true);
-    return tg::pg::token_payload_datum(verified.payload, verified.payload_json);
+    return tg::pg::token_payload_datum(verified.payload);
   });
 }
 
@@ -77,7 +77,7 @@ TG_PG_FUNCTION(tg_verify_with_key) {
     tg::pg::refuse_refresh_token(token_text);
     tg::core::ParsedToken parsed = tg::core::parse_token(token_text, tg::pg::token_limits());
     std::optional<tg::core::Alg> alg = tg::core::alg_from_name(tg::pg::view_of(alg_name));
-    if (!alg || parsed.alg_name != tg::pg::view_of(alg_name)) throw Error(Reason::AlgorithmNotAllowed);
+    if (!alg || parsed.header->alg_name != tg::pg::view_of(alg_name)) throw Error(Reason::AlgorithmNotAllowed);
     std::optional<tg::core::Key> key;
     try {
       key = tg::core::Key::from_material(*alg, tg::pg::view_of(key_material));
@@ -89,7 +89,7 @@ TG_PG_FUNCTION(tg_verify_with_key) {
     }
     tg::core::verify_signature(parsed, *key);
     tg::core::check_claims(parsed, tg::pg::claim_rules(true));
-    return tg::pg::token_payload_datum(parsed.payload, parsed.payload_json);
+    return tg::pg::token_payload_datum(parsed.payload);
   });
 }
 

@@ -29,11 +29,12 @@ Datum bytea_datum(std::string_view s);  // bytea
 // malformed: such a value never reaches a caller as 22P02/22003.
 Datum token_json_datum(std::string_view json);
 
-// The same jsonb built straight from the core's parse of that text (pushJsonbValue), without
-// handing the text to jsonb_in for a second parse. `payload` must be the strict parse of `json`
-// (parse_token's ParsedToken::payload); numbers still go through numeric_in, as in jsonb_in.
-// In a database whose encoding is not UTF-8 it is token_json_datum(json).
-Datum token_payload_datum(const core::json::Value& payload, std::string_view json);
+// The same jsonb built straight from the core's strict parse of that text (parse_token's
+// ParsedToken::payload), without handing the text to jsonb_in for a second parse. Numbers go
+// through numeric_in as in jsonb_in (integers of up to 18 digits through int64_to_numeric,
+// which gives the same value). In a database whose encoding is not UTF-8 it is
+// token_json_datum(payload.source()).
+Datum token_payload_datum(const core::json::Document& payload);
 
 // jsonb from JSON text we built ourselves (errors stay PostgreSQL's).
 Datum jsonb_datum(std::string_view json);

@@ -83,20 +83,21 @@ VerifiedToken verify_with_stored_keys(std::string_view token, const std::optiona
   refuse_refresh_token(token);
   core::ParsedToken parsed = core::parse_token(token, token_limits());
   const std::optional<std::string>& tenant = parsed.tenant_hint ? parsed.tenant_hint : context_tenant;
-  // Copies of what is used below (the cache may be dropped by the next PostgreSQL call); not the
-  // whole CachedKey, whose public JWK text would be copied for nothing on every call.
-  std::optional<core::Key> key;
+  // The cached key is used in place for the signature check, which makes no PostgreSQL call
+  // (nothing can drop the cache in between); what is kept afterwards is copied, since the next
+  // PostgreSQL call may drop it.
   std::string kid;
   std::optional<std::string> key_tenant;
   bool tenant_active = true;
+  bool key_can_sign = false;
   {
-    const CachedKey& cached = key_set().for_verification(parsed.kid, tenant);
-    key = cached.key;
+    const CachedKey& cached = key_set().for_verification(parsed.header->kid, tenant);
+    core::verify_signature(parsed, cached.key);
     kid = cached.kid;
     key_tenant = cached.tenant;
     tenant_active = cached.tenant_active;
+    key_can_sign = cached.key.can_sign();
   }
-  core::verify_signature(parsed, *key);
   if (!tenant_active) throw Error(Reason::TenantInactive);
   if (parsed.tenant_hint) {
     if (key_tenant && *key_tenant != *parsed.tenant_hint) throw Error(Reason::TenantMismatch);
@@ -104,12 +105,11 @@ VerifiedToken verify_with_stored_keys(std::string_view token, const std::optiona
   }
   core::check_claims(parsed, claim_rules(require_exp));
   VerifiedToken out;
-  out.header_json = std::move(parsed.header_json);
-  out.payload_json = std::move(parsed.payload_json);
+  out.header = std::move(parsed.header);
   out.payload = std::move(parsed.payload);
   out.kid = std::move(kid);
   out.key_tenant = std::move(key_tenant);
-  out.key_can_sign = key->can_sign();
+  out.key_can_sign = key_can_sign;
   return out;
 }
 

@@ -7,6 +7,7 @@
 // through pg_call (see key_cache.hpp) — that is the only PostgreSQL work that happens here.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -16,9 +17,8 @@
 namespace tg::pg {
 
 struct VerifiedToken {
-  std::string header_json;                // as received (strict JSON, no duplicate names)
-  std::string payload_json;               // as received
-  core::json::Value payload;              // payload_json parsed (an object): see token_payload_datum
+  std::shared_ptr<const core::JwsHeader> header;  // as parse_token read it
+  core::json::Document payload;           // the payload parsed (an object); source(): the text as received
   std::string kid;                        // the kid of the key that verified (also when the header had none)
   std::optional<std::string> key_tenant;  // nullopt: a global key
   bool key_can_sign = false;              // the key has a private part / is a secret: one of ours

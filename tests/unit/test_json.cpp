@@ -3,7 +3,10 @@
 
 #include <gtest/gtest.h>
 
+#include <charconv>
 #include <chrono>
+#include <string>
+#include <vector>
 #include <cmath>
 
 namespace tg::core::json {
@@ -143,6 +146,47 @@ TEST(Json, reports_the_reason_the_caller_chose) {
   } catch (const Error& e) {
     EXPECT_EQ(e.reason(), Reason::InvalidKey);
     EXPECT_STREQ(e.sqlstate(), "22023");
+  }
+}
+
+// The flat Document parse_token keeps (the DOM above is built from it, so every rule tested
+// above holds for both).
+TEST(JsonDocument, members_strings_and_numbers_without_copies) {
+  const Document d = parse_document(R"({"a":1,"esc":"x\u00e9\n","arr":[1,[2,3],{"k":null}],"n":-12.5e1,"t":true})",
+                                    Reason::MalformedToken);
+  ASSERT_TRUE(d.is_object());
+  EXPECT_EQ(d.node(0).count, 5u);
+  EXPECT_EQ(d.node(0).end, d.size());
+  std::vector<std::string> names;
+  d.for_each_member(0, [&](std::string_view name, std::size_t) { names.emplace_back(name); });
+  EXPECT_EQ(names, (std::vector<std::string>{"a", "esc", "arr", "n", "t"}));
+  const Node& esc = d.node(d.find(0, "esc"));
+  EXPECT_TRUE(esc.unescaped);
+  EXPECT_EQ(d.text(esc), "x\xc3\xa9\n");
+  const Node& a = d.node(d.find(0, "a"));
+  EXPECT_FALSE(a.unescaped);
+  EXPECT_EQ(d.number(a), 1.0);
+  EXPECT_EQ(d.text(d.node(d.find(0, "n"))), "-12.5e1");
+  EXPECT_EQ(d.number(d.node(d.find(0, "n"))), -125.0);
+  const std::size_t arr = d.find(0, "arr");
+  EXPECT_EQ(d.node(arr).count, 3u);
+  std::size_t elements = 0;
+  for (std::size_t i = arr + 1; i < d.node(arr).end; i = d.node(i).end) ++elements;
+  EXPECT_EQ(elements, 3u);
+  EXPECT_EQ(d.find(0, "missing"), 0u);
+  EXPECT_EQ(d.find(d.find(0, "a"), "a"), 0u);  // not an object
+  EXPECT_EQ(serialize(to_value(d)), "{\"a\":1,\"esc\":\"x\xc3\xa9\\n\",\"arr\":[1,[2,3],{\"k\":null}],\"n\":-12.5e1,\"t\":true}");
+}
+
+TEST(JsonDocument, integer_fast_path_equals_from_chars) {
+  for (const char* text : {"0", "-0", "7", "-7", "4102444800", "-4102444800", "999999999999999", "-999999999999999",
+                           "1234567890123456", "9007199254740993", "1e2", "0.5"}) {
+    const Document d = parse_document(text, Reason::MalformedToken);
+    double expected = 0;
+    const std::string s(text);
+    std::from_chars(s.data(), s.data() + s.size(), expected);
+    EXPECT_EQ(d.number(d.node(0)), expected) << text;
+    EXPECT_EQ(std::signbit(d.number(d.node(0))), std::signbit(expected)) << text;
   }
 }
 

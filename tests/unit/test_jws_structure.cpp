@@ -18,13 +18,13 @@ std::string hs_token(std::string_view header, std::string_view payload = kPayloa
 TEST(JwsStructure, parses_a_well_formed_token) {
   const std::string token = hs_token(R"({"alg":"HS256","typ":"JWT","kid":"k1"})");
   const ParsedToken t = parse_token(token);
-  EXPECT_EQ(t.alg, Alg::HS256);
-  EXPECT_EQ(t.alg_name, "HS256");
-  EXPECT_EQ(t.kid, "k1");
-  EXPECT_EQ(t.typ, "JWT");
+  EXPECT_EQ(t.header->alg, Alg::HS256);
+  EXPECT_EQ(t.header->alg_name, "HS256");
+  EXPECT_EQ(t.header->kid, "k1");
+  EXPECT_EQ(t.header->typ, "JWT");
   EXPECT_EQ(t.tenant_hint, "company1");
-  EXPECT_EQ(t.header_json, R"({"alg":"HS256","typ":"JWT","kid":"k1"})");
-  EXPECT_EQ(t.payload_json, kPayload);
+  EXPECT_EQ(t.header_json(), R"({"alg":"HS256","typ":"JWT","kid":"k1"})");
+  EXPECT_EQ(t.payload_json(), kPayload);
   EXPECT_EQ(t.signing_input, token.substr(0, token.rfind('.')));
   EXPECT_EQ(t.signature.size(), 32u);
   EXPECT_ACCEPTED(verify_signature(t, test_key(Alg::HS256)));
@@ -80,7 +80,7 @@ TEST(JwsStructure, refuses_extensions_compression_encryption_and_nesting) {
   for (const char* header : {R"({"alg":"HS256","crit":["bork"],"bork":1})", R"({"alg":"HS256","crit":[]})",
                              R"({"alg":"HS256","crit":["alg"]})", R"({"alg":"HS256","crit":"b64"})",
                              R"({"alg":"HS256","crit":{}})"}) {
-    EXPECT_TRUE(parse_token(hs_token(header)).has_crit) << header;
+    EXPECT_TRUE(parse_token(hs_token(header)).header->has_crit) << header;
     EXPECT_REASON(testing::verify(hs_token(header), test_key(Alg::HS256)), Reason::MalformedToken) << header;
     EXPECT_REASON(decode_token(hs_token(header)), Reason::MalformedToken) << header;
   }
@@ -95,8 +95,8 @@ TEST(JwsStructure, refuses_extensions_compression_encryption_and_nesting) {
 
 TEST(JwsStructure, unknown_alg_is_kept_by_name_and_refused_at_verification) {
   const ParsedToken t = parse_token(hs_token(R"({"alg":"hs256"})"));
-  EXPECT_EQ(t.alg, std::nullopt);
-  EXPECT_EQ(t.alg_name, "hs256");
+  EXPECT_EQ(t.header->alg, std::nullopt);
+  EXPECT_EQ(t.header->alg_name, "hs256");
   EXPECT_REASON(verify_signature(t, test_key(Alg::HS256)), Reason::AlgorithmNotAllowed);
 }
 
@@ -134,10 +134,10 @@ TEST(JwsStructure, sign_token_builds_the_documented_header) {
   const Key& key = test_key(Alg::ES256);
   const std::string token = sign_token(key, std::string_view("kid-1"), R"({"sub":"u"})", "at+jwt");
   const ParsedToken t = parse_token(token);
-  EXPECT_EQ(t.header_json, R"({"alg":"ES256","typ":"at+jwt","kid":"kid-1"})");
-  EXPECT_EQ(t.payload_json, R"({"sub":"u"})");
+  EXPECT_EQ(t.header_json(), R"({"alg":"ES256","typ":"at+jwt","kid":"kid-1"})");
+  EXPECT_EQ(t.payload_json(), R"({"sub":"u"})");
   EXPECT_ACCEPTED(verify_signature(t, key));
-  EXPECT_EQ(parse_token(sign_token(key, std::nullopt, "{}")).header_json, R"({"alg":"ES256","typ":"JWT"})");
+  EXPECT_EQ(parse_token(sign_token(key, std::nullopt, "{}")).header_json(), R"({"alg":"ES256","typ":"JWT"})");
   EXPECT_REASON(sign_token(key, std::nullopt, "[]"), Reason::MalformedToken);
   EXPECT_REASON(sign_token(key, std::nullopt, R"({"a":1,"a":2})"), Reason::MalformedToken);
   EXPECT_REASON(sign_token(key, std::string_view("bad\xff"), "{}"), Reason::InvalidParameter);
@@ -155,6 +155,57 @@ TEST(JwsStructure, signature_only_check_skips_the_payload_json_rule) {
                                                   token.substr(token.size() - 2),
                                               key),
                 Reason::InvalidSignature);
+}
+
+// Tokens with byte-identical header segments share one parsed header; anything else about the
+// token is still checked per token, and a header is only reused for the same bytes and depth.
+TEST(JwsStructure, identical_header_segments_share_one_parse) {
+  const std::string header = R"({"alg":"HS256","typ":"JWT","kid":"shared-header"})";
+  const ParsedToken a = parse_token(hs_token(header));
+  const ParsedToken b = parse_token(hs_token(header, R"({"sub":"2","exp":4102444800})"));
+  EXPECT_EQ(a.header.get(), b.header.get());
+  EXPECT_EQ(b.header->kid, "shared-header");
+  EXPECT_EQ(b.payload_json(), R"({"sub":"2","exp":4102444800})");
+  // a bad payload or signature under a cached header is still refused, with the same reasons
+  EXPECT_REASON(parse_token(hs_token(header, R"({"a":1,"a":2})")), Reason::MalformedToken);
+  const std::string good = hs_token(header);
+  EXPECT_REASON(parse_token(good + "="), Reason::MalformedToken);
+  EXPECT_REASON(verify_signature(parse_token(hs_token(header) + ""), test_key(Alg::HS512)), Reason::AlgorithmNotAllowed);
+  // same bytes under a smaller depth bound: parsed (and refused) again, never taken from the cache
+  const std::string nested = R"({"alg":"HS256","x":{"y":{"z":1}}})";
+  EXPECT_NO_THROW(parse_token(hs_token(nested)));
+  TokenLimits shallow;
+  shallow.max_json_depth = 2;
+  EXPECT_REASON(parse_token(hs_token(nested), shallow), Reason::MalformedToken);
+  // a refused header is not remembered: it is refused the same way every time
+  for (int i = 0; i < 3; ++i) EXPECT_REASON(parse_token(hs_token(R"({"alg":"none"})")), Reason::AlgorithmNotAllowed);
+  // more distinct headers than the cache holds: every token still gets its own header's kid
+  for (int i = 0; i < 40; ++i) {
+    const std::string kid = "k" + std::to_string(i % 20);
+    EXPECT_EQ(parse_token(hs_token(R"({"alg":"HS256","kid":")" + kid + "\"}")).header->kid, kid);
+  }
+}
+
+TEST(JwsStructure, signatures_of_every_size_decode_in_place_or_on_the_heap) {
+  for (Alg alg : testing::kAllAlgs) {
+    const Key& key = test_key(alg);
+    const std::string token = sign_token(key, "k", kPayload);
+    const ParsedToken t = parse_token(token);
+    EXPECT_EQ(t.signature.view(), *base64url_decode(token.substr(token.rfind('.') + 1))) << alg_name(alg);
+    EXPECT_NO_THROW(verify_signature(t, key)) << alg_name(alg);
+    const ParsedToken copy = t;  // a copy keeps its own bytes
+    EXPECT_NO_THROW(verify_signature(copy, key)) << alg_name(alg);
+  }
+  SignatureBytes s;
+  EXPECT_TRUE(s.assign_base64url(std::string(400, 'A')));  // 300 bytes: on the heap
+  EXPECT_EQ(s.size(), 300u);
+  EXPECT_TRUE(s.assign_base64url("AQID"));  // back in place
+  EXPECT_EQ(s.view(), std::string_view("\x01\x02\x03", 3));
+  EXPECT_FALSE(s.assign_base64url("AQI="));
+  EXPECT_FALSE(s.assign_base64url(std::string(398, 'A') + "B"));  // non-zero trailing bits, long
+  EXPECT_FALSE(s.assign_base64url(std::string(401, 'A')));         // length % 4 == 1
+  EXPECT_TRUE(s.assign_base64url(""));
+  EXPECT_EQ(s.size(), 0u);
 }
 
 }  // namespace

@@ -41,7 +41,7 @@ inline bool accepts(const nlohmann::json& group, const std::string& token, std::
     const CompactJws parsed = parse_compact(token, TokenLimits{});
     const Key* key = nullptr;
     for (const JwksEntry& entry : keys) {
-      if (keys.size() == 1 || (parsed.kid && entry.kid == *parsed.kid)) key = &entry.key;
+      if (keys.size() == 1 || (parsed.header->kid && entry.kid == *parsed.header->kid)) key = &entry.key;
     }
     if (key == nullptr) throw Error(Reason::UnknownKey);
     verify_compact_signature_only(token, *key);

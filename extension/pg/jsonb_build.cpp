@@ -1,0 +1,257 @@
+// jsonb straight from the core's strict parse of a token payload: the bytes convertToJsonb
+// (jsonb_util.c) would write for the same value, without building a JsonbValue tree first.
+// A token's payload is turned into jsonb on every auth.verify, and pushJsonbValue +
+// JsonbValueToJsonb were a quarter of that call. tests/regress/sql/jsonb_layout.sql checks
+// byte for byte, through pageinspect, that the datums equal what jsonb_in makes.
+//
+// Layout (utils/jsonb.h): a container is a uint32 header (count | JB_FOBJECT or JB_FARRAY),
+// one JEntry per child (an object's keys first, sorted by length and then bytes, then its
+// values in the same order), then the children's data. A JEntry holds the type and the
+// child's length, or — for every JB_OFFSET_STRIDE'th child — the end offset of its data with
+// JENTRY_HAS_OFF. Containers and numerics start 4-byte aligned relative to the datum; the
+// padding counts as part of their length.
+#include <algorithm>
+#include <cstring>
+#include <string_view>
+
+#include "pg/jsonb_build.hpp"
+
+extern "C" {
+#include "miscadmin.h"
+#include "utils/fmgrprotos.h"
+#include "utils/numeric.h"
+}
+
+namespace tg::pg {
+namespace {
+
+using core::json::Document;
+using core::json::Node;
+using core::json::Type;
+
+// A JSON integer of at most 18 digits (no fraction, no exponent) as int64: numeric_in would give
+// the same value (scale 0; -0 is 0), at a fraction of its cost. False for anything else.
+bool small_integer(std::string_view text, int64* out) noexcept {
+  std::size_t i = 0;
+  const bool negative = !text.empty() && text[0] == '-';
+  if (negative) ++i;
+  const std::size_t digits = text.size() - i;
+  if (digits == 0 || digits > 18) return false;
+  int64 value = 0;
+  for (; i < text.size(); ++i) {
+    if (text[i] < '0' || text[i] > '9') return false;
+    value = value * 10 + (text[i] - '0');
+  }
+  *out = negative ? -value : value;
+  return true;
+}
+
+// numeric_in's result for any other number (palloc'd).
+Numeric numeric_from_text(std::string_view text) {
+  char* cstring = pnstrdup(text.data(), text.size());
+  return DatumGetNumeric(
+      DirectFunctionCall3(numeric_in, CStringGetDatum(cstring), ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1)));
+}
+
+// The bytes numeric.c's make_result gives an integer (scale 0) of at most 18 digits: the short
+// format, base-10000 digits with leading and trailing zero digits stripped, zero as no digits
+// with weight 0 and a positive sign. Such a value never needs the long format (weight <= 4).
+// numeric.h keeps these layouts private; jsonb_layout.sql checks the result byte for byte.
+constexpr uint16 kNumericShort = 0x8000;
+constexpr uint16 kNumericShortSign = 0x2000;
+constexpr uint16 kNumericShortWeightMask = 0x003F;
+constexpr int kMaxShortIntegerBytes = VARHDRSZ + 2 + 5 * 2;  // 18 digits: at most 5 base-10000 digits
+
+int short_integer_numeric(int64 value, char* out) noexcept {
+  const bool negative = value < 0;
+  uint64 magnitude = negative ? 0 - static_cast<uint64>(value) : static_cast<uint64>(value);
+  int16 digits[5];
+  int count = 0;
+  while (magnitude != 0) {  // least significant first
+    digits[count++] = static_cast<int16>(magnitude % 10000);
+    magnitude /= 10000;
+  }
+  const int weight = count - 1;
+  int first = 0;  // strip trailing zero digits (the least significant ones)
+  while (first < count && digits[first] == 0) ++first;
+  uint16 header = kNumericShort;
+  if (count == 0) {
+    header = kNumericShort;  // zero: weight 0, positive
+  } else {
+    if (negative) header |= kNumericShortSign;
+    header |= static_cast<uint16>(weight) & kNumericShortWeightMask;
+  }
+  const int kept = count - first;
+  const int size = VARHDRSZ + 2 + kept * 2;
+  SET_VARSIZE(out, size);
+  std::memcpy(out + VARHDRSZ, &header, 2);
+  for (int i = 0; i < kept; ++i) std::memcpy(out + VARHDRSZ + 2 + 2 * i, &digits[count - 1 - i], 2);
+  return size;
+}
+
+struct Member {
+  const char* name;
+  uint32 length;
+  std::size_t value;  // node index of the member's value
+};
+
+// jsonb's key order (lengthCompareJsonbStringValue): shorter first, then bytes as unsigned.
+bool key_before(const Member& a, const Member& b) noexcept {
+  if (a.length != b.length) return a.length < b.length;
+  return std::memcmp(a.name, b.name, a.length) < 0;
+}
+
+// Trivially destructible: PostgreSQL errors (out of memory, numeric range) longjmp through it.
+class Writer {
+ public:
+  explicit Writer(const Document& doc) : doc_(doc) { initStringInfo(&buf_); }
+
+  Jsonb* finish(std::size_t root) {
+    reserve(VARHDRSZ);
+    uint32 ignored = 0;  // the root's JEntry is not stored (convertToJsonb drops it too)
+    value(root, &ignored);
+    Jsonb* result = reinterpret_cast<Jsonb*>(buf_.data);
+    SET_VARSIZE(result, buf_.len);
+    return result;
+  }
+
+ private:
+  int reserve(int length) {
+    if (length >= buf_.maxlen - buf_.len) enlargeStringInfo(&buf_, length);
+    const int offset = buf_.len;
+    buf_.len += length;
+    buf_.data[buf_.len] = '\0';
+    return offset;
+  }
+
+  void append(const void* data, int length) {
+    const int offset = reserve(length);
+    std::memcpy(buf_.data + offset, data, static_cast<std::size_t>(length));
+  }
+
+  int pad_to_int() {
+    const int padding = INTALIGN(buf_.len) - buf_.len;
+    const int offset = reserve(padding);
+    std::memset(buf_.data + offset, 0, static_cast<std::size_t>(padding));
+    return padding;
+  }
+
+  void put_entry(int at, uint32 entry) { std::memcpy(buf_.data + at, &entry, sizeof entry); }
+
+  static void check_total(int64 total) {
+    if (total > JENTRY_OFFLENMASK)
+      ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+                      errmsg("total size of jsonb object elements exceeds the maximum of %u bytes", JENTRY_OFFLENMASK)));
+  }
+
+  // Writes one child's data and its JEntry at `entry_at`; `running` is the data length of the
+  // container's children so far, `position` the child's place among them.
+  void child(std::size_t index, int entry_at, int64* running, uint32 position) {
+    uint32 entry = 0;
+    value(index, &entry);
+    *running += JBE_OFFLENFLD(entry);
+    check_total(*running);
+    if (position % JB_OFFSET_STRIDE == 0) entry = (entry & JENTRY_TYPEMASK) | static_cast<uint32>(*running) | JENTRY_HAS_OFF;
+    put_entry(entry_at, entry);
+  }
+
+  void key(const Member& m, int entry_at, int64* running, uint32 position) {
+    append(m.name, static_cast<int>(m.length));
+    *running += m.length;
+    check_total(*running);
+    uint32 entry = JENTRY_ISSTRING | m.length;
+    if (position % JB_OFFSET_STRIDE == 0) entry = JENTRY_ISSTRING | static_cast<uint32>(*running) | JENTRY_HAS_OFF;
+    put_entry(entry_at, entry);
+  }
+
+  void value(std::size_t index, uint32* entry) {
+    const Node& n = doc_.node(index);
+    switch (n.type) {
+      case Type::Null: *entry = JENTRY_ISNULL; return;
+      case Type::Bool: *entry = n.boolean ? JENTRY_ISBOOL_TRUE : JENTRY_ISBOOL_FALSE; return;
+      case Type::String: {
+        const std::string_view text = doc_.text(n);
+        append(text.data(), static_cast<int>(text.size()));
+        *entry = JENTRY_ISSTRING | static_cast<uint32>(text.size());
+        return;
+      }
+      case Type::Number: {
+        const std::string_view text = doc_.text(n);
+        const int padding = pad_to_int();
+        int length = 0;
+        if (int64 integer = 0; small_integer(text, &integer)) {
+          const int at = reserve(kMaxShortIntegerBytes);
+          length = short_integer_numeric(integer, buf_.data + at);
+          buf_.len = at + length;  // give back what the value did not use
+          buf_.data[buf_.len] = '\0';
+        } else {
+          const Numeric number = numeric_from_text(text);
+          length = static_cast<int>(VARSIZE_ANY(number));
+          append(number, length);
+        }
+        *entry = JENTRY_ISNUMERIC | static_cast<uint32>(padding + length);
+        return;
+      }
+      case Type::Array: array(index, entry); return;
+      case Type::Object: object(index, entry); return;
+    }
+  }
+
+  void array(std::size_t index, uint32* entry) {
+    check_stack_depth();
+    const Node& n = doc_.node(index);
+    const int start = buf_.len;
+    pad_to_int();
+    const uint32 header = n.count | JB_FARRAY;
+    append(&header, sizeof header);
+    int entry_at = reserve(static_cast<int>(sizeof(JEntry) * n.count));
+    int64 running = 0;
+    uint32 position = 0;
+    for (std::size_t i = index + 1; i < n.end; i = doc_.node(i).end, ++position, entry_at += sizeof(JEntry))
+      child(i, entry_at, &running, position);
+    const int total = buf_.len - start;
+    check_total(total);
+    *entry = JENTRY_ISCONTAINER | static_cast<uint32>(total);
+  }
+
+  void object(std::size_t index, uint32* entry) {
+    check_stack_depth();
+    const Node& n = doc_.node(index);
+    const uint32 count = n.count;
+    constexpr uint32 kOnStack = 16;  // token payloads: no allocation
+    Member on_stack[kOnStack];
+    Member* members = count <= kOnStack ? on_stack : static_cast<Member*>(palloc(sizeof(Member) * count));
+    uint32 k = 0;
+    doc_.for_each_member(index, [&](std::string_view name, std::size_t value_index) {
+      members[k++] = Member{name.data(), static_cast<uint32>(name.size()), value_index};
+    });
+    // Names are unique (the parser refused duplicates), so the order is total.
+    std::sort(members, members + count, key_before);
+
+    const int start = buf_.len;
+    pad_to_int();
+    const uint32 header = count | JB_FOBJECT;
+    append(&header, sizeof header);
+    int entry_at = reserve(static_cast<int>(sizeof(JEntry) * count * 2));
+    int64 running = 0;
+    for (uint32 i = 0; i < count; ++i, entry_at += sizeof(JEntry)) key(members[i], entry_at, &running, i);
+    for (uint32 i = 0; i < count; ++i, entry_at += sizeof(JEntry))
+      child(members[i].value, entry_at, &running, i + count);
+    if (members != on_stack) pfree(members);
+    const int total = buf_.len - start;
+    check_total(total);
+    *entry = JENTRY_ISCONTAINER | static_cast<uint32>(total);
+  }
+
+  const Document& doc_;
+  StringInfoData buf_;
+};
+
+}  // namespace
+
+Jsonb* document_jsonb(const core::json::Document& doc) {
+  Assert(doc.is_object());
+  return Writer(doc).finish(0);
+}
+
+}  // namespace tg::pg
