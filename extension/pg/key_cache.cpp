@@ -175,6 +175,7 @@ const CachedKey& KeySet::for_verification(const std::optional<std::string>& kid,
     return *key;
   }
   if (kid->size() > max_kid_bytes) throw Error(Reason::UnknownKey);
+  if (last_found_ != nullptr && *kid == last_kid_ && tenant == last_tenant_) return *last_found_;
   const CachedKey* found = nullptr;
   for (const CachedKey& key : keys) {
     if (key.kid != *kid || !in_scope(key, tenant)) continue;
@@ -182,6 +183,10 @@ const CachedKey& KeySet::for_verification(const std::optional<std::string>& kid,
     found = &key;
   }
   if (found == nullptr) throw Error(Reason::UnknownKey);
+  last_found_ = nullptr;  // never a half-updated memo (the assignments below may throw)
+  last_kid_ = *kid;
+  last_tenant_ = tenant;
+  last_found_ = found;
   return *found;
 }
 

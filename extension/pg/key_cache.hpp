@@ -24,7 +24,11 @@ struct CachedKey {
 };
 
 struct KeySet {
-  std::vector<CachedKey> keys;  // ordered by created_at, kid
+  KeySet() = default;
+  KeySet(const KeySet&) = delete;  // the lookup memo points into `keys`
+  KeySet& operator=(const KeySet&) = delete;
+
+  std::vector<CachedKey> keys;  // ordered by created_at, kid; not changed once the set is built
 
   // Verification (JWT-08/09): kid given -> the keys with exactly that kid, restricted to `tenant`'s
   // and global keys when a tenant is known; exactly one must remain. No kid -> the tenant's active
@@ -38,6 +42,13 @@ struct KeySet {
   // claims' tenant is a TenantMismatch, a key of an inactive tenant is TenantInactive, and the
   // key must be able to sign.
   const CachedKey& for_signing(const std::optional<std::string>& kid, const std::optional<std::string>& tenant) const;
+
+ private:
+  // The last successful kid lookup of for_verification: a key's tokens come in runs, and in an
+  // immutable set the same kid and tenant always find the same key (failures are not kept).
+  mutable std::string last_kid_;
+  mutable std::optional<std::string> last_tenant_;
+  mutable const CachedKey* last_found_ = nullptr;
 };
 
 // The current key set, loading it first when needed (SPI through pg_call: callable inside
