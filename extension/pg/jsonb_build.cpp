@@ -74,10 +74,8 @@ int short_integer_numeric(int64 value, char* out) noexcept {
   const int weight = count - 1;
   int first = 0;  // strip trailing zero digits (the least significant ones)
   while (first < count && digits[first] == 0) ++first;
-  uint16 header = kNumericShort;
-  if (count == 0) {
-    header = kNumericShort;  // zero: weight 0, positive
-  } else {
+  uint16 header = kNumericShort;  // zero stays this: weight 0, positive
+  if (count != 0) {
     if (negative) header |= kNumericShortSign;
     header |= static_cast<uint16>(weight) & kNumericShortWeightMask;
   }
