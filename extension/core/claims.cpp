@@ -9,72 +9,56 @@
 namespace tg::core {
 namespace {
 
-using Kind = TokenClaims::Kind;
+using json::Document;
+using json::Node;
+using json::Type;
 
 [[noreturn]] void malformed(const char* detail) { throw Error(Reason::MalformedToken, detail); }
 
-TokenClaims::Member member_of(const json::Document& doc, std::size_t value) {
-  TokenClaims::Member m;
-  const json::Node& v = doc.node(value);
-  switch (v.type) {
-    case json::Type::Number: m.kind = Kind::Number; m.number = doc.number(v); break;
-    case json::Type::String: m.kind = Kind::String; m.text = doc.text(v); break;
-    case json::Type::Array: m.kind = Kind::Array; break;
-    default: m.kind = Kind::Other; break;
-  }
-  return m;
-}
-
 // A NumericDate: a finite JSON number (fractions allowed). Strings, booleans, null, 1e400 are not.
-std::optional<double> numeric_date(const TokenClaims::Member& m) {
-  if (m.kind == Kind::Absent) return std::nullopt;
-  if (m.kind != Kind::Number || !std::isfinite(m.number)) malformed("time claim is not a finite number");
-  return m.number;
+std::optional<double> numeric_date(const Document& payload, std::uint32_t node) {
+  if (node == 0) return std::nullopt;
+  const Node& v = payload.node(node);
+  if (v.type != Type::Number) malformed("time claim is not a finite number");
+  const double value = payload.number(v);
+  if (!std::isfinite(value)) malformed("time claim is not a finite number");
+  return value;
 }
 
-void check_audience(const TokenClaims& claims, const std::string& expected) {
-  const TokenClaims::Member& aud = claims.aud;
-  if (aud.kind == Kind::Absent) throw Error(Reason::InvalidAudience);
-  if (aud.kind == Kind::String) {
-    if (aud.text != expected) throw Error(Reason::InvalidAudience);
+void check_audience(const Document& payload, std::uint32_t node, const std::string& expected) {
+  if (node == 0) throw Error(Reason::InvalidAudience);
+  const Node& aud = payload.node(node);
+  if (aud.type == Type::String) {
+    if (payload.text(aud) != expected) throw Error(Reason::InvalidAudience);
     return;
   }
-  if (aud.kind != Kind::Array) throw Error(Reason::InvalidAudience);
-  if (!claims.aud_items_all_strings) malformed("aud element is not a string");
+  if (aud.type != Type::Array) throw Error(Reason::InvalidAudience);
   bool found = false;
-  for (const std::string& item : claims.aud_items) found = found || item == expected;
+  for (std::size_t i = node + 1; i < aud.end; i = payload.node(i).end) {
+    const Node& item = payload.node(i);
+    if (item.type != Type::String) malformed("aud element is not a string");
+    found = found || payload.text(item) == expected;
+  }
   if (!found) throw Error(Reason::InvalidAudience);
 }
 
 }  // namespace
 
-TokenClaims extract_claims(const json::Document& payload, std::optional<std::string>* tenant) {
-  TokenClaims c;
+ClaimNodes find_claims(const Document& payload, std::optional<std::string>* tenant) {
+  ClaimNodes c;
   if (!payload.is_object()) return c;
   // One pass over the members (names are unique: the parser refused duplicates).
   payload.for_each_member(0, [&](std::string_view name, std::size_t value) {
     if (name.size() == 3) {
-      TokenClaims::Member* m = name == "exp"   ? &c.exp
-                               : name == "nbf" ? &c.nbf
-                               : name == "iat" ? &c.iat
-                               : name == "iss" ? &c.iss
-                               : name == "aud" ? &c.aud
-                                               : nullptr;
-      if (m != nullptr) *m = member_of(payload, value);
-      if (m == &c.aud && c.aud.kind == Kind::Array) {
-        const json::Node& aud = payload.node(value);
-        c.aud_items.reserve(aud.count);
-        for (std::size_t i = value + 1; i < aud.end; i = payload.node(i).end) {
-          const json::Node& item = payload.node(i);
-          if (item.type != json::Type::String) {
-            c.aud_items_all_strings = false;
-            continue;
-          }
-          c.aud_items.emplace_back(payload.text(item));
-        }
-      }
+      std::uint32_t* slot = name == "exp"   ? &c.exp
+                            : name == "nbf" ? &c.nbf
+                            : name == "iat" ? &c.iat
+                            : name == "iss" ? &c.iss
+                            : name == "aud" ? &c.aud
+                                            : nullptr;
+      if (slot != nullptr) *slot = static_cast<std::uint32_t>(value);
     } else if (tenant != nullptr && name == "tenant") {
-      if (const json::Node& v = payload.node(value); v.type == json::Type::String) *tenant = std::string(payload.text(v));
+      if (const Node& v = payload.node(value); v.type == Type::String) *tenant = std::string(payload.text(v));
     }
   });
   return c;
@@ -85,18 +69,12 @@ void check_claims(const ParsedToken& token, const ClaimRules& rules) {
   if (!std::isfinite(rules.now) || !std::isfinite(rules.leeway) || rules.leeway < 0) {
     throw Error(Reason::InvalidParameter, "clock or leeway not finite");
   }
-  TokenClaims parsed_here;
-  const TokenClaims* claims = &token.claims;
-  if (!token.claims_from_payload) {
-    const json::Document payload =
-        json::parse_document(token.payload_json(), Reason::MalformedToken, json::kMaxDepthCeiling);
-    if (!payload.is_object()) malformed("payload is not an object");
-    parsed_here = extract_claims(payload);
-    claims = &parsed_here;
-  }
-  const auto exp = numeric_date(claims->exp);
-  const auto nbf = numeric_date(claims->nbf);
-  const auto iat = numeric_date(claims->iat);
+  const Document& payload = token.payload;
+  if (!payload.is_object()) malformed("payload is not an object");
+  const ClaimNodes& claims = token.claims;
+  const auto exp = numeric_date(payload, claims.exp);
+  const auto nbf = numeric_date(payload, claims.nbf);
+  const auto iat = numeric_date(payload, claims.iat);
   if (!exp && rules.require_exp) malformed("exp required");
   // exp is the first instant at which the token is no longer accepted (RFC 7519 §4.1.4).
   if (exp && *exp <= rules.now - rules.leeway) throw Error(Reason::TokenExpired);
@@ -104,12 +82,12 @@ void check_claims(const ParsedToken& token, const ClaimRules& rules) {
     throw Error(Reason::TokenNotYetValid);
   }
   if (rules.issuer) {
-    const TokenClaims::Member& iss = claims->iss;
-    if (iss.kind == Kind::Absent) throw Error(Reason::InvalidIssuer);
-    if (iss.kind != Kind::String) malformed("iss is not a string");
-    if (iss.text != *rules.issuer) throw Error(Reason::InvalidIssuer);
+    if (claims.iss == 0) throw Error(Reason::InvalidIssuer);
+    const Node& iss = payload.node(claims.iss);
+    if (iss.type != Type::String) malformed("iss is not a string");
+    if (payload.text(iss) != *rules.issuer) throw Error(Reason::InvalidIssuer);
   }
-  if (rules.audience) check_audience(*claims, *rules.audience);
+  if (rules.audience) check_audience(payload, claims.aud, *rules.audience);
 }
 
 }  // namespace tg::core

@@ -82,18 +82,11 @@ struct TokenLimits {
   int max_json_depth = 32;                  // nesting bound of header and payload
 };
 
-// The registered claims check_claims needs, as parse_token found them in the payload, so that
-// the payload is parsed once per token. Kind describes the JSON value of the member.
-struct TokenClaims {
-  enum class Kind : unsigned char { Absent, Number, String, Array, Other };
-  struct Member {
-    Kind kind = Kind::Absent;
-    double number = 0;  // Number: the value (±inf when out of range)
-    std::string text;   // String: the unescaped text
-  };
-  Member exp, nbf, iat, iss, aud;
-  std::vector<std::string> aud_items;  // aud is an Array: its string elements
-  bool aud_items_all_strings = true;   // aud is an Array: false when an element is not a string
+// Where parse_token found the registered claims check_claims reads, as node indices into the
+// parsed payload (0 when absent: node 0 is the payload object itself, never a member's value),
+// so that the payload is walked once per token and nothing is copied out of it.
+struct ClaimNodes {
+  std::uint32_t exp = 0, nbf = 0, iat = 0, iss = 0, aud = 0;
 };
 
 // A compact JWS taken apart and checked for structure, not yet for its signature.
@@ -144,11 +137,8 @@ struct ParsedToken {
   SignatureBytes signature;             // decoded signature bytes
   // Unverified hints to pick a key (never trusted for anything else):
   std::optional<std::string> tenant_hint;  // payload "tenant" when it is a string
-  // Filled by parse_token from the payload (claims_from_payload set); a ParsedToken built any
-  // other way has it false and check_claims parses payload_json() itself.
-  bool claims_from_payload = false;
-  TokenClaims claims;
   json::Document payload;  // the payload parsed (an object); its source is the JSON text as received
+  ClaimNodes claims;       // the registered claims' values within `payload`
 
   const std::string& payload_json() const noexcept { return payload.source(); }
   const std::string& header_json() const noexcept { return header->json; }

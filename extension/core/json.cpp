@@ -13,94 +13,148 @@
 
 namespace tg::core::json {
 
+namespace {
+
+// Byte classes for the parser's scanning loops: one table lookup per byte.
+constexpr unsigned char kWhitespace = 1;  // RFC 8259: space, tab, LF, CR only
+constexpr unsigned char kPlain = 2;       // string bytes taken as they are: printable ASCII but '"' and '\\'
+constexpr unsigned char kDigit = 4;
+struct ByteClasses {
+  unsigned char of[256];
+  constexpr ByteClasses() : of() {
+    for (int c = 0x20; c < 0x80; ++c) of[c] = kPlain;
+    of[static_cast<unsigned char>('"')] = 0;
+    of[static_cast<unsigned char>('\\')] = 0;
+    for (int c = '0'; c <= '9'; ++c) of[c] |= kDigit;
+    for (const char c : {' ', '\t', '\n', '\r'}) of[static_cast<unsigned char>(c)] |= kWhitespace;
+  }
+};
+constexpr ByteClasses kClasses{};
+
+}  // namespace
+
 // Fills a Document. Strings without escapes are not copied: their node points into the source.
+//
+// The source is a std::string, so the byte at end_ is its terminating NUL and reading it is
+// defined. No JSON token starts with or contains a raw NUL, so every scanning loop stops there
+// without a separate end-of-text test; where the end of the text and a NUL inside it need
+// different errors, the slow path tells them apart (at_end()).
 class Parser {
  public:
   Parser(Document& doc, Reason on_error, int max_depth)
-      : doc_(doc), s_(doc.source_), on_error_(on_error), max_depth_(std::clamp(max_depth, 1, kMaxDepthCeiling)) {
+      : doc_(doc),
+        begin_(doc.source_.data()),
+        p_(begin_),
+        end_(begin_ + doc.source_.size()),
+        on_error_(on_error),
+        max_depth_(std::clamp(max_depth, 1, kMaxDepthCeiling)) {
     // Token headers and payloads have a handful of nodes: usually one allocation.
-    doc_.nodes_.reserve(std::min<std::size_t>(s_.size() / 4 + 4, 64));
+    doc_.nodes_.reserve(std::min<std::size_t>(doc.source_.size() / 4 + 4, 64));
   }
 
   void parse_document() {
     skip_ws();
     parse_value(0);
     skip_ws();
-    if (pos_ != s_.size()) fail("trailing data");
+    if (p_ != end_) fail("trailing data");
   }
 
  private:
+  static bool is(unsigned char byte, unsigned char byte_class) noexcept { return (kClasses.of[byte] & byte_class) != 0; }
+  static bool is_digit(unsigned char c) noexcept { return is(c, kDigit); }
+
   [[noreturn]] void fail(const char* what) const { throw Error(on_error_, what); }
 
-  bool at_end() const noexcept { return pos_ >= s_.size(); }
-  unsigned char peek() const noexcept { return static_cast<unsigned char>(s_[pos_]); }
+  bool at_end() const noexcept { return p_ == end_; }
+  std::size_t left() const noexcept { return static_cast<std::size_t>(end_ - p_); }
+  unsigned char peek() const noexcept { return static_cast<unsigned char>(*p_); }
+  std::uint32_t offset_of(const char* p) const noexcept { return static_cast<std::uint32_t>(p - begin_); }
 
+  // No BOM, no comments, no other Unicode spaces.
   void skip_ws() noexcept {
-    // RFC 8259 whitespace only: no BOM, no comments, no other Unicode spaces.
-    while (!at_end() && (peek() == ' ' || peek() == '\t' || peek() == '\n' || peek() == '\r')) ++pos_;
+    while (is(peek(), kWhitespace)) ++p_;
   }
 
   void expect_literal(std::string_view word) {
-    if (s_.substr(pos_, word.size()) != word) fail("invalid literal");
-    pos_ += word.size();
+    if (left() < word.size() || std::string_view(p_, word.size()) != word) fail("invalid literal");
+    p_ += word.size();
   }
 
-  std::size_t push(Type type) {
+  void check_room() const {
     if (doc_.nodes_.size() >= std::numeric_limits<std::uint32_t>::max() - 1) fail("document too large");
-    Node& n = doc_.nodes_.emplace_back();
+  }
+
+  // A container's node goes in first (its members follow it) and is completed by close().
+  std::size_t push_container(Type type) {
+    check_room();
+    Node n;
     n.type = type;
+    doc_.nodes_.push_back(n);
     return doc_.nodes_.size() - 1;
   }
 
-  void close(std::size_t index) noexcept { doc_.nodes_[index].end = static_cast<std::uint32_t>(doc_.nodes_.size()); }
+  void close(std::size_t index, std::uint32_t count) noexcept {
+    Node& n = doc_.nodes_[index];
+    n.count = count;
+    n.end = static_cast<std::uint32_t>(doc_.nodes_.size());
+  }
+
+  // A scalar's node is appended once the scalar has been read: it has no children.
+  void push_scalar(Type type, std::uint32_t offset, std::uint32_t length, bool flag) {
+    check_room();
+    Node n;
+    n.type = type;
+    n.boolean = type == Type::Bool && flag;
+    n.unescaped = type == Type::String && flag;
+    n.offset = offset;
+    n.length = length;
+    n.end = static_cast<std::uint32_t>(doc_.nodes_.size() + 1);
+    doc_.nodes_.push_back(n);
+  }
 
   void parse_value(int depth) {
-    if (at_end()) fail("unexpected end");
     switch (peek()) {
       case '{': parse_object(depth + 1); break;
       case '[': parse_array(depth + 1); break;
       case '"': parse_string(); break;
-      case 't': expect_literal("true"); close(push_bool(true)); break;
-      case 'f': expect_literal("false"); close(push_bool(false)); break;
-      case 'n': expect_literal("null"); close(push(Type::Null)); break;
+      case 't': expect_literal("true"); push_scalar(Type::Bool, 0, 0, true); break;
+      case 'f': expect_literal("false"); push_scalar(Type::Bool, 0, 0, false); break;
+      case 'n': expect_literal("null"); push_scalar(Type::Null, 0, 0, false); break;
+      case '\0':
+        if (at_end()) fail("unexpected end");
+        parse_number();  // a NUL byte: not a value ("invalid value")
+        break;
       default: parse_number(); break;
     }
   }
 
-  std::size_t push_bool(bool value) {
-    const std::size_t i = push(Type::Bool);
-    doc_.nodes_[i].boolean = value;
-    return i;
-  }
-
   void parse_object(int depth) {
     if (depth > max_depth_) fail("nesting too deep");
-    const std::size_t self = push(Type::Object);
-    ++pos_;  // '{'
+    const std::size_t self = push_container(Type::Object);
+    ++p_;  // '{'
     skip_ws();
     std::uint32_t members = 0;
-    if (!at_end() && peek() == '}') {
-      ++pos_;
+    if (peek() == '}') {
+      ++p_;
     } else {
       for (;;) {
         skip_ws();
-        if (at_end() || peek() != '"') fail("member name expected");
+        if (peek() != '"') fail("member name expected");
         parse_string();
         skip_ws();
-        if (at_end() || peek() != ':') fail("colon expected");
-        ++pos_;
+        if (peek() != ':') fail("colon expected");
+        ++p_;
         skip_ws();
         parse_value(depth);
         ++members;
         skip_ws();
+        if (peek() == ',') { ++p_; continue; }
+        if (peek() == '}') { ++p_; break; }
         if (at_end()) fail("unexpected end");
-        if (peek() == ',') { ++pos_; continue; }
-        if (peek() == '}') { ++pos_; break; }
         fail("comma or closing brace expected");
       }
     }
-    doc_.nodes_[self].count = members;
-    close(self);
+    close(self, members);
     check_unique_names(self);
   }
 
@@ -141,26 +195,25 @@ class Parser {
 
   void parse_array(int depth) {
     if (depth > max_depth_) fail("nesting too deep");
-    const std::size_t self = push(Type::Array);
-    ++pos_;  // '['
+    const std::size_t self = push_container(Type::Array);
+    ++p_;  // '['
     skip_ws();
     std::uint32_t elements = 0;
-    if (!at_end() && peek() == ']') {
-      ++pos_;
+    if (peek() == ']') {
+      ++p_;
     } else {
       for (;;) {
         skip_ws();
         parse_value(depth);
         ++elements;
         skip_ws();
+        if (peek() == ',') { ++p_; continue; }
+        if (peek() == ']') { ++p_; break; }
         if (at_end()) fail("unexpected end");
-        if (peek() == ',') { ++pos_; continue; }
-        if (peek() == ']') { ++pos_; break; }
         fail("comma or closing bracket expected");
       }
     }
-    doc_.nodes_[self].count = elements;
-    close(self);
+    close(self, elements);
   }
 
   static void append_utf8(std::string& out, std::uint32_t cp) {
@@ -182,7 +235,7 @@ class Parser {
   }
 
   std::uint32_t parse_hex4() {
-    if (s_.size() - pos_ < 4) fail("bad unicode escape");
+    if (left() < 4) fail("bad unicode escape");
     std::uint32_t v = 0;
     for (int i = 0; i < 4; ++i) {
       const unsigned char c = peek();
@@ -191,7 +244,7 @@ class Parser {
       else if (c >= 'a' && c <= 'f') v |= c - 'a' + 10;
       else if (c >= 'A' && c <= 'F') v |= c - 'A' + 10;
       else fail("bad unicode escape");
-      ++pos_;
+      ++p_;
     }
     return v;
   }
@@ -199,7 +252,7 @@ class Parser {
   void parse_escape(std::string& out) {
     if (at_end()) fail("unexpected end");
     const unsigned char c = peek();
-    ++pos_;
+    ++p_;
     switch (c) {
       case '"': out += '"'; return;
       case '\\': out += '\\'; return;
@@ -217,8 +270,8 @@ class Parser {
     if (cp >= 0xDC00 && cp <= 0xDFFF) fail("lone surrogate");
     if (cp >= 0xD800 && cp <= 0xDBFF) {
       // A high surrogate must be followed at once by an escaped low surrogate.
-      if (s_.size() - pos_ < 2 || s_[pos_] != '\\' || s_[pos_ + 1] != 'u') fail("lone surrogate");
-      pos_ += 2;
+      if (left() < 2 || p_[0] != '\\' || p_[1] != 'u') fail("lone surrogate");
+      p_ += 2;
       const std::uint32_t low = parse_hex4();
       if (low < 0xDC00 || low > 0xDFFF) fail("lone surrogate");
       cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
@@ -226,7 +279,7 @@ class Parser {
     append_utf8(out, cp);
   }
 
-  // The length of the well-formed UTF-8 sequence at pos_ (RFC 3629 table: no overlongs, no
+  // The length of the well-formed UTF-8 sequence at p_ (RFC 3629 table: no overlongs, no
   // surrogates, <= U+10FFFF).
   std::size_t utf8_sequence_length() const {
     const unsigned char b0 = peek();
@@ -241,102 +294,103 @@ class Parser {
     else if (b0 >= 0xF1 && b0 <= 0xF3) len = 4;
     else if (b0 == 0xF4) { len = 4; hi = 0x8F; }
     else fail("invalid utf-8");
-    if (s_.size() - pos_ < static_cast<std::size_t>(len)) fail("invalid utf-8");
+    if (left() < static_cast<std::size_t>(len)) fail("invalid utf-8");
     for (int i = 1; i < len; ++i) {
-      const auto b = static_cast<unsigned char>(s_[pos_ + i]);
+      const auto b = static_cast<unsigned char>(p_[i]);
       const unsigned char min = i == 1 ? lo : 0x80, max = i == 1 ? hi : 0xBF;
       if (b < min || b > max) fail("invalid utf-8");
     }
     return static_cast<std::size_t>(len);
   }
 
-  void skip_utf8_sequence() { pos_ += utf8_sequence_length(); }
-
-  void copy_utf8_sequence(std::string& out) {
-    const std::size_t len = utf8_sequence_length();
-    out.append(s_.data() + pos_, len);
-    pos_ += len;
+  // A string node: a view of the source when the text is plain (the common case, decided in one
+  // loop); otherwise parse_string_rest takes over where the plain run stopped.
+  void parse_string() {
+    ++p_;  // opening quote
+    const char* start = p_;
+    while (is(peek(), kPlain)) ++p_;
+    if (peek() == '"') {
+      push_scalar(Type::String, offset_of(start), static_cast<std::uint32_t>(p_ - start), false);
+      ++p_;  // closing quote
+      return;
+    }
+    parse_string_rest(start);
   }
 
-  // Plain bytes of a string: printable ASCII other than '"' and '\\'.
-  static bool is_plain(unsigned char c) noexcept { return c >= 0x20 && c < 0x80 && c != '"' && c != '\\'; }
-
-  // A string node: a view of the source while the text has no escape; at the first escape the
-  // text so far is copied to the pool and the rest unescaped after it.
-  void parse_string() {
-    const std::size_t self = push(Type::String);
-    ++pos_;  // opening quote
-    const std::size_t start = pos_;
+  // Non-ASCII UTF-8 is checked and stays a view; at the first escape the text so far is copied
+  // to the unescaped pool and the rest is unescaped after it.
+  void parse_string_rest(const char* start) {
     std::string* out = nullptr;
     std::size_t pool_start = 0;
     for (;;) {
-      // Runs of plain bytes are taken at once.
-      const std::size_t run = pos_;
-      while (!at_end() && is_plain(peek())) ++pos_;
-      if (out != nullptr) out->append(s_.data() + run, pos_ - run);
+      const char* run = p_;
+      while (is(peek(), kPlain)) ++p_;
+      if (out != nullptr) out->append(run, static_cast<std::size_t>(p_ - run));
       if (at_end()) fail("unterminated string");
       const unsigned char c = peek();
       if (c == '"') break;
       if (c < 0x20) fail("control character in string");
-      if (c == '\\' && out == nullptr) {
-        out = &doc_.pool_;
-        pool_start = out->size();
-        out->append(s_.data() + start, pos_ - start);
-      }
       if (c == '\\') {
-        ++pos_;
+        if (out == nullptr) {
+          out = &doc_.pool_;
+          pool_start = out->size();
+          out->append(start, static_cast<std::size_t>(p_ - start));
+        }
+        ++p_;
         parse_escape(*out);
         continue;
       }
-      if (out != nullptr) {
-        copy_utf8_sequence(*out);
-      } else {
-        skip_utf8_sequence();
-      }
+      const std::size_t len = utf8_sequence_length();
+      if (out != nullptr) out->append(p_, len);
+      p_ += len;
     }
-    Node& n = doc_.nodes_[self];
     if (out == nullptr) {
-      n.offset = static_cast<std::uint32_t>(start);
-      n.length = static_cast<std::uint32_t>(pos_ - start);
+      push_scalar(Type::String, offset_of(start), static_cast<std::uint32_t>(p_ - start), false);
     } else {
-      n.unescaped = true;
-      n.offset = static_cast<std::uint32_t>(pool_start);
-      n.length = static_cast<std::uint32_t>(out->size() - pool_start);
+      push_scalar(Type::String, static_cast<std::uint32_t>(pool_start),
+                  static_cast<std::uint32_t>(out->size() - pool_start), true);
     }
-    ++pos_;  // closing quote
-    close(self);
+    ++p_;  // closing quote
   }
 
-  static bool is_digit(unsigned char c) noexcept { return c >= '0' && c <= '9'; }
-
+  // The integer value is taken while scanning (claims and jsonb need exp, iat, ... as numbers);
+  // up to 18 digits it cannot overflow an int64.
   void parse_number() {
-    const std::size_t start = pos_;
-    if (!at_end() && peek() == '-') ++pos_;
-    if (at_end() || !is_digit(peek())) fail("invalid value");
+    const char* start = p_;
+    const bool negative = peek() == '-';
+    if (negative) ++p_;
+    if (!is_digit(peek())) fail("invalid value");
+    const char* digits = p_;
+    std::uint64_t magnitude = 0;
     if (peek() == '0') {
-      ++pos_;
-      if (!at_end() && is_digit(peek())) fail("leading zero");
+      ++p_;
+      if (is_digit(peek())) fail("leading zero");
     } else {
-      while (!at_end() && is_digit(peek())) ++pos_;
+      while (is_digit(peek())) magnitude = magnitude * 10 + (*p_++ - '0');
     }
-    if (!at_end() && peek() == '.') {
-      ++pos_;
-      if (at_end() || !is_digit(peek())) fail("invalid number");
-      while (!at_end() && is_digit(peek())) ++pos_;
+    bool integer = p_ - digits <= kMaxIntegerDigits;
+    if (peek() == '.') {
+      integer = false;
+      ++p_;
+      if (!is_digit(peek())) fail("invalid number");
+      while (is_digit(peek())) ++p_;
     }
-    if (!at_end() && (peek() == 'e' || peek() == 'E')) {
-      ++pos_;
-      if (!at_end() && (peek() == '+' || peek() == '-')) ++pos_;
-      if (at_end() || !is_digit(peek())) fail("invalid number");
-      while (!at_end() && is_digit(peek())) ++pos_;
+    if (peek() == 'e' || peek() == 'E') {
+      integer = false;
+      ++p_;
+      if (peek() == '+' || peek() == '-') ++p_;
+      if (!is_digit(peek())) fail("invalid number");
+      while (is_digit(peek())) ++p_;
     }
-    const std::size_t self = push(Type::Number);
-    Node& n = doc_.nodes_[self];
-    n.offset = static_cast<std::uint32_t>(start);
-    n.length = static_cast<std::uint32_t>(pos_ - start);
-    close(self);
+    push_scalar(Type::Number, offset_of(start), static_cast<std::uint32_t>(p_ - start), false);
+    if (integer) {
+      Node& n = doc_.nodes_.back();
+      n.is_integer = true;
+      n.integer = negative ? -static_cast<std::int64_t>(magnitude) : static_cast<std::int64_t>(magnitude);
+    }
   }
 
+  static constexpr std::ptrdiff_t kMaxIntegerDigits = 18;
  public:
   // from_chars is locale-independent (strtod would follow LC_NUMERIC). Out-of-range values keep
   // their sign and become ±inf (overflow) or ±0 (underflow), so callers can refuse non-finite.
@@ -386,8 +440,9 @@ class Parser {
   }
 
   Document& doc_;
-  std::string_view s_;
-  std::size_t pos_ = 0;
+  const char* const begin_;
+  const char* p_;
+  const char* const end_;
   Reason on_error_;
   int max_depth_;
 };
@@ -431,7 +486,11 @@ const Value* Value::find(std::string_view name) const noexcept {
   return nullptr;
 }
 
-double Document::number(const Node& n) const noexcept { return Parser::to_double(text(n)); }
+double Document::number(const Node& n) const noexcept {
+  // A non-zero integer converts exactly as from_chars would round it; zero keeps its sign ("-0").
+  if (n.is_integer && n.integer != 0) return static_cast<double>(n.integer);
+  return Parser::to_double(text(n));
+}
 
 std::size_t Document::find(std::size_t object, std::string_view name) const noexcept {
   if (nodes_[object].type != Type::Object) return 0;

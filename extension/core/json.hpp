@@ -41,10 +41,12 @@ struct Node {
   Type type = Type::Null;
   bool boolean = false;
   bool unescaped = false;      // String: the text had escapes; it lives in the unescaped pool
+  bool is_integer = false;     // Number: an integer of at most 18 digits (no fraction, no exponent)
   std::uint32_t offset = 0;    // String/Number: where the text starts (source or pool)
   std::uint32_t length = 0;    // String/Number: its length in bytes
   std::uint32_t count = 0;     // Array: elements; Object: members
   std::uint32_t end = 0;       // index one past the last node of this value
+  std::int64_t integer = 0;    // Number with is_integer: its value ("-0" is 0)
 };
 
 class Document {
@@ -57,7 +59,7 @@ class Document {
   std::string_view text(const Node& n) const noexcept {
     return std::string_view(n.unescaped ? pool_ : source_).substr(n.offset, n.length);
   }
-  // Number: the value (±inf when out of range, as in Value::number).
+  // Number: the value (±inf when out of range, as in Value::number; "-0" is -0.0).
   double number(const Node& n) const noexcept;
   // Calls visit(name, value_index) for each member of the object at `object`, in order.
   template <class Visit>

@@ -157,8 +157,7 @@ ParsedToken parse_token(std::string_view token, const TokenLimits& limits) {
   ParsedToken out;
   if (!out.signature.assign_base64url(jws.signature_b64)) malformed("bad base64url");
   out.payload = parse_payload_object(std::move(jws.payload), limits);
-  out.claims = extract_claims(out.payload, &out.tenant_hint);
-  out.claims_from_payload = true;
+  out.claims = find_claims(out.payload, &out.tenant_hint);
   out.signing_input = jws.signing_input;
   out.header = std::move(jws.header);
   return out;

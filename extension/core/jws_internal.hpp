@@ -36,7 +36,7 @@ void check_alg_and_signature(const std::optional<Alg>& alg, std::string_view sig
 
 // The members of a payload object check_claims reads (claims.cpp), and its "tenant" when that
 // is a string.
-TokenClaims extract_claims(const json::Document& payload, std::optional<std::string>* tenant = nullptr);
+ClaimNodes find_claims(const json::Document& payload, std::optional<std::string>* tenant = nullptr);
 
 // parse_token + verify_signature minus the payload-is-a-JSON-object rule.
 void verify_compact_signature_only(std::string_view token, const Key& key, const TokenLimits& limits = {});

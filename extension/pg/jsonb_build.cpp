@@ -29,24 +29,7 @@ using core::json::Document;
 using core::json::Node;
 using core::json::Type;
 
-// A JSON integer of at most 18 digits (no fraction, no exponent) as int64: numeric_in would give
-// the same value (scale 0; -0 is 0), at a fraction of its cost. False for anything else.
-bool small_integer(std::string_view text, int64* out) noexcept {
-  std::size_t i = 0;
-  const bool negative = !text.empty() && text[0] == '-';
-  if (negative) ++i;
-  const std::size_t digits = text.size() - i;
-  if (digits == 0 || digits > 18) return false;
-  int64 value = 0;
-  for (; i < text.size(); ++i) {
-    if (text[i] < '0' || text[i] > '9') return false;
-    value = value * 10 + (text[i] - '0');
-  }
-  *out = negative ? -value : value;
-  return true;
-}
-
-// numeric_in's result for any other number (palloc'd).
+// numeric_in's result for a number that is not a short integer (palloc'd).
 Numeric numeric_from_text(std::string_view text) {
   char* cstring = pnstrdup(text.data(), text.size());
   return DatumGetNumeric(
@@ -99,42 +82,65 @@ bool key_before(const Member& a, const Member& b) noexcept {
   return std::memcmp(a.name, b.name, a.length) < 0;
 }
 
-// Trivially destructible: PostgreSQL errors (out of memory, numeric range) longjmp through it.
+// The datum is written in one palloc'd buffer sized from an upper bound computed over the
+// nodes first, so the writer needs no capacity checks. Numbers that are not short integers get
+// their numeric_in value in that first pass (kept by node index) since their size is not known
+// from the text. Trivially destructible: PostgreSQL errors (out of memory, numeric range)
+// longjmp through it.
 class Writer {
  public:
-  explicit Writer(const Document& doc) : doc_(doc) { initStringInfo(&buf_); }
+  explicit Writer(const Document& doc) : doc_(doc) {
+    std::size_t bound = VARHDRSZ;
+    for (std::size_t i = 0; i < doc.size(); ++i) {
+      const Node& n = doc.node(i);
+      switch (n.type) {
+        case Type::Object: bound += 3 + sizeof(uint32) + 2 * sizeof(JEntry) * n.count; break;
+        case Type::Array: bound += 3 + sizeof(uint32) + sizeof(JEntry) * n.count; break;
+        case Type::String: bound += n.length; break;
+        case Type::Number:
+          if (n.is_integer) {
+            bound += 3 + kMaxShortIntegerBytes;
+          } else {
+            if (numerics_ == nullptr) numerics_ = static_cast<Numeric*>(palloc0(sizeof(Numeric) * doc.size()));
+            numerics_[i] = numeric_from_text(doc.text(n));
+            bound += 3 + VARSIZE_ANY(numerics_[i]);
+          }
+          break;
+        case Type::Null:
+        case Type::Bool: break;
+      }
+    }
+    base_ = static_cast<char*>(palloc(bound));
+    p_ = base_ + VARHDRSZ;
+  }
 
   Jsonb* finish(std::size_t root) {
-    reserve(VARHDRSZ);
     uint32 ignored = 0;  // the root's JEntry is not stored (convertToJsonb drops it too)
     value(root, &ignored);
-    Jsonb* result = reinterpret_cast<Jsonb*>(buf_.data);
-    SET_VARSIZE(result, buf_.len);
+    Jsonb* result = reinterpret_cast<Jsonb*>(base_);
+    SET_VARSIZE(result, p_ - base_);
     return result;
   }
 
  private:
-  int reserve(int length) {
-    if (length >= buf_.maxlen - buf_.len) enlargeStringInfo(&buf_, length);
-    const int offset = buf_.len;
-    buf_.len += length;
-    buf_.data[buf_.len] = '\0';
-    return offset;
+  int offset() const noexcept { return static_cast<int>(p_ - base_); }
+
+  void append(const void* data, std::size_t length) noexcept {
+    std::memcpy(p_, data, length);
+    p_ += length;
   }
 
-  void append(const void* data, int length) {
-    const int offset = reserve(length);
-    std::memcpy(buf_.data + offset, data, static_cast<std::size_t>(length));
-  }
-
-  int pad_to_int() {
-    const int padding = INTALIGN(buf_.len) - buf_.len;
-    const int offset = reserve(padding);
-    std::memset(buf_.data + offset, 0, static_cast<std::size_t>(padding));
+  // Alignment is relative to the start of the datum, as in convertToJsonb.
+  int pad_to_int() noexcept {
+    int padding = 0;
+    while ((offset() & 3) != 0) {
+      *p_++ = '\0';
+      ++padding;
+    }
     return padding;
   }
 
-  void put_entry(int at, uint32 entry) { std::memcpy(buf_.data + at, &entry, sizeof entry); }
+  static void put_entry(char* at, uint32 entry) noexcept { std::memcpy(at, &entry, sizeof entry); }
 
   static void check_total(int64 total) {
     if (total > JENTRY_OFFLENMASK)
@@ -144,7 +150,7 @@ class Writer {
 
   // Writes one child's data and its JEntry at `entry_at`; `running` is the data length of the
   // container's children so far, `position` the child's place among them.
-  void child(std::size_t index, int entry_at, int64* running, uint32 position) {
+  void child(std::size_t index, char* entry_at, int64* running, uint32 position) {
     uint32 entry = 0;
     value(index, &entry);
     *running += JBE_OFFLENFLD(entry);
@@ -153,8 +159,8 @@ class Writer {
     put_entry(entry_at, entry);
   }
 
-  void key(const Member& m, int entry_at, int64* running, uint32 position) {
-    append(m.name, static_cast<int>(m.length));
+  void key(const Member& m, char* entry_at, int64* running, uint32 position) {
+    append(m.name, m.length);
     *running += m.length;
     check_total(*running);
     uint32 entry = JENTRY_ISSTRING | m.length;
@@ -169,23 +175,19 @@ class Writer {
       case Type::Bool: *entry = n.boolean ? JENTRY_ISBOOL_TRUE : JENTRY_ISBOOL_FALSE; return;
       case Type::String: {
         const std::string_view text = doc_.text(n);
-        append(text.data(), static_cast<int>(text.size()));
+        append(text.data(), text.size());
         *entry = JENTRY_ISSTRING | static_cast<uint32>(text.size());
         return;
       }
       case Type::Number: {
-        const std::string_view text = doc_.text(n);
         const int padding = pad_to_int();
         int length = 0;
-        if (int64 integer = 0; small_integer(text, &integer)) {
-          const int at = reserve(kMaxShortIntegerBytes);
-          length = short_integer_numeric(integer, buf_.data + at);
-          buf_.len = at + length;  // give back what the value did not use
-          buf_.data[buf_.len] = '\0';
+        if (n.is_integer) {
+          length = short_integer_numeric(n.integer, p_);
+          p_ += length;
         } else {
-          const Numeric number = numeric_from_text(text);
-          length = static_cast<int>(VARSIZE_ANY(number));
-          append(number, length);
+          length = static_cast<int>(VARSIZE_ANY(numerics_[index]));
+          append(numerics_[index], static_cast<std::size_t>(length));
         }
         *entry = JENTRY_ISNUMERIC | static_cast<uint32>(padding + length);
         return;
@@ -198,16 +200,17 @@ class Writer {
   void array(std::size_t index, uint32* entry) {
     check_stack_depth();
     const Node& n = doc_.node(index);
-    const int start = buf_.len;
+    const int start = offset();
     pad_to_int();
     const uint32 header = n.count | JB_FARRAY;
     append(&header, sizeof header);
-    int entry_at = reserve(static_cast<int>(sizeof(JEntry) * n.count));
+    char* entry_at = p_;
+    p_ += sizeof(JEntry) * n.count;
     int64 running = 0;
     uint32 position = 0;
     for (std::size_t i = index + 1; i < n.end; i = doc_.node(i).end, ++position, entry_at += sizeof(JEntry))
       child(i, entry_at, &running, position);
-    const int total = buf_.len - start;
+    const int total = offset() - start;
     check_total(total);
     *entry = JENTRY_ISCONTAINER | static_cast<uint32>(total);
   }
@@ -226,23 +229,26 @@ class Writer {
     // Names are unique (the parser refused duplicates), so the order is total.
     std::sort(members, members + count, key_before);
 
-    const int start = buf_.len;
+    const int start = offset();
     pad_to_int();
     const uint32 header = count | JB_FOBJECT;
     append(&header, sizeof header);
-    int entry_at = reserve(static_cast<int>(sizeof(JEntry) * count * 2));
+    char* entry_at = p_;
+    p_ += sizeof(JEntry) * count * 2;
     int64 running = 0;
     for (uint32 i = 0; i < count; ++i, entry_at += sizeof(JEntry)) key(members[i], entry_at, &running, i);
     for (uint32 i = 0; i < count; ++i, entry_at += sizeof(JEntry))
       child(members[i].value, entry_at, &running, i + count);
     if (members != on_stack) pfree(members);
-    const int total = buf_.len - start;
+    const int total = offset() - start;
     check_total(total);
     *entry = JENTRY_ISCONTAINER | static_cast<uint32>(total);
   }
 
   const Document& doc_;
-  StringInfoData buf_;
+  Numeric* numerics_ = nullptr;  // by node index; only numbers that are not short integers
+  char* base_ = nullptr;
+  char* p_ = nullptr;
 };
 
 }  // namespace

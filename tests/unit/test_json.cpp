@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <charconv>
+#include <cstdint>
 #include <chrono>
 #include <string>
 #include <vector>
@@ -188,6 +189,60 @@ TEST(JsonDocument, integer_fast_path_equals_from_chars) {
     EXPECT_EQ(d.number(d.node(0)), expected) << text;
     EXPECT_EQ(std::signbit(d.number(d.node(0))), std::signbit(expected)) << text;
   }
+}
+
+TEST(JsonDocument, integers_of_up_to_18_digits_carry_their_value) {
+  struct Case {
+    const char* text;
+    bool is_integer;
+    std::int64_t value;
+  };
+  for (const Case& c : {Case{"0", true, 0}, Case{"-0", true, 0}, Case{"42", true, 42}, Case{"-42", true, -42},
+                        Case{"999999999999999999", true, 999999999999999999},
+                        Case{"-999999999999999999", true, -999999999999999999},
+                        Case{"1000000000000000000", false, 0}, Case{"99999999999999999999999", false, 0},
+                        Case{"1.0", false, 0}, Case{"1e3", false, 0}, Case{"-5E-1", false, 0}}) {
+    const Document d = parse_document(std::string("[") + c.text + "]", Reason::MalformedToken);
+    const Node& n = d.node(1);
+    ASSERT_EQ(n.type, Type::Number) << c.text;
+    EXPECT_EQ(n.is_integer, c.is_integer) << c.text;
+    if (c.is_integer) {
+      EXPECT_EQ(n.integer, c.value) << c.text;
+    }
+  }
+}
+
+// The parser reads the std::string's terminating NUL instead of testing for the end; a NUL byte
+// inside the text must still get the error it got before, and the end of the text its own.
+TEST(JsonDocument, nul_bytes_and_the_end_of_the_text_keep_their_errors) {
+  const auto detail = [](const std::string& text) {
+    try {
+      parse_document(text, Reason::MalformedToken);
+    } catch (const Error& e) {
+      return e.detail();
+    }
+    return std::string("accepted");
+  };
+  EXPECT_EQ(detail(std::string("\"x\0\"", 4)), "control character in string");
+  EXPECT_EQ(detail("\"x"), "unterminated string");
+  EXPECT_EQ(detail(std::string("[\0]", 3)), "invalid value");
+  EXPECT_EQ(detail("["), "unexpected end");
+  EXPECT_EQ(detail(std::string("[1\0", 3)), "comma or closing bracket expected");
+  EXPECT_EQ(detail("[1"), "unexpected end");
+  EXPECT_EQ(detail(std::string("{\"a\":1\0", 7)), "comma or closing brace expected");
+  EXPECT_EQ(detail("{\"a\":1"), "unexpected end");
+  EXPECT_EQ(detail(std::string("{\0", 2)), "member name expected");
+  EXPECT_EQ(detail("{\"a\""), "colon expected");
+  EXPECT_EQ(detail(std::string("1\0", 2)), "trailing data");
+  EXPECT_EQ(detail("tru"), "invalid literal");
+  EXPECT_EQ(detail("-"), "invalid value");
+  EXPECT_EQ(detail("1."), "invalid number");
+  EXPECT_EQ(detail("1e"), "invalid number");
+  EXPECT_EQ(detail("01"), "leading zero");
+  EXPECT_EQ(detail("\"\\u12\""), "bad unicode escape");
+  EXPECT_EQ(detail("\"\\"), "unexpected end");
+  EXPECT_EQ(detail("\"\xc3\""), "invalid utf-8");
+  EXPECT_EQ(detail("\"\xc3"), "invalid utf-8");
 }
 
 }  // namespace
