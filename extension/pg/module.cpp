@@ -34,5 +34,5 @@ extern "C" PGDLLEXPORT void _PG_init(void) {
   tg::pg::register_session_module();    // tenants/users: their GUCs, hooks, xact callbacks
   MarkGUCPrefixReserved("tenantgate");  // unknown tenantgate.* names are refused from now on
   tg::pg::register_key_cache_callback();  // drop the key cache when auth.keys/auth.tenants change
-  tg::pg::register_role_cache_callback(); // forget cached role oids when pg_authid changes
+  tg::pg::register_role_cache_callback(); // forget cached role oids and the allowed user when roles or memberships change
 }

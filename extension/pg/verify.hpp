@@ -40,7 +40,8 @@ VerifiedToken verify_with_stored_keys(std::string_view token, const std::optiona
 // are EXECUTE-able by PUBLIC and check *membership* (is_member_of_role, which ignores NOINHERIT)
 // in tenantgate_authenticator, tenantgate_admin or tenantgate_tenant, or superuser, here.
 // Plain PostgreSQL code (ereports 42501): call it in the V1 body, before guarded(). Warm: no
-// catalog access (role oids are cached, reset by a pg_authid syscache callback).
+// catalog access and no membership walk (the role oids and the last user found allowed are
+// cached, forgotten by pg_authid and pg_auth_members syscache callbacks).
 void require_client_role(const char* function_name);
 void register_role_cache_callback();  // from _PG_init
 

@@ -57,6 +57,20 @@ SELECT pg_temp.try(sql) AS result FROM (VALUES
   ($$SELECT auth.sign('{}')$$)) AS t(sql);
 RESET SESSION AUTHORIZATION;
 
+-- a revoked membership is seen at once: the backend's memo of the last allowed user is dropped
+-- with the pg_auth_members change
+SET SESSION AUTHORIZATION tg_tokauth_app;
+SELECT auth.verify(:'tok') ->> 'sub' AS before_membership_revoke;
+RESET SESSION AUTHORIZATION;
+REVOKE tenantgate_authenticator FROM tg_tokauth_app;
+SET SESSION AUTHORIZATION tg_tokauth_app;
+SELECT pg_temp.try(format('SELECT auth.verify(%L)', :'tok')) AS after_membership_revoke;
+RESET SESSION AUTHORIZATION;
+GRANT tenantgate_authenticator TO tg_tokauth_app;
+SET SESSION AUTHORIZATION tg_tokauth_app;
+SELECT auth.verify(:'tok') ->> 'sub' AS after_membership_grant;
+RESET SESSION AUTHORIZATION;
+
 -- a revocation is seen by the authenticator at once
 SELECT auth.revoke_key('hs');
 SET SESSION AUTHORIZATION tg_tokauth_app;
