@@ -62,6 +62,14 @@ class Parser {
  private:
   static bool is(unsigned char byte, unsigned char byte_class) noexcept { return (kClasses.of[byte] & byte_class) != 0; }
   static bool is_digit(unsigned char c) noexcept { return is(c, kDigit); }
+  static const char* skip_plain(const char* p) noexcept {
+    while (is(static_cast<unsigned char>(*p), kPlain)) ++p;
+    return p;
+  }
+  static const char* skip_digits(const char* p) noexcept {
+    while (is_digit(static_cast<unsigned char>(*p))) ++p;
+    return p;
+  }
 
   [[noreturn]] void fail(const char* what) const { throw Error(on_error_, what); }
 
@@ -71,8 +79,12 @@ class Parser {
   std::uint32_t offset_of(const char* p) const noexcept { return static_cast<std::uint32_t>(p - begin_); }
 
   // No BOM, no comments, no other Unicode spaces.
+  // The scanning loops run on a local copy of p_: bytes read through a char pointer could alias
+  // p_ itself, which would make the compiler store and reload it on every byte.
   void skip_ws() noexcept {
-    while (is(peek(), kWhitespace)) ++p_;
+    const char* p = p_;
+    while (is(static_cast<unsigned char>(*p), kWhitespace)) ++p;
+    p_ = p;
   }
 
   void expect_literal(std::string_view word) {
@@ -308,7 +320,7 @@ class Parser {
   void parse_string() {
     ++p_;  // opening quote
     const char* start = p_;
-    while (is(peek(), kPlain)) ++p_;
+    p_ = skip_plain(p_);
     if (peek() == '"') {
       push_scalar(Type::String, offset_of(start), static_cast<std::uint32_t>(p_ - start), false);
       ++p_;  // closing quote
@@ -324,7 +336,7 @@ class Parser {
     std::size_t pool_start = 0;
     for (;;) {
       const char* run = p_;
-      while (is(peek(), kPlain)) ++p_;
+      p_ = skip_plain(p_);
       if (out != nullptr) out->append(run, static_cast<std::size_t>(p_ - run));
       if (at_end()) fail("unterminated string");
       const unsigned char c = peek();
@@ -366,21 +378,23 @@ class Parser {
       ++p_;
       if (is_digit(peek())) fail("leading zero");
     } else {
-      while (is_digit(peek())) magnitude = magnitude * 10 + (*p_++ - '0');
+      const char* p = p_;
+      while (is_digit(static_cast<unsigned char>(*p))) magnitude = magnitude * 10 + static_cast<unsigned>(*p++ - '0');
+      p_ = p;
     }
     bool integer = p_ - digits <= kMaxIntegerDigits;
     if (peek() == '.') {
       integer = false;
       ++p_;
       if (!is_digit(peek())) fail("invalid number");
-      while (is_digit(peek())) ++p_;
+      p_ = skip_digits(p_);
     }
     if (peek() == 'e' || peek() == 'E') {
       integer = false;
       ++p_;
       if (peek() == '+' || peek() == '-') ++p_;
       if (!is_digit(peek())) fail("invalid number");
-      while (is_digit(peek())) ++p_;
+      p_ = skip_digits(p_);
     }
     push_scalar(Type::Number, offset_of(start), static_cast<std::uint32_t>(p_ - start), false);
     if (integer) {
