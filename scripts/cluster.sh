@@ -84,9 +84,21 @@ open_path_for_owner() {
   done
   local parent
   parent=$(dirname "$dir")
-  if [[ -f "$parent/CMakeCache.txt" ]]; then
+  [[ -f "$parent/CMakeCache.txt" ]] || return 0
+  # Not into the data directories of other clusters in the same tree (the demo's, a test's
+  # running next to this one): their files are nobody else's business, and PostgreSQL refuses
+  # to start again on a data directory others can read.
+  local -a skip=()
+  local d
+  while IFS= read -r -d '' d; do
+    skip+=(-path "$d" -o)
+  done < <(find "$parent" -path '*/base' -prune -o -name PG_VERSION -type f -printf '%h\0' 2>/dev/null)
+  if ((${#skip[@]} == 0)); then
     chmod -R o+rX "$parent" 2>/dev/null || true
+    return 0
   fi
+  unset 'skip[${#skip[@]}-1]'  # the last -o
+  find "$parent" \( "${skip[@]}" \) -prune -o -exec chmod o+rX {} + 2>/dev/null || true
 }
 
 port_is_free() {

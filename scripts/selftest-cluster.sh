@@ -4,7 +4,8 @@
 #   - a backend killed by SIGKILL is caught: check-log and stop --check-log exit 1;
 #   - a data directory whose path is too long for a socket gets a short socket dir in /tmp,
 #     removed again at stop;
-#   - start refuses port 5432 and refuses to wipe a directory that holds no cluster.
+#   - start refuses port 5432 and refuses to wipe a directory that holds no cluster;
+#   - a second cluster in a build tree leaves the first one's data directory private.
 #
 #   selftest-cluster.sh WORKDIR
 set -uo pipefail
@@ -25,7 +26,7 @@ check() {  # check "what" expected_status actual_status
 rm -rf "$work"
 mkdir -p "$work"
 work=$(cd "$work" && pwd -P)
-trap 'for d in "$work"/c "$work"/l*/c; do [[ -d $d ]] && bash "$cluster" stop "$d" >/dev/null 2>&1; done' EXIT
+trap 'for d in "$work"/c "$work"/l*/c "$work"/tree/a "$work"/tree/b; do [[ -d $d ]] && bash "$cluster" stop "$d" >/dev/null 2>&1; done' EXIT
 
 # 1. Clean run.
 bash "$cluster" start "$work/c" --no-preload >/dev/null
@@ -75,6 +76,28 @@ bash "$cluster" start "$work/precious" --no-preload >/dev/null 2>&1
 check "refuses to wipe a directory that is not a cluster" 1 $?
 [[ -f $work/precious/keep ]]
 check "the directory's files are still there" 0 $?
+
+# 5. Two clusters in one build tree: starting the second opens the tree to the server's OS user
+#    but not the first one's data directory (PostgreSQL would refuse to start on it again).
+tree=$work/tree
+mkdir -p "$tree" && touch "$tree/CMakeCache.txt"
+bash "$cluster" start "$tree/a" --no-preload >/dev/null
+check "start a cluster in a build tree" 0 $?
+bash "$cluster" start "$tree/b" --no-preload >/dev/null
+check "start a second cluster in the same tree" 0 $?
+[[ $(stat -c %a "$tree/a/data") == 700 ]]
+check "the first cluster's data directory is still 0700" 0 $?
+if [[ $(id -u) == 0 ]]; then
+  [[ -n $(find "$tree/CMakeCache.txt" -perm -o+r) ]]
+  check "the rest of the tree is readable by others" 0 $?
+  set -a; . "$tree/a/env"; set +a
+  runuser -u "$(stat -c %U "$tree/a/data")" -- "$TG_PG_BINDIR/pg_ctl" -D "$tree/a/data" restart -w \
+    -l "$tree/a/log" >/dev/null 2>&1
+  check "the first cluster restarts" 0 $?
+fi
+bash "$cluster" stop "$tree/b" >/dev/null
+bash "$cluster" stop "$tree/a" --check-log >/dev/null
+check "stop the first cluster after the restart" 0 $?
 
 if (( failures )); then
   echo "$failures check(s) failed"
