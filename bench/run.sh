@@ -84,7 +84,7 @@ make_keys_and_tokens() {
 median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
 # time_sql SQL: median over REPS runs of bench.us_per_row(SQL), all in ONE session after an
-# untimed warm-up run: a new backend loads and parses every key once (13 keys: ~0.25 s), which
+# untimed warm-up run: a new backend loads and parses every key once (13 keys: ~0.1 s), which
 # is a per-connection cost, not a per-verify one.
 time_sql() {
   local sql=$1 r

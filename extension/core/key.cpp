@@ -43,8 +43,8 @@ std::shared_ptr<const Key::Impl> hmac_impl(Alg alg, std::string secret) {
   return impl;
 }
 
-std::shared_ptr<const Key::Impl> pkey_impl(Alg alg, PkeyPtr pkey) {
-  check_pkey_for_alg(pkey.get(), alg);
+std::shared_ptr<const Key::Impl> pkey_impl(Alg alg, PkeyPtr pkey, PairwiseCheck pairwise = PairwiseCheck::Run) {
+  check_pkey_for_alg(pkey.get(), alg, pairwise);
   auto impl = std::make_shared<Key::Impl>();
   impl->alg = alg;
   impl->has_private = pkey_has_private(pkey.get());
@@ -141,7 +141,12 @@ Key Key::from_storage(Alg alg, std::string_view stored) {
   if (alg_is_hmac(alg)) return Key(hmac_impl(alg, std::string(stored)));
   PkeyPtr pkey = decode_pkey(stored, false);
   if (!pkey) refuse("stored key unreadable");
-  return Key(pkey_impl(alg, std::move(pkey)));
+  // Every backend loads the stored keys on its first verification and again after each key
+  // change. The pairwise check of an RSA private key (OpenSSL tests p and q for primality) is
+  // ~57 ms of the ~60 ms such a load costs. A stored private key passed that check when it was
+  // added or generated. The check cannot protect verification, which uses the public part only;
+  // all other checks still run.
+  return Key(pkey_impl(alg, std::move(pkey), PairwiseCheck::Skip));
 }
 
 Alg Key::alg() const noexcept { return impl_->alg; }

@@ -72,8 +72,10 @@ const char* ec_jwk_curve(Alg alg) noexcept;  // "P-256" / "P-384" / "P-521"
 
 // Policy checks every asymmetric key passes, whatever it was read from (PEM, DER, JWK):
 // the key type fits `alg`, RSA size and exponent, EC curve, point validity, Ed25519 point
-// neither small-order nor off the curve. Throws InvalidKey.
-void check_pkey_for_alg(EVP_PKEY* pkey, Alg alg);
+// neither small-order nor off the curve; with `pairwise`, also that a private part matches its
+// public part. Throws InvalidKey.
+enum class PairwiseCheck { Run, Skip };
+void check_pkey_for_alg(EVP_PKEY* pkey, Alg alg, PairwiseCheck pairwise);
 bool pkey_has_private(EVP_PKEY* pkey);
 void check_ed25519_public(std::string_view x);  // 32 bytes, canonical, on the curve, not small-order
 
