@@ -111,7 +111,8 @@ class Parser {
     n.end = static_cast<std::uint32_t>(doc_.nodes_.size());
   }
 
-  // A scalar's node is appended once the scalar has been read: it has no children.
+  // A scalar's node is appended once the scalar has been read: it has no children. `flag` is a
+  // Bool's value or a String's "unescaped"; other types ignore it.
   void push_scalar(Type type, std::uint32_t offset, std::uint32_t length, bool flag) {
     check_room();
     Node n;

@@ -31,9 +31,9 @@ const char* const client_role_names[client_role_count] = {"tenantgate_authentica
                                                           "tenantgate_tenant"};
 Oid client_role_oids[client_role_count] = {InvalidOid, InvalidOid, InvalidOid};
 bool client_roles_known = false;
-// The last user found allowed: auth.verify runs once per row, and the membership checks cost
-// more than the rest of an HS256 verification's PostgreSQL side. Forgotten, like PostgreSQL's
-// own membership cache, whenever pg_authid or pg_auth_members change.
+// The last user found allowed, so that auth.verify, called once per row, does not walk the
+// memberships each time. Forgotten, like PostgreSQL's own membership cache, whenever pg_authid
+// or pg_auth_members change.
 Oid allowed_user = InvalidOid;
 
 extern "C" void on_role_invalidation(Datum, int, uint32) noexcept {
