@@ -8,6 +8,7 @@
 # creates the extension itself (a line `CREATE EXTENSION [IF NOT EXISTS] tenantgate`),
 # pg_regress creates it first (--load-extension=tenantgate). On failure the diffs and
 # the end of the server log are printed, so CTest's --output-on-failure shows them.
+# Tests share helpers from DIR/helpers (\i helpers/NAME.sql).
 set -euo pipefail
 
 env_file="" pg_regress="" inputdir="" outputdir="" name=""
@@ -38,7 +39,13 @@ fi
 
 rm -rf "$outputdir"
 mkdir -p "$outputdir"
+[[ $pg_regress == /* ]] || pg_regress=$PWD/$pg_regress
+inputdir=$(cd "$inputdir" && pwd -P)
+outputdir=$(cd "$outputdir" && pwd -P)
 rc=0
+# From the input directory: psql reads the test from stdin, so a test's `\i helpers/try.sql`
+# is relative to the working directory.
+cd "$inputdir"
 "$pg_regress" \
   --bindir="$TG_PG_BINDIR" \
   --host="$PGHOST" --port="$PGPORT" --user="$PGUSER" \

@@ -4,14 +4,7 @@
 CREATE EXTENSION tenantgate;
 CREATE EXTENSION pgcrypto;
 \set VERBOSITY terse
-CREATE FUNCTION pg_temp.try(sql text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-  EXECUTE sql;
-  RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-  RETURN SQLSTATE || ': ' || SQLERRM;
-END
-$$;
+\i helpers/try.sql
 CREATE FUNCTION pg_temp.b64u(data bytea) RETURNS text LANGUAGE sql IMMUTABLE
   AS $$ SELECT rtrim(translate(encode(data, 'base64'), E'+/\n', '-_'), '=') $$;
 -- A token signed with an HS256 secret by hand (header and payload as given).

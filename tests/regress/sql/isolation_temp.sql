@@ -3,14 +3,7 @@
 -- on a pooled connection would outlive the transaction and could capture the next client's rows.
 CREATE EXTENSION tenantgate;
 \set VERBOSITY terse
-CREATE FUNCTION pg_temp.try(sql text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-  EXECUTE sql;
-  RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-  RETURN SQLSTATE || ': ' || SQLERRM;
-END
-$$;
+\i helpers/try.sql
 SET client_min_messages = warning;
 DROP ROLE IF EXISTS tg_isotemp_app;
 RESET client_min_messages;

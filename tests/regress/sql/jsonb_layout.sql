@@ -80,12 +80,5 @@ SELECT auth.add_key('layout', 'HS256', :'secret');
 SELECT count(*) AS stored_key_same FROM payloads
 WHERE auth.verify(pg_temp.token(body, :'secret')) = body::jsonb;
 -- a number numeric cannot hold: the token is malformed (never a numeric error)
-CREATE FUNCTION pg_temp.try(sql text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-  EXECUTE sql;
-  RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-  RETURN SQLSTATE || ': ' || SQLERRM;
-END
-$$;
+\i helpers/try.sql
 SELECT pg_temp.try(format('SELECT auth.verify(%L)', pg_temp.token('{"exp":4102444800,"x":1e200000}', :'secret'))) AS numeric_overflow;

@@ -3,14 +3,7 @@
 CREATE EXTENSION tenantgate;
 CREATE EXTENSION pgcrypto;
 \set VERBOSITY terse
-CREATE FUNCTION pg_temp.try(sql text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-  EXECUTE sql;
-  RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-  RETURN SQLSTATE || ': ' || SQLERRM;
-END
-$$;
+\i helpers/try.sql
 CREATE FUNCTION pg_temp.verify(token text) RETURNS text LANGUAGE plpgsql AS $$
 BEGIN
   RETURN 'ok ' || (auth.verify(token) ->> 'sub');

@@ -4,14 +4,7 @@ CREATE EXTENSION tenantgate;
 CREATE EXTENSION pgcrypto;
 CREATE EXTENSION dblink;
 \set VERBOSITY terse
-CREATE FUNCTION pg_temp.try(sql text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-  EXECUTE sql;
-  RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-  RETURN SQLSTATE || ': ' || SQLERRM;
-END
-$$;
+\i helpers/try.sql
 CREATE FUNCTION pg_temp.verify(token text) RETURNS text LANGUAGE plpgsql AS $$
 BEGIN
   RETURN 'ok ' || coalesce(auth.verify(token) ->> 'sub', '');

@@ -2,14 +2,7 @@
 -- not do with keys and tokens.
 CREATE EXTENSION tenantgate;
 \set VERBOSITY terse
-CREATE FUNCTION pg_temp.try(sql text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-  EXECUTE sql;
-  RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-  RETURN SQLSTATE || ': ' || SQLERRM;
-END
-$$;
+\i helpers/try.sql
 SET client_min_messages = warning;
 DROP ROLE IF EXISTS tg_tokauth_app;
 DROP ROLE IF EXISTS tg_tokauth_outsider;

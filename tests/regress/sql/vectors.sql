@@ -2,14 +2,7 @@
 -- here, and what we sign has the fixed-size signatures other verifiers expect (JWT-14).
 CREATE EXTENSION tenantgate;
 \set VERBOSITY terse
-CREATE FUNCTION pg_temp.try(sql text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-  EXECUTE sql;
-  RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-  RETURN SQLSTATE || ': ' || SQLERRM;
-END
-$$;
+\i helpers/try.sql
 CREATE FUNCTION pg_temp.b64u_decode(data text) RETURNS bytea LANGUAGE sql IMMUTABLE
   AS $$ SELECT decode(translate(data, '-_', '+/') || repeat('=', (4 - length(data) % 4) % 4), 'base64') $$;
 -- The RFC's payload: {"iss":"joe",\r\n "exp":1300819380,\r\n "http://example.com/is_root":true}
