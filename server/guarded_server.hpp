@@ -15,9 +15,15 @@
 
 #include <functional>
 #include <string>
+#include <string_view>
 
 #include <httplib.h>
 #include <openssl/ssl.h>
+
+// The override below depends on httplib's private members; server/CMakeLists.txt says why
+// only this version is accepted (this catches a build that bypasses that check).
+static_assert(std::string_view(CPPHTTPLIB_VERSION) == "0.11.4",
+              "GuardedServer overrides cpp-httplib 0.11.4's private process_and_close_socket");
 
 namespace tg::server {
 
