@@ -8,9 +8,7 @@
 namespace tg::server {
 namespace {
 
-bool is_tchar(unsigned char c) {
-  return std::isalnum(c) || std::strchr("!#$%&'*+-.^_`|~", c) != nullptr;
-}
+bool is_tchar(unsigned char c) { return std::isalnum(c) || std::strchr("!#$%&'*+-.^_`|~", c) != nullptr; }
 
 std::string lower(std::string s) {
   for (auto& c : s)
@@ -58,8 +56,8 @@ HeadVerdict judge_head(const std::string& head, const FramingLimits& limits) {
     return head_refusal(400, "malformed request");
   }
   if (v.method == "TRACE" || v.method == "CONNECT" || v.method == "PUT") return head_refusal(405, "method not allowed");
-  if (v.method != "GET" && v.method != "HEAD" && v.method != "POST" && v.method != "PATCH" &&
-      v.method != "DELETE" && v.method != "OPTIONS")
+  if (v.method != "GET" && v.method != "HEAD" && v.method != "POST" && v.method != "PATCH" && v.method != "DELETE" &&
+      v.method != "OPTIONS")
     return head_refusal(501, "method not implemented");
   if (target.front() != '/' || target.rfind("//", 0) == 0) return head_refusal(400, "malformed request");
 

@@ -13,8 +13,17 @@ namespace {
 
 bool known_refusal(int status) {
   switch (status) {
-    case 400: case 401: case 405: case 408: case 411: case 413: case 414: case 415: case 431:
-    case 501: case 505: return true;
+    case 400:
+    case 401:
+    case 405:
+    case 408:
+    case 411:
+    case 413:
+    case 414:
+    case 415:
+    case 431:
+    case 501:
+    case 505: return true;
     default: return false;
   }
 }
@@ -31,8 +40,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string head(reinterpret_cast<const char*>(data), size);
   const HeadVerdict v = tg::server::judge_head(head, limits);
   if (v.status == 0) {
-    if (v.method != "GET" && v.method != "HEAD" && v.method != "POST" && v.method != "PATCH" &&
-        v.method != "DELETE" && v.method != "OPTIONS")
+    if (v.method != "GET" && v.method != "HEAD" && v.method != "POST" && v.method != "PATCH" && v.method != "DELETE" &&
+        v.method != "OPTIONS")
       __builtin_trap();
     if (v.content_length > limits.max_body) __builtin_trap();
     // An accepted head is CRLF-framed and ends with the empty line.

@@ -14,7 +14,9 @@ namespace tg::core::json {
 namespace {
 
 // The Document of `text`; read it through root() (a Value is a view: keep the Document alive).
-Document ok(std::string_view text, int depth = 32) { return parse_document(std::string(text), Reason::MalformedToken, depth); }
+Document ok(std::string_view text, int depth = 32) {
+  return parse_document(std::string(text), Reason::MalformedToken, depth);
+}
 
 bool refused(std::string_view text, int depth = 32) {
   try {
@@ -177,7 +179,8 @@ TEST(JsonDocument, members_strings_and_numbers_without_copies) {
   EXPECT_EQ(elements, 3u);
   EXPECT_EQ(d.find(0, "missing"), 0u);
   EXPECT_EQ(d.find(d.find(0, "a"), "a"), 0u);  // not an object
-  EXPECT_EQ(serialize(d.root()), "{\"a\":1,\"esc\":\"x\xc3\xa9\\n\",\"arr\":[1,[2,3],{\"k\":null}],\"n\":-12.5e1,\"t\":true}");
+  EXPECT_EQ(serialize(d.root()),
+            "{\"a\":1,\"esc\":\"x\xc3\xa9\\n\",\"arr\":[1,[2,3],{\"k\":null}],\"n\":-12.5e1,\"t\":true}");
 }
 
 TEST(JsonDocument, integer_fast_path_equals_from_chars) {

@@ -219,10 +219,11 @@ TEST(Keys, ec_jwk_coordinates_must_be_full_size_and_on_the_curve) {
   const std::string zero = base64url_encode(std::string(32, '\0'));
   EXPECT_REASON(Key::from_public_jwk(R"({"kty":"EC","crv":"P-256","x":")" + zero + R"(","y":")" + zero + R"("})"),
                 Reason::InvalidKey);
-  EXPECT_REASON(Key::from_public_jwk(R"({"kty":"EC","crv":"P-256","x":")" + std::string(jwk.find("x")->text()) + R"("})"),
-                Reason::InvalidKey);  // compressed form (no y) is not a JWK
-  EXPECT_REASON(Key::from_public_jwk(R"({"kty":"EC","crv":"secp256k1","x":")" + std::string(jwk.find("x")->text()) + R"(","y":")" +
-                                     std::string(jwk.find("y")->text()) + R"("})"),
+  EXPECT_REASON(
+      Key::from_public_jwk(R"({"kty":"EC","crv":"P-256","x":")" + std::string(jwk.find("x")->text()) + R"("})"),
+      Reason::InvalidKey);  // compressed form (no y) is not a JWK
+  EXPECT_REASON(Key::from_public_jwk(R"({"kty":"EC","crv":"secp256k1","x":")" + std::string(jwk.find("x")->text()) +
+                                     R"(","y":")" + std::string(jwk.find("y")->text()) + R"("})"),
                 Reason::InvalidKey);
 }
 
@@ -327,8 +328,10 @@ TEST(Keys, public_jwk_drops_private_members) {
   EXPECT_EQ(member_names(jwk_of(test_key(Alg::ES512))),
             (std::vector<std::string>{"kty", "alg", "use", "kid", "crv", "x", "y"}));
   EXPECT_EQ(base64url_decode(jwk_of(test_key(Alg::ES512)).root().find("x")->text())->size(), 66u);
-  EXPECT_EQ(member_names(jwk_of(test_key(Alg::RS256))), (std::vector<std::string>{"kty", "alg", "use", "kid", "n", "e"}));
-  EXPECT_EQ(member_names(jwk_of(test_key(Alg::EdDSA))), (std::vector<std::string>{"kty", "alg", "use", "kid", "crv", "x"}));
+  EXPECT_EQ(member_names(jwk_of(test_key(Alg::RS256))),
+            (std::vector<std::string>{"kty", "alg", "use", "kid", "n", "e"}));
+  EXPECT_EQ(member_names(jwk_of(test_key(Alg::EdDSA))),
+            (std::vector<std::string>{"kty", "alg", "use", "kid", "crv", "x"}));
 }
 
 TEST(Keys, private_jwk_can_sign_and_mismatched_private_part_is_refused) {
