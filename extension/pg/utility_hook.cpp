@@ -15,8 +15,8 @@
 //   auth.authenticate refuses to run in it (its query would run at COMMIT as the tenant).
 // Always, for everybody but superusers and members of tenantgate_admin: GRANT/REVOKE of, ALTER,
 //   RENAME or DROP of the tenant roles and of the tenantgate_* roles (supautils-style), so a
-//   CREATEROLE login can never make itself a member of a tenant; and ALTER ROLE … SET of an
-//   authenticator login (its defaults would reach every other client sharing it).
+//   CREATEROLE login can never make itself a member of a tenant; and ALTER ROLE (SET, PASSWORD …)
+//   of an authenticator login (it would reach every other client sharing it).
 #include "pg/utility_hook.hpp"
 
 #include "pg/tenant_context.hpp"
@@ -152,10 +152,11 @@ void check_role_spec(RoleSpec* spec) {
   if (is_protected_role(role)) refuse_role(GetUserNameFromId(role, false));
 }
 
-// ALTER ROLE … SET on an authenticator login: its defaults reach every later session of that
-// login — behind a pool, every other client (a tokenless client could set search_path,
-// statement_timeout, default_transaction_read_only … for all of them).
-void check_role_defaults(RoleSpec* spec) {
+// ALTER ROLE (… SET, … PASSWORD, …) of an authenticator login: its defaults reach every later
+// session of that login — behind a pool, every other client (a tokenless client could set
+// search_path, statement_timeout, default_transaction_read_only … for all of them), and a new
+// password locks every other client of the login out of new connections.
+void check_authenticator_login(RoleSpec* spec) {
   check_role_spec(spec);
   if (spec == nullptr || spec->roletype == ROLESPEC_PUBLIC) return;
   Oid role = get_rolespec_oid(spec, true);
@@ -177,8 +178,8 @@ void check_role_management(Node* statement) {
       foreach (cell, grant->grantee_roles) check_role_spec(static_cast<RoleSpec*>(lfirst(cell)));
       break;
     }
-    case T_AlterRoleStmt: check_role_spec(reinterpret_cast<AlterRoleStmt*>(statement)->role); break;
-    case T_AlterRoleSetStmt: check_role_defaults(reinterpret_cast<AlterRoleSetStmt*>(statement)->role); break;
+    case T_AlterRoleStmt: check_authenticator_login(reinterpret_cast<AlterRoleStmt*>(statement)->role); break;
+    case T_AlterRoleSetStmt: check_authenticator_login(reinterpret_cast<AlterRoleSetStmt*>(statement)->role); break;
     case T_DropRoleStmt: {
       ListCell* cell;
       foreach (cell, reinterpret_cast<DropRoleStmt*>(statement)->roles) check_role_spec(static_cast<RoleSpec*>(lfirst(cell)));

@@ -4,16 +4,8 @@
 --     only pg_catalog-qualified types; (2) auth.audit() lists a DBA's functions that a tenant
 --     could run through another client's search_path; (3) a domain planted in pg_temp by an
 --     earlier client of the same backend never runs inside the next tenant transaction.
-\set VERBOSITY terse
-CREATE EXTENSION tenantgate;
-SELECT current_database() AS db \gset
-ALTER DATABASE :"db" SET tenantgate.base_domain = 'example.test';
-DO $$
-DECLARE r text;
-BEGIN
-  FOR r IN SELECT rolname FROM pg_roles WHERE rolname IN ('tg_aud-a_admin', 'tg_aud-a_staff', 'aud_app')
-  LOOP EXECUTE format('DROP ROLE %I', r); END LOOP;
-END $$;
+\set leftover_roles '^(tg_aud-a_(admin|staff)|aud_app)$'
+\i helpers/tenant_db.sql
 \i helpers/try.sql
 
 -- (1) The extension's own functions.

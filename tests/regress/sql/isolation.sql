@@ -2,17 +2,8 @@
 -- isolation promise as seen from one session of a NOINHERIT authenticator login.
 -- Tenants here: iso-a, iso-b (schema isolation), iso-r1, iso-r2 (row isolation).
 -- Roles are cluster-wide: every name below is unique to this file, and the file cleans up.
-\set VERBOSITY terse
-CREATE EXTENSION tenantgate;
-SELECT current_database() AS db \gset
-ALTER DATABASE :"db" SET tenantgate.base_domain = 'example.test';
-DO $$
-DECLARE r text;
-BEGIN
-  FOR r IN SELECT rolname FROM pg_roles WHERE rolname IN ('tg_iso-a_admin', 'tg_iso-a_staff', 'tg_iso-b_admin',
-      'tg_iso-b_staff', 'tg_iso-r1_admin', 'tg_iso-r1_staff', 'tg_iso-r2_admin', 'tg_iso-r2_staff', 'iso_app', 'iso_plain')
-  LOOP EXECUTE format('DROP ROLE %I', r); END LOOP;
-END $$;
+\set leftover_roles '^(tg_iso-(a|b|r1|r2)_(admin|staff)|iso_app|iso_plain)$'
+\i helpers/tenant_db.sql
 -- Until the users module provides auth._check_session(jsonb), a pass-through stands in for it.
 DO $$
 BEGIN

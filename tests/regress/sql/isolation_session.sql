@@ -1,16 +1,8 @@
 -- isolation_session: nothing of a tenant transaction outlives it and nothing planted before it
 -- runs inside it — one session of a NOINHERIT authenticator (tests/attack and tests/pgbouncer
 -- repeat the classes across pooled connections).
-\set VERBOSITY terse
-CREATE EXTENSION tenantgate;
-SELECT current_database() AS db \gset
-ALTER DATABASE :"db" SET tenantgate.base_domain = 'example.test';
-DO $$
-DECLARE r text;
-BEGIN
-  FOR r IN SELECT rolname FROM pg_roles WHERE rolname IN ('tg_ses-a_admin', 'tg_ses-a_staff', 'tg_ses-r_admin',
-      'tg_ses-r_staff', 'ses_app') LOOP EXECUTE format('DROP ROLE %I', r); END LOOP;
-END $$;
+\set leftover_roles '^(tg_ses-(a|r)_(admin|staff)|ses_app)$'
+\i helpers/tenant_db.sql
 \i helpers/try.sql
 CREATE ROLE ses_app LOGIN NOINHERIT;
 GRANT tenantgate_authenticator TO ses_app;
@@ -118,7 +110,8 @@ SELECT regress.try('SELECT pg_terminate_backend(0)') AS terminate;
 SELECT regress.try(sql) AS result FROM (VALUES
   ('ALTER ROLE ses_app SET statement_timeout = 1'),
   ('ALTER ROLE CURRENT_USER SET search_path = pg_temp, public'),
-  ('ALTER ROLE SESSION_USER RESET ALL')) AS t(sql);
+  ('ALTER ROLE SESSION_USER RESET ALL'),
+  ('ALTER ROLE CURRENT_USER PASSWORD ''new-password''')) AS t(sql);
 SELECT count(*) AS login_defaults FROM pg_db_role_setting WHERE setrole = 'ses_app'::regrole;
 \c - postgres
 GRANT pg_monitor TO ses_app;

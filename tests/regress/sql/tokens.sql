@@ -151,12 +151,13 @@ SELECT regress.try($$SELECT set_config('tenantgate.leeway', '300', false)$$) AS 
 RESET ROLE;
 DROP ROLE tg_tokens_nosuper;
 
--- the clock is the wall clock, not the transaction start (JWT-26)
+-- the clock is the wall clock, not the transaction start (JWT-26); 6 s of margin before exp so a
+-- busy machine cannot expire the token between the two statements before the sleep
 BEGIN;
 SET LOCAL tenantgate.leeway = 0;
-SELECT pg_temp.hs256(:'hs_header', format('{"sub":"slow","exp":%s}', pg_temp.at(2)), :'secret') AS slow_tok \gset
+SELECT pg_temp.hs256(:'hs_header', format('{"sub":"slow","exp":%s}', pg_temp.at(6)), :'secret') AS slow_tok \gset
 SELECT pg_temp.verify(:'slow_tok') AS before_exp;
-SELECT pg_sleep(3);
+SELECT pg_sleep(7);
 -- The token was signed inside this transaction, so its exp lies after the transaction start: a
 -- verifier that read the transaction's now() would still accept it.
 SELECT pg_temp.verify(:'slow_tok') AS after_exp;
