@@ -153,6 +153,8 @@ want A && for M in S P; do
     "A21|pis1, pg_temp|CREATE TYPE pg_temp.a21 AS RANGE (SUBTYPE = int4)"
     "A22|pis1, pg_temp|CREATE TABLE pg_temp.a22 (LIKE pis1.orders)"
     "A23|pis1, pg_temp|CREATE TEMP TABLE a23 ON COMMIT DROP AS SELECT 1 AS x"
+    "A24|pis1, pg_temp|DO \$d\$ BEGIN EXECUTE 'CREATE FUNCTION pg_temp.a24() RETURNS int LANGUAGE sql AS ''SELECT 1'''; END \$d\$"
+    "A25|pis1, pg_temp|SELECT 1 AS x INTO TEMP a25"
   )
   script=""
   for a in "${attempts[@]}"; do
@@ -306,6 +308,29 @@ want C && for M in S P; do
     one_backend "ISO-C" $M "$out"
     unset call
   done
+done
+
+# --- ISO-C (beyond spec): temporary tables planted under the names of a tenant's tables are not
+# what the tenant's unqualified queries read
+want C && for M in S P; do
+  out=$(clients $M "CREATE TEMP TABLE orders AS SELECT 'PLANTED' AS tenant;
+CREATE TEMP TABLE shared_notes AS SELECT 'PLANTED' AS secret;
+GRANT SELECT ON pg_temp.orders, pg_temp.shared_notes TO PUBLIC;
+--next-client
+\\echo @@Ct1
+$(auth_tx "$T1")
+SELECT string_agg(tenant, ',' ORDER BY tenant) FROM orders;
+COMMIT;
+\\echo @@Ct3
+$(auth_tx "$T3")
+SELECT 'notes:' || count(*) FROM shared_notes WHERE secret NOT LIKE 'pis3-%';
+COMMIT;
+\\echo @@")
+  check "ISO-Ct1 [$M] a schema tenant's unqualified table is its own, not the planted temporary one (beyond spec)" \
+    "^f"$'\n'"pis1,pis1$" "$(seg Ct1 "$out")"
+  check "ISO-Ct3 [$M] a row tenant's unqualified shared table is the real one (beyond spec)" "^f"$'\n'"notes:0$" "$(seg Ct3 "$out")"
+  check_not "ISO-Ct [$M] no planted row read" "PLANTED" "$(seg Ct1 "$out")$(seg Ct3 "$out")"
+  one_backend "ISO-Ct" $M "$out"
 done
 
 # --- ISO-D: row isolation side channels (pis3 looks for 'zulu-pis4-only', which only pis4 has)
@@ -538,7 +563,7 @@ want H && for M in S P; do
 SHOW statement_timeout;
 SHOW TimeZone;
 SHOW search_path;
-SELECT 'app:' || current_setting('application_name');
+SHOW search_path;
 SELECT 'locks:' || count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid();
 \\echo @@H-prep
 EXECUTE h_q;
@@ -647,6 +672,15 @@ want F && for who in pis_sig postgres; do
   check "ISO-F10 $who: the session was cancelled" "canceling statement due to user request" "$(cat /tmp/tg_pooled_f.$$)"
 done
 rm -f /tmp/tg_pooled_f.$$
+# beyond spec: ALTER ROLE <self> SET by a tokenless client changes every later session of the
+# shared login (any later client of the pool, the HTTP shim's next connection)
+if want F; then
+  out=$(as_sql pis_app -c "ALTER ROLE CURRENT_USER SET search_path = pg_temp, pg_catalog, planted_by_a_client")
+  later=$(as_sql pis_app -c "SHOW search_path")
+  su_sql -c "ALTER ROLE pis_app RESET ALL" >/dev/null
+  check "ISO-F12 an authenticator login cannot set session defaults of the shared login (beyond spec)" "42501" "$out"
+  check_not "ISO-F12 a later session of the login does not get them (beyond spec)" "planted_by_a_client" "$later"
+fi
 
 # --- after everything: the pooled server connection holds nothing of any tenant
 out=$(clients P "\\echo @@end
