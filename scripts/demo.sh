@@ -6,25 +6,37 @@
 #                                 the demo database (tenants company1 and company2, their users
 #                                 and a company_data table made by a tenant migration), start
 #                                 tenantgate-server on 127.0.0.1 and print curl lines to try it
+#   bash scripts/demo.sh start --prebuilt
+#                                 the same without the packages, the build and the install: the
+#                                 extension is installed and the server built already (the docs
+#                                 test, tests/docs, starts its demos so)
+#   bash scripts/demo.sh env      export lines for a shell: PGHOST, PGPORT, PGUSER, PGDATABASE
+#                                 (psql reaches the demo database as its superuser) and DEMO_URL
+#                                 (the server); use: eval "$(bash scripts/demo.sh env)"
 #   bash scripts/demo.sh stop     stop the server and the cluster
 #
 # Each step is one function, run in the order of DEMO_STEPS; what `stop` undoes is in
 # DEMO_STOP_STEPS. Steps share state through the variables below and the cluster's env file
-# ($CLUSTER_DIR/env). Knobs: BUILD_DIR (default ./build), DEMO_PORT (PostgreSQL),
-# DEMO_HTTP_PORT (the server; default 8080, or the next free port up to 8099).
+# ($CLUSTER_DIR/env). Knobs: BUILD_DIR (default ./build), DEMO_DIR (where the cluster, logs and
+# the env file live; default BUILD_DIR), DEMO_PORT (PostgreSQL), DEMO_HTTP_PORT (the server;
+# default 8080, or the next free port up to 8099).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd -P)
 
 BUILD_DIR=${BUILD_DIR:-$ROOT/build}
-CLUSTER_DIR=$BUILD_DIR/demo-cluster
-SERVER_PID=$BUILD_DIR/demo-server.pid
-SERVER_LOG=$BUILD_DIR/demo-server.log      # the server's messages
-ACCESS_LOG=$BUILD_DIR/demo-access.log      # its JSON access log
+DEMO_DIR=${DEMO_DIR:-$BUILD_DIR}
+CLUSTER_DIR=$DEMO_DIR/demo-cluster
+SERVER_PID=$DEMO_DIR/demo-server.pid
+SERVER_LOG=$DEMO_DIR/demo-server.log      # the server's messages
+ACCESS_LOG=$DEMO_DIR/demo-access.log      # its JSON access log
+DEMO_ENV=$DEMO_DIR/demo.env               # KEY=value lines, printed as exports by `demo.sh env`
 DEMO_DB=tenantgate_demo
 
 DEMO_STEPS=(step_deps step_build step_install step_leftovers step_cluster step_database step_seed
-            step_server step_check step_try)
+            step_server step_env step_check step_try)
+# `start --prebuilt`: what is built and installed already is used as it is.
+DEMO_PREBUILT_SKIPS=" step_deps step_build step_install "
 DEMO_STOP_STEPS=(stop_server stop_cluster)
 
 say() { echo "==== demo: $*"; }
@@ -127,6 +139,18 @@ step_server() {
   exit 1
 }
 
+# What `demo.sh env` prints: psql (PG* variables) and curl ($DEMO_URL) reach this demo. The
+# README's and docs' blocks run in a shell that has evaluated it (tests/docs runs them so).
+step_env() {
+  cat >"$DEMO_ENV" <<EOF
+PGHOST=127.0.0.1
+PGPORT=$PGPORT
+PGUSER=postgres
+PGDATABASE=$DEMO_DB
+DEMO_URL=http://127.0.0.1:$HTTP_PORT
+EOF
+}
+
 # One login through the server, so that what is printed next is known to work.
 step_check() {
   say "check: log in as bob@company1.test through the server"
@@ -148,7 +172,9 @@ tenantgate demo is running: tenantgate-server on $url, PostgreSQL 15 on 127.0.0.
 (staff, bob-password-1), flask@company1.test (imported passlib hash, password foo),
 carol@company2.test (admin, carol-password-2), dave@company2.test (staff, dave-password-2).
 
-Try it (copy-paste into bash; the tenant comes from the Host header):
+Try it (copy-paste into bash; the tenant comes from the Host header). In another shell,
+eval "\$(bash scripts/demo.sh env)" points psql at the demo database and sets DEMO_URL; then the
+SQL and shell blocks of README.md and docs/*.md run as written.
 
 # log in as bob of company1, keep the two tokens in shell variables
 PAIR=\$(curl -s $h $json -d '{"email":"bob@company1.test","password":"bob-password-1"}' $url/auth/login); echo "\$PAIR"
@@ -211,11 +237,26 @@ stop_server() {
 
 stop_cluster() {
   say "stop the private cluster"
+  rm -f "$DEMO_ENV"
   bash "$ROOT/scripts/cluster.sh" stop "$CLUSTER_DIR"
 }
 
+print_env() {
+  [[ -f $DEMO_ENV ]] || { echo "demo: not running (no $DEMO_ENV): bash scripts/demo.sh" >&2; exit 1; }
+  sed -n 's/^\([A-Z_]*=[^ ]*\)$/export \1/p' "$DEMO_ENV"
+}
+
 case ${1:-start} in
-  start) for step in "${DEMO_STEPS[@]}"; do "$step"; done ;;
+  start)
+    case ${2:-} in
+      "") for step in "${DEMO_STEPS[@]}"; do "$step"; done ;;
+      --prebuilt)
+        for step in "${DEMO_STEPS[@]}"; do
+          [[ $DEMO_PREBUILT_SKIPS == *" $step "* ]] || "$step"
+        done ;;
+      *) echo "usage: bash scripts/demo.sh start [--prebuilt]" >&2; exit 2 ;;
+    esac ;;
+  env) print_env ;;
   stop) for step in "${DEMO_STOP_STEPS[@]}"; do "$step"; done ;;
-  *) echo "usage: bash scripts/demo.sh [start|stop]" >&2; exit 2 ;;
+  *) echo "usage: bash scripts/demo.sh [start [--prebuilt]|env|stop]" >&2; exit 2 ;;
 esac

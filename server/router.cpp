@@ -281,7 +281,9 @@ void Router::route_auth(Ctx& ctx, const std::string& what) {
   if (!method_is("POST")) return;
   if (what == "/auth/login") {
     auto f = string_fields(req, res, {"email", "password"});
-    if (f) call(ctx, "SELECT auth.http_login($1, $2, $3)::text", {host, (*f)[0], (*f)[1]}, 200);
+    // The peer address is the login throttle's client: an attacker failing on purpose locks
+    // out itself, not the user it names (auth.login's client argument).
+    if (f) call(ctx, "SELECT auth.http_login($1, $2, $3, $4)::text", {host, (*f)[0], (*f)[1], req.remote_addr}, 200);
   } else if (what == "/auth/refresh") {
     auto f = string_fields(req, res, {"refresh_token"});
     if (f) call(ctx, "SELECT auth.http_refresh($1, $2)::text", {host, (*f)[0]}, 200);

@@ -1,12 +1,19 @@
-// The login throttle: failed logins per (database, tenant, e-mail) in shared memory.
+// The login throttle: failed logins per (database, tenant, e-mail, client) in shared memory.
 //
 // Why shared memory and not a table: auth.login must raise 28P01 on a bad password, and the
 // raise rolls back everything the transaction wrote — a failure counter in a table would never
 // count. Shared memory is outside the transaction, is seen at once by every backend, and costs
 // no WAL. It is lost on a server restart (a lockout ends early then; acceptable).
 //
+// Why per client: a lockout keyed by the e-mail alone lets anyone who can call auth.login lock
+// the rightful user out by failing on purpose. The client is the connection's peer address,
+// refined by the client address a caller states (the HTTP shim passes the address of the HTTP
+// client it serves). A stated address is the caller's word, so a second entry per (e-mail, peer)
+// allows kPeerFactor times as many failures across all stated addresses: a caller that invents
+// addresses gets no more guesses than that, and locks out only the users behind the same peer.
+//
 // Attempts are charged *before* the password is checked (auth._throttle_attempt) and the entry
-// is dropped after a success (auth._throttle_reset): so N concurrent guesses cannot all slip
+// is dropped after a success (auth._throttle_forget): so N concurrent guesses cannot all slip
 // past a check that only counts finished failures. The table has a fixed size (16,384 entries,
 // all allocated at startup): when full, the least recently touched entry that is not locked
 // (or the oldest one if all are) is evicted.
@@ -25,7 +32,9 @@ extern "C" {
 #include "storage/ipc.h"
 #include "storage/lwlock.h"
 #include "storage/shmem.h"
+#include "lib/stringinfo.h"
 #include "utils/builtins.h"
+#include "utils/fmgrprotos.h"
 #include "utils/hsearch.h"
 #include "utils/jsonb.h"
 #include "utils/timestamp.h"
@@ -35,12 +44,19 @@ namespace {
 
 constexpr long kMaxEntries = 16384;
 constexpr const char* kTrancheName = "tenantgate_login_throttle";
+constexpr int kPeerFactor = 10;  // failures allowed per (e-mail, peer) across stated client addresses
+
+enum Scope : uint32 {
+  kClientScope = 0,  // (e-mail, peer, stated client): tenantgate.login_max_failures
+  kPeerScope = 1,    // (e-mail, peer) when a client was stated: kPeerFactor times as many
+};
 
 struct ThrottleKey {
   Oid database;
-  uint32 padding;     // zeroed: keys are compared as bytes (HASH_BLOBS)
+  uint32 scope;  // Scope; keys are compared as bytes (HASH_BLOBS), so every byte is set
   int64 tenant_id;
-  uint64 email_hash[2];  // two independent 64-bit hashes of the lower-cased e-mail
+  uint64 email_hash[2];   // two independent 64-bit hashes of the lower-cased e-mail
+  uint64 client_hash[2];  // the same of the client identity (see client_identity)
 };
 
 struct ThrottleEntry {
@@ -76,16 +92,49 @@ void throttle_shmem_startup() {
   LWLockRelease(AddinShmemInitLock);
 }
 
-ThrottleKey make_key(int64 tenant_id, const text* email) {
+void hash_pair(const char* bytes, int length, uint64 out[2]) {
+  const auto* data = reinterpret_cast<const unsigned char*>(bytes);
+  out[0] = hash_bytes_extended(data, length, 0x7467);
+  out[1] = hash_bytes_extended(data, length, 0x5f746872);
+}
+
+// The connection's peer: inet_client_addr(), or "[local]" for a Unix socket (and for a
+// background worker, which has no client). (libpq-be.h's Port is not used: that header needs
+// the GSSAPI headers.)
+const char* peer_address() {
+  LOCAL_FCINFO(call, 0);
+  InitFunctionCallInfoData(*call, nullptr, 0, InvalidOid, nullptr, nullptr);
+  Datum address = inet_client_addr(call);
+  if (call->isnull) return "[local]";
+  return DatumGetCString(DirectFunctionCall1(inet_out, address));
+}
+
+// What the throttle counts a client by: the peer, or "<peer> <stated client>" ("<peer> *" for the
+// peer-wide entry). A space separates them: neither an address nor the peer contains one.
+ThrottleKey make_key(int64 tenant_id, const text* email, Scope scope, const text* stated_client) {
   ThrottleKey key;
   std::memset(&key, 0, sizeof key);
   key.database = MyDatabaseId;
+  key.scope = scope;
   key.tenant_id = tenant_id;
-  const auto* bytes = reinterpret_cast<const unsigned char*>(VARDATA_ANY(email));
-  int length = static_cast<int>(VARSIZE_ANY_EXHDR(email));
-  key.email_hash[0] = hash_bytes_extended(bytes, length, 0x7467);
-  key.email_hash[1] = hash_bytes_extended(bytes, length, 0x5f746872);
+  hash_pair(VARDATA_ANY(email), static_cast<int>(VARSIZE_ANY_EXHDR(email)), key.email_hash);
+  StringInfoData identity;
+  initStringInfo(&identity);
+  appendStringInfoString(&identity, peer_address());
+  if (scope == kPeerScope) {
+    appendStringInfoString(&identity, " *");
+  } else if (stated_client != nullptr) {
+    appendStringInfoChar(&identity, ' ');
+    appendBinaryStringInfo(&identity, VARDATA_ANY(stated_client), static_cast<int>(VARSIZE_ANY_EXHDR(stated_client)));
+  }
+  hash_pair(identity.data, identity.len, key.client_hash);
+  pfree(identity.data);
   return key;
+}
+
+bool same_email(const ThrottleKey& a, const ThrottleKey& b) {
+  return a.database == b.database && a.tenant_id == b.tenant_id && a.email_hash[0] == b.email_hash[0] &&
+         a.email_hash[1] == b.email_hash[1];
 }
 
 // Throttling needs the shared table, which exists only when the library was preloaded.
@@ -130,22 +179,13 @@ void register_login_throttle_shmem() {
 
 }  // namespace tg::pg
 
-// auth._throttle_attempt(tenant_id bigint, email text) RETURNS boolean — false while the
-// (tenant, e-mail) is locked out; otherwise charges one attempt (locking when that reaches
-// tenantgate.login_max_failures) and returns true. The caller passes lower(email).
-TG_PG_FUNCTION(tg_throttle_attempt) {
-  int64 tenant_id = PG_GETARG_INT64(0);
-  text* email = PG_GETARG_TEXT_PP(1);
-  int max_failures = tg::pg::login_max_failures();
-  if (max_failures <= 0) PG_RETURN_BOOL(true);
-  require_throttle_table();
-  ThrottleKey key = make_key(tenant_id, email);
-  TimestampTz now = GetCurrentTimestamp();
-  TimestampTz window = static_cast<TimestampTz>(tg::pg::login_failure_window_seconds()) * USECS_PER_SEC;
-  TimestampTz lockout = static_cast<TimestampTz>(tg::pg::login_lockout_seconds()) * USECS_PER_SEC;
+namespace {
 
-  bool allowed = true;
-  LWLockAcquire(throttle_lock, LW_EXCLUSIVE);
+// Charges one attempt to an entry (made when missing; locking it when the attempts reach
+// limit); false while the entry is locked. Called with the lock held exclusively; nullptr when
+// the table is full even after an eviction.
+bool charge(const ThrottleKey& key, int limit, TimestampTz now, TimestampTz window, TimestampTz lockout,
+            bool* table_full) {
   bool found = false;
   auto* entry = static_cast<ThrottleEntry*>(hash_search(throttle_table, &key, HASH_FIND, nullptr));
   if (entry != nullptr) {
@@ -155,8 +195,8 @@ TG_PG_FUNCTION(tg_throttle_attempt) {
     entry = static_cast<ThrottleEntry*>(hash_search(throttle_table, &key, HASH_ENTER_NULL, &found));
   }
   if (entry == nullptr) {
-    LWLockRelease(throttle_lock);
-    ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("login throttle table is full")));
+    *table_full = true;
+    return false;
   }
   if (!found) {
     entry->attempts = 0;
@@ -166,69 +206,120 @@ TG_PG_FUNCTION(tg_throttle_attempt) {
   }
   entry->touched = now;
   if (entry->locked_until > now) {
-    allowed = false;
     if (entry->refused < PG_INT32_MAX) entry->refused += 1;
-  } else {
-    if (entry->window_start + window <= now) {
-      entry->attempts = 0;
-      entry->window_start = now;
-    }
-    entry->attempts += 1;
-    if (entry->attempts >= max_failures) {
-      // This attempt still runs; a success drops the entry (and the lock) again.
-      entry->locked_until = now + lockout;
-      entry->refused = 0;
-      entry->attempts = 0;
-      entry->window_start = entry->locked_until;
-    }
+    return false;
   }
+  if (entry->window_start + window <= now) {
+    entry->attempts = 0;
+    entry->window_start = now;
+  }
+  entry->attempts += 1;
+  if (entry->attempts >= limit) {
+    // This attempt still runs; a success drops the entry (and the lock) again.
+    entry->locked_until = now + lockout;
+    entry->refused = 0;
+    entry->attempts = 0;
+    entry->window_start = entry->locked_until;
+  }
+  return true;
+}
+
+}  // namespace
+
+// auth._throttle_attempt(tenant_id bigint, email text, client text DEFAULT NULL) RETURNS boolean
+// — false while the (tenant, e-mail, client) is locked out; otherwise charges one attempt
+// (locking when that reaches tenantgate.login_max_failures) and returns true. The caller passes
+// lower(email); client is the address the caller states for its own client (NULL: none).
+TG_PG_FUNCTION(tg_throttle_attempt) {
+  if (PG_ARGISNULL(0) || PG_ARGISNULL(1)) PG_RETURN_NULL();
+  int64 tenant_id = PG_GETARG_INT64(0);
+  text* email = PG_GETARG_TEXT_PP(1);
+  text* stated_client = PG_NARGS() > 2 && !PG_ARGISNULL(2) ? PG_GETARG_TEXT_PP(2) : nullptr;
+  int max_failures = tg::pg::login_max_failures();
+  if (max_failures <= 0) PG_RETURN_BOOL(true);
+  require_throttle_table();
+  ThrottleKey client_key = make_key(tenant_id, email, kClientScope, stated_client);
+  ThrottleKey peer_key = make_key(tenant_id, email, kPeerScope, nullptr);
+  TimestampTz now = GetCurrentTimestamp();
+  TimestampTz window = static_cast<TimestampTz>(tg::pg::login_failure_window_seconds()) * USECS_PER_SEC;
+  TimestampTz lockout = static_cast<TimestampTz>(tg::pg::login_lockout_seconds()) * USECS_PER_SEC;
+  int peer_limit = max_failures > PG_INT32_MAX / kPeerFactor ? PG_INT32_MAX : max_failures * kPeerFactor;
+
+  bool table_full = false;
+  LWLockAcquire(throttle_lock, LW_EXCLUSIVE);
+  bool allowed = charge(client_key, max_failures, now, window, lockout, &table_full);
+  if (stated_client != nullptr) allowed = charge(peer_key, peer_limit, now, window, lockout, &table_full) && allowed;
   LWLockRelease(throttle_lock);
+  if (table_full) ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("login throttle table is full")));
   PG_RETURN_BOOL(allowed);
 }
 
-// auth._throttle_reset(tenant_id bigint, email text) RETURNS void — forgets the (tenant,
-// e-mail): after a successful login, a password reset, or by a DBA to lift a lockout.
-TG_PG_FUNCTION(tg_throttle_reset) {
-  int64 tenant_id = PG_GETARG_INT64(0);
-  text* email = PG_GETARG_TEXT_PP(1);
+// auth._throttle_forget(tenant_id bigint, email text, client text DEFAULT NULL) RETURNS void —
+// forgets the (tenant, e-mail, client) after a successful login (the peer-wide entry stays: a
+// caller inventing addresses cannot reset it by one good password).
+TG_PG_FUNCTION(tg_throttle_forget) {
+  if (PG_ARGISNULL(0) || PG_ARGISNULL(1)) PG_RETURN_VOID();
   if (throttle_table == nullptr || throttle_lock == nullptr) PG_RETURN_VOID();
-  ThrottleKey key = make_key(tenant_id, email);
+  text* stated_client = PG_NARGS() > 2 && !PG_ARGISNULL(2) ? PG_GETARG_TEXT_PP(2) : nullptr;
+  ThrottleKey key = make_key(PG_GETARG_INT64(0), PG_GETARG_TEXT_PP(1), kClientScope, stated_client);
   LWLockAcquire(throttle_lock, LW_EXCLUSIVE);
   hash_search(throttle_table, &key, HASH_REMOVE, nullptr);
   LWLockRelease(throttle_lock);
   PG_RETURN_VOID();
 }
 
+// auth._throttle_reset(tenant_id bigint, email text) RETURNS void — forgets the (tenant,
+// e-mail) for every client: after a password change or reset, or by a DBA to lift a lockout.
+TG_PG_FUNCTION(tg_throttle_reset) {
+  if (throttle_table == nullptr || throttle_lock == nullptr) PG_RETURN_VOID();
+  ThrottleKey wanted = make_key(PG_GETARG_INT64(0), PG_GETARG_TEXT_PP(1), kClientScope, nullptr);
+  LWLockAcquire(throttle_lock, LW_EXCLUSIVE);
+  HASH_SEQ_STATUS scan;
+  hash_seq_init(&scan, throttle_table);
+  // Removing the entry just returned by hash_seq_search is allowed (dynahash's rule).
+  while (auto* entry = static_cast<ThrottleEntry*>(hash_seq_search(&scan)))
+    if (same_email(entry->key, wanted)) hash_search(throttle_table, &entry->key, HASH_REMOVE, nullptr);
+  LWLockRelease(throttle_lock);
+  PG_RETURN_VOID();
+}
+
 // auth._throttle_status(tenant_id bigint, email text) RETURNS jsonb — what the throttle holds
-// for the (tenant, e-mail): {"attempts": charged attempts in the current window, "refused":
-// attempts refused during the current lockout, "locked_seconds": seconds of lockout left (0: not
-// locked)}; all zero when nothing is held (or the library is not preloaded). For DBAs
+// for the (tenant, e-mail) over all its clients: {"attempts": charged attempts in the current
+// windows, "refused": attempts refused during current lockouts, "locked_seconds": the longest
+// lockout left (0: none), "clients": clients with an entry, "locked_clients": of which locked};
+// all zero when nothing is held (or the library is not preloaded). For DBAs
 // (auth.login_throttle_status) and the concurrency tests.
 TG_PG_FUNCTION(tg_throttle_status) {
-  int64 tenant_id = PG_GETARG_INT64(0);
-  text* email = PG_GETARG_TEXT_PP(1);
-  int32 attempts = 0;
-  int32 refused = 0;
+  int64 attempts = 0;
+  int64 refused = 0;
   int64 locked_seconds = 0;
+  int64 clients = 0;
+  int64 locked_clients = 0;
   if (throttle_table != nullptr && throttle_lock != nullptr) {
-    ThrottleKey key = make_key(tenant_id, email);
+    ThrottleKey wanted = make_key(PG_GETARG_INT64(0), PG_GETARG_TEXT_PP(1), kClientScope, nullptr);
     TimestampTz now = GetCurrentTimestamp();
+    TimestampTz window = static_cast<TimestampTz>(tg::pg::login_failure_window_seconds()) * USECS_PER_SEC;
     LWLockAcquire(throttle_lock, LW_SHARED);
-    auto* entry = static_cast<ThrottleEntry*>(hash_search(throttle_table, &key, HASH_FIND, nullptr));
-    if (entry != nullptr) {
+    HASH_SEQ_STATUS scan;
+    hash_seq_init(&scan, throttle_table);
+    while (auto* entry = static_cast<ThrottleEntry*>(hash_seq_search(&scan))) {
+      if (!same_email(entry->key, wanted)) continue;
       bool locked = entry->locked_until > now;
-      attempts = locked ? 0 : entry->attempts;
-      refused = locked ? entry->refused : 0;
-      if (locked) locked_seconds = (entry->locked_until - now + USECS_PER_SEC - 1) / USECS_PER_SEC;
-      // an expired window counts as empty, as the next attempt will see it
-      if (!locked && entry->window_start + static_cast<TimestampTz>(tg::pg::login_failure_window_seconds()) *
-                                                 USECS_PER_SEC <= now)
-        attempts = 0;
+      if (locked) locked_seconds = Max(locked_seconds, (entry->locked_until - now + USECS_PER_SEC - 1) / USECS_PER_SEC);
+      if (entry->key.scope != kClientScope) continue;  // the peer-wide entries repeat the same attempts
+      clients += 1;
+      if (locked) {
+        locked_clients += 1;
+        refused += entry->refused;
+      } else if (entry->window_start + window > now) {
+        attempts += entry->attempts;  // an expired window counts as empty, as the next attempt will see it
+      }
     }
     LWLockRelease(throttle_lock);
   }
-  char* json = psprintf("{\"attempts\": %d, \"refused\": %d, \"locked_seconds\": " INT64_FORMAT "}", attempts,
-                        refused, locked_seconds);
+  char* json = psprintf("{\"attempts\": " INT64_FORMAT ", \"refused\": " INT64_FORMAT ", \"locked_seconds\": " INT64_FORMAT
+                        ", \"clients\": " INT64_FORMAT ", \"locked_clients\": " INT64_FORMAT "}",
+                        attempts, refused, locked_seconds, clients, locked_clients);
   PG_RETURN_DATUM(DirectFunctionCall1(jsonb_in, CStringGetDatum(json)));
 }
 

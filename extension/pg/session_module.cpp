@@ -2,6 +2,7 @@
 #include "pg/session_module.hpp"
 
 #include "core/jose.hpp"
+#include "pg/object_access.hpp"
 #include "pg/tenant_context.hpp"
 #include "pg/user_gucs.hpp"
 #include "pg/utility_hook.hpp"
@@ -48,7 +49,10 @@ void register_session_module() {
   register_tenant_context_callbacks();
   // Hooks only when preloaded: a library loaded by a session's first auth.* call would leave
   // earlier backends unprotected, so auth.authenticate refuses to run in that case.
-  if (process_shared_preload_libraries_in_progress) install_isolation_hooks();
+  if (process_shared_preload_libraries_in_progress) {
+    install_isolation_hooks();      // utility and parse-analysis hooks (utility_hook.cpp)
+    install_object_access_hook();   // object creation and function execution (object_access.cpp)
+  }
 }
 
 }  // namespace tg::pg

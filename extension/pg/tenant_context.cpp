@@ -4,7 +4,12 @@
 
 extern "C" {
 #include "access/xact.h"
+#include "catalog/namespace.h"
+#include "commands/sequence.h"
 #include "miscadmin.h"
+#include "nodes/parsenodes.h"
+#include "tcop/pquery.h"
+#include "utils/portal.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/jsonb.h"
@@ -19,23 +24,30 @@ namespace {
 // Points into TopTransactionContext; reset to nullptr before that context goes away.
 TenantContext* current = nullptr;
 
-// Gives the transaction back the role it had before authenticate. Called from callbacks: must
-// not fail (SetCurrentRoleId only sets ids and the is_superuser display variable).
+// A WITH HOLD cursor was declared in this transaction (before any context): its query runs at
+// COMMIT, so authenticate refuses to run in this transaction.
+bool hold_cursor_declared = false;
+
+// Gives the transaction back the role it had before authenticate, and forgets what the tenant's
+// sequences told this backend (currval/lastval would otherwise answer the next client of a
+// pooled connection). Called from callbacks: must not fail (SetCurrentRoleId only sets ids and
+// the is_superuser display variable; ResetSequenceCaches only frees backend-local memory).
 void restore_and_clear() {
   TenantContext* context = current;
   current = nullptr;
   SetCurrentRoleId(context->saved_role, context->saved_is_superuser);
+  ResetSequenceCaches();
 }
 
 extern "C" void tenant_xact_callback(XactEvent event, void*) {
-  if (current == nullptr) return;
   switch (event) {
     case XACT_EVENT_COMMIT:
     case XACT_EVENT_PARALLEL_COMMIT:
     case XACT_EVENT_ABORT:
     case XACT_EVENT_PARALLEL_ABORT:
     case XACT_EVENT_PREPARE:
-      restore_and_clear();
+      hold_cursor_declared = false;
+      if (current != nullptr) restore_and_clear();
       break;
     default:
       break;
@@ -61,6 +73,8 @@ void register_tenant_context_callbacks() {
 
 bool tenant_context_active() noexcept { return current != nullptr; }
 
+void note_hold_cursor_declared() noexcept { hold_cursor_declared = true; }
+
 const TenantContext* tenant_context_checked() {
   if (current == nullptr) return nullptr;
   if (GetOuterUserId() != current->role_oid)
@@ -74,6 +88,20 @@ void tenant_context_enter(const char* claims_json, int64 tenant_id, const char* 
   if (current != nullptr)
     ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE), errmsg("already authenticated in this transaction")));
   if (!IsTransactionState()) elog(ERROR, "auth.authenticate outside a transaction");
+  if (hold_cursor_declared || (ActivePortal != nullptr && (ActivePortal->cursorOptions & CURSOR_OPT_HOLD) != 0))
+    ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+                    errmsg("a WITH HOLD cursor is not allowed in an authenticated transaction"),
+                    errdetail("A WITH HOLD cursor declared in this transaction would run as the tenant at COMMIT and "
+                              "keep its rows after it.")));
+  // Nothing the session made before may run inside with the tenant's rights: its temporary
+  // objects (a pg_temp function, a domain whose CHECK calls one, a type a PL/pgSQL function
+  // resolved through the caller's search_path, a table with a trigger) are dropped, as DISCARD
+  // TEMP does. Transactional: a rollback brings them back, and the next authenticate drops them
+  // again. Nothing can be created in their place (object_access.cpp).
+  Oid temp_namespace = InvalidOid;
+  Oid temp_toast_namespace = InvalidOid;
+  GetTempNamespaceState(&temp_namespace, &temp_toast_namespace);
+  if (OidIsValid(temp_namespace)) ResetTempTableNamespace();
 
   MemoryContext old = MemoryContextSwitchTo(TopTransactionContext);
   TenantContext* context = static_cast<TenantContext*>(palloc0(sizeof(TenantContext)));

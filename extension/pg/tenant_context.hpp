@@ -37,11 +37,17 @@ void register_tenant_context_callbacks();
 // Whether this transaction has an authenticated tenant context (no checks, never errors).
 bool tenant_context_active() noexcept;
 
+// Called by the utility hook when a WITH HOLD cursor is declared outside a context: until the
+// transaction ends, tenant_context_enter refuses (42501).
+void note_hold_cursor_declared() noexcept;
+
 // The context for the readers: nullptr when not authenticated; ERROR 42501 "tenant context
 // lost" when the current role is no longer the tenant role authenticate switched to.
 const TenantContext* tenant_context_checked();
 
-// Publishes a verified context for the rest of the transaction: search_path (when not NULL) and
+// Publishes a verified context for the rest of the transaction. First refuses (42501) when a
+// WITH HOLD cursor was declared in this transaction or is running this call, and drops the
+// session's temporary objects (DISCARD TEMP). Then: search_path (when not NULL) and
 // request.jwt.claims as SET LOCAL, the private state, and last the current role. All strings
 // are copied. Refuses (42501) when a context already exists in this transaction.
 void tenant_context_enter(const char* claims_json, int64 tenant_id, const char* slug, const char* role_kind,

@@ -2,14 +2,17 @@
 // the ereports below may longjmp freely.
 //
 // Inside a transaction that auth.authenticate switched to a tenant role, refused with 42501:
-//   SET/RESET ROLE, SET/RESET SESSION AUTHORIZATION, RESET ALL, SET request.jwt.*, DISCARD,
-//   LISTEN/UNLISTEN/NOTIFY and calls of pg_notify() (channels have no privileges: they would
-//   cross tenants; pg_notify is a built-in, which fmgr hooks never see, so the parse-analysis
-//   hook looks for it in every statement analysed inside the context), set_config() of role or
-//   session_authorization or with a computed name (same parse-analysis hook), LOAD, COPY to/from a file or program, PREPARE TRANSACTION (the context would
-//   outlive the transaction), role DDL and ALTER SYSTEM, temporary tables/views/sequences (a
-//   temporary relation on a pooled connection could shadow the next tenant's table), and
-//   WITH HOLD cursors (materialized rows that outlive the transaction).
+//   SET/RESET ROLE, SET/RESET SESSION AUTHORIZATION, RESET ALL, SET request.jwt.*, session-level
+//   SET and RESET (they would outlive the transaction), DISCARD, LISTEN/UNLISTEN/NOTIFY (channels
+//   have no privileges: they would cross tenants), set_config() of role or session_authorization,
+//   with a computed name or with is_local not true (parse-analysis hook), LOAD, COPY to/from a
+//   file or program, PREPARE TRANSACTION (the context would outlive the transaction), role DDL
+//   and ALTER SYSTEM, EXPLAIN (plans describe other tenants' rows), temporary tables/views/
+//   sequences (named here for a clear message; every other object creation is refused by the
+//   object-access hook, object_access.cpp), and WITH HOLD cursors (materialized rows that
+//   outlive the transaction).
+// Outside a context: a WITH HOLD cursor declared in this transaction is noted, so that
+//   auth.authenticate refuses to run in it (its query would run at COMMIT as the tenant).
 // Always, for everybody but superusers and members of tenantgate_admin: GRANT/REVOKE of, ALTER,
 //   RENAME or DROP of the tenant roles and of the tenantgate_* roles (supautils-style), so a
 //   CREATEROLE login can never make itself a member of a tenant.
@@ -64,6 +67,10 @@ void check_in_tenant_context(Node* statement) {
       if (strcmp(set->name, "role") == 0) refuse_in_tenant("SET ROLE");
       if (strcmp(set->name, "session_authorization") == 0) refuse_in_tenant("SET SESSION AUTHORIZATION");
       if (strncmp(set->name, "request.jwt.", 12) == 0) refuse_in_tenant("SET request.jwt.*");
+      // A session-level SET (or RESET) made here would outlive the transaction and reach the
+      // next client of a pooled connection. SET TRANSACTION is transaction-scoped already.
+      if (!set->is_local && strcmp(set->name, "TRANSACTION") != 0 && strcmp(set->name, "TRANSACTION SNAPSHOT") != 0)
+        refuse_in_tenant(set->kind == VAR_RESET ? "RESET" : "SET without LOCAL");
       break;
     }
     case T_DiscardStmt: refuse_in_tenant("DISCARD");
@@ -100,14 +107,10 @@ void check_in_tenant_context(Node* statement) {
       if (is_temp_relation(reinterpret_cast<CreateSeqStmt*>(statement)->sequence))
         refuse_in_tenant("a temporary sequence");
       break;
-    case T_ExplainStmt: {
-      // EXPLAIN ANALYZE CREATE TEMP TABLE … AS runs the utility statement without ProcessUtility.
-      Node* query = reinterpret_cast<ExplainStmt*>(statement)->query;
-      if (query != nullptr && IsA(query, Query) && reinterpret_cast<Query*>(query)->commandType == CMD_UTILITY &&
-          reinterpret_cast<Query*>(query)->utilityStmt != nullptr)
-        check_in_tenant_context(reinterpret_cast<Query*>(query)->utilityStmt);
-      break;
-    }
+    // Plans describe every tenant's rows of a shared table: estimates come from statistics of
+    // the whole table, and ANALYZE counts the rows row-level security removed ("Rows Removed
+    // by Filter"), which tells whether a value exists in another tenant.
+    case T_ExplainStmt: refuse_in_tenant("EXPLAIN");
     case T_DeclareCursorStmt:
       if ((reinterpret_cast<DeclareCursorStmt*>(statement)->options & CURSOR_OPT_HOLD) != 0)
         refuse_in_tenant("a WITH HOLD cursor");
@@ -182,7 +185,14 @@ extern "C" void tenantgate_process_utility(PlannedStmt* planned, const char* que
                                            ProcessUtilityContext context, ParamListInfo params,
                                            QueryEnvironment* query_env, DestReceiver* dest, QueryCompletion* qc) {
   Node* statement = planned->utilityStmt;
-  if (tg::pg::tenant_context_active()) check_in_tenant_context(statement);
+  if (tg::pg::tenant_context_active()) {
+    check_in_tenant_context(statement);
+  } else if (IsA(statement, DeclareCursorStmt) &&
+             (reinterpret_cast<DeclareCursorStmt*>(statement)->options & CURSOR_OPT_HOLD) != 0) {
+    // Its query runs at COMMIT, after anything it calls (auth.authenticate included) has
+    // switched the transaction to a tenant, and its rows outlive the transaction.
+    tg::pg::note_hold_cursor_declared();
+  }
   if (!may_manage_protected_roles()) check_role_management(statement);
   if (previous_utility_hook != nullptr)
     previous_utility_hook(planned, query_string, read_only_tree, context, params, query_env, dest, qc);
@@ -190,14 +200,19 @@ extern "C" void tenantgate_process_utility(PlannedStmt* planned, const char* que
     standard_ProcessUtility(planned, query_string, read_only_tree, context, params, query_env, dest, qc);
 }
 
-// What a statement analysed inside a tenant context may not call, or nullptr. pg_notify():
-// channels have no privileges. set_config() of role or session_authorization (any case), or with
-// a name computed at run time: set_config is a function, so the utility hook never sees it, and
-// those would move the transaction off the tenant role (to the authenticator — fail-closed, but
-// refused outright here).
+// What a statement analysed inside a tenant context may not call, or nullptr: set_config() of
+// role or session_authorization (any case), or with a name computed at run time (set_config is
+// a function, so the utility hook never sees it, and those would move the transaction off the
+// tenant role — to the authenticator, fail-closed, but refused outright here); and set_config()
+// whose is_local is not the constant true (a session-level value outlives the transaction).
+// (Functions refused whatever their arguments — pg_notify, statistics — are the object-access
+// hook's: it also sees statements analysed before auth.authenticate.)
 const char* refused_call(const FuncExpr* call) {
-  if (call->funcid == F_PG_NOTIFY) return "pg_notify()";
-  if (call->funcid != F_SET_CONFIG || call->args == NIL) return nullptr;
+  if (call->funcid != F_SET_CONFIG || list_length(call->args) != 3) return nullptr;
+  const Node* is_local = static_cast<const Node*>(lthird(call->args));
+  if (!IsA(is_local, Const) || reinterpret_cast<const Const*>(is_local)->constisnull ||
+      !DatumGetBool(reinterpret_cast<const Const*>(is_local)->constvalue))
+    return "set_config() with is_local false";
   const Node* name = static_cast<const Node*>(linitial(call->args));
   if (!IsA(name, Const)) return "set_config() with a computed parameter name";
   const Const* constant = reinterpret_cast<const Const*>(name);

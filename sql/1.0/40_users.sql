@@ -40,8 +40,12 @@ CREATE FUNCTION auth._caller_is_client() RETURNS boolean
   LANGUAGE c STABLE AS 'MODULE_PATHNAME', 'tg_caller_is_client';
 CREATE FUNCTION auth._caller_is_user_admin() RETURNS boolean
   LANGUAGE c STABLE AS 'MODULE_PATHNAME', 'tg_caller_is_user_admin';
-CREATE FUNCTION auth._throttle_attempt(tenant_id bigint, email text) RETURNS boolean
-  LANGUAGE c VOLATILE STRICT AS 'MODULE_PATHNAME', 'tg_throttle_attempt';
+-- client: the address the caller states for its own client (the HTTP shim: the HTTP client's);
+-- the connection's peer address is always part of the key (pg/login_throttle.cpp says why).
+CREATE FUNCTION auth._throttle_attempt(tenant_id bigint, email text, client text DEFAULT NULL) RETURNS boolean
+  LANGUAGE c VOLATILE AS 'MODULE_PATHNAME', 'tg_throttle_attempt';
+CREATE FUNCTION auth._throttle_forget(tenant_id bigint, email text, client text DEFAULT NULL) RETURNS void
+  LANGUAGE c VOLATILE AS 'MODULE_PATHNAME', 'tg_throttle_forget';
 CREATE FUNCTION auth._throttle_reset(tenant_id bigint, email text) RETURNS void
   LANGUAGE c VOLATILE STRICT AS 'MODULE_PATHNAME', 'tg_throttle_reset';
 CREATE FUNCTION auth._throttle_status(tenant_id bigint, email text) RETURNS jsonb
@@ -87,8 +91,9 @@ BEGIN
 END
 $$;
 
--- The login throttle of one e-mail of a tenant, for the people who manage its users:
--- {"attempts", "refused", "locked_seconds"} (all 0 when nothing is held), and lifting a lockout.
+-- The login throttle of one e-mail of a tenant over all its clients, for the people who manage
+-- its users: {"attempts", "refused", "locked_seconds", "clients", "locked_clients"} (all 0 when
+-- nothing is held), and lifting a lockout (for every client).
 CREATE FUNCTION auth.login_throttle_status(tenant text, email text) RETURNS jsonb
   LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
   AS $$
@@ -251,7 +256,7 @@ $$;
 REVOKE ALL ON FUNCTION auth._hash_password(text), auth._verify_password(text, text),
   auth._password_needs_rehash(text), auth._burn_password_work(text), auth._password_hash_format(text),
   auth._random_token(text), auth._caller_is_client(), auth._caller_is_user_admin(),
-  auth._throttle_attempt(bigint, text), auth._throttle_reset(bigint, text), auth._throttle_status(bigint, text),
+  auth._throttle_attempt(bigint, text, text), auth._throttle_forget(bigint, text, text), auth._throttle_reset(bigint, text), auth._throttle_status(bigint, text),
   auth._session_setting(text), auth.login_throttle_status(text, text), auth.unlock_login(text, text),
   auth._check_new_password(text), auth._user_admin_tenant(text),
   auth.create_user(text, text, text, text, text), auth.set_user_active(uuid, boolean), auth.deactivate_user(uuid),

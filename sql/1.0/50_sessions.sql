@@ -134,7 +134,11 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION auth.login(tenant text, email text, password text) RETURNS jsonb
+-- client: the address of the client the caller serves, when it is not the connection itself
+-- (the HTTP shim passes the HTTP client's address). Failed logins are throttled per (tenant,
+-- e-mail, connection peer, client), so a caller failing on purpose locks out only itself, not
+-- the rightful user elsewhere (pg/login_throttle.cpp).
+CREATE FUNCTION auth.login(tenant text, email text, password text, client text) RETURNS jsonb
   LANGUAGE plpgsql VOLATILE SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp SET log_min_error_statement = panic
   AS $$
@@ -157,7 +161,7 @@ BEGIN
     RAISE EXCEPTION USING ERRCODE = '28P01', MESSAGE = 'invalid credentials';
   END IF;
   -- Charged before the password is looked at; a locked (tenant, e-mail) costs no hash work.
-  IF NOT auth._throttle_attempt(t.id, pg_catalog.lower(email)) THEN
+  IF NOT auth._throttle_attempt(t.id, pg_catalog.lower(email), client) THEN
     RAISE EXCEPTION USING ERRCODE = '28P01', MESSAGE = 'invalid credentials';
   END IF;
   SELECT * INTO u FROM auth.users
@@ -175,7 +179,7 @@ BEGIN
   IF NOT ok THEN
     RAISE EXCEPTION USING ERRCODE = '28P01', MESSAGE = 'invalid credentials';
   END IF;
-  PERFORM auth._throttle_reset(t.id, pg_catalog.lower(email));
+  PERFORM auth._throttle_forget(t.id, pg_catalog.lower(email), client);
   -- Imported (or older-default) hashes become the current default at the first good login.
   IF auth._password_needs_rehash(u.password_hash) THEN
     UPDATE auth.users SET password_hash = auth._hash_password(password), updated_at = pg_catalog.now()
@@ -185,6 +189,13 @@ BEGIN
   RETURN (auth._issue_tokens(u.id, t.slug, u.role, u.email, family)).pair;
 END
 $$;
+
+-- The contract's form: the client is the connection itself. (Errors are raised inside the
+-- four-argument form, whose log_min_error_statement keeps the statement out of the log.)
+CREATE FUNCTION auth.login(tenant text, email text, password text) RETURNS jsonb
+  LANGUAGE sql VOLATILE
+  SET search_path = pg_catalog, pg_temp
+  AS $$ SELECT auth.login(tenant, email, password, NULL::pg_catalog.text) $$;
 
 CREATE FUNCTION auth.refresh(refresh_token text) RETURNS jsonb
   LANGUAGE plpgsql VOLATILE SECURITY DEFINER
@@ -496,13 +507,13 @@ $$;
 
 REVOKE ALL ON FUNCTION auth._revoke_family_autonomously(uuid, text), auth._token_hash(text),
   auth._revoke_user_sessions(uuid, text, uuid), auth._purge_expired(),
-  auth._issue_tokens(uuid, text, text, text, uuid), auth.login(text, text, text), auth.refresh(text),
+  auth._issue_tokens(uuid, text, text, text, uuid), auth.login(text, text, text), auth.login(text, text, text, text), auth.refresh(text),
   auth._check_session(jsonb), auth.logout(text), auth.logout(text, text), auth.revoke_refresh_token(text),
   auth.change_password(text, text),
   auth.start_password_reset(text, text), auth.reset_password(text, text) FROM PUBLIC;
 -- Client functions: PUBLIC (NOINHERIT authenticators hold no group grants); each checks the
 -- caller's membership itself (auth._caller_is_client) or needs an authenticated transaction.
-GRANT EXECUTE ON FUNCTION auth.login(text, text, text), auth.refresh(text), auth.logout(text),
+GRANT EXECUTE ON FUNCTION auth.login(text, text, text), auth.login(text, text, text, text), auth.refresh(text), auth.logout(text),
   auth.logout(text, text), auth.revoke_refresh_token(text), auth.change_password(text, text),
   auth.reset_password(text, text) TO PUBLIC;
 GRANT EXECUTE ON FUNCTION auth.start_password_reset(text, text) TO tenantgate_admin, tenantgate_tenant;

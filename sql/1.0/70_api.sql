@@ -53,7 +53,7 @@ CREATE FUNCTION auth._http_namespace(OUT nsp oid, OUT own boolean)
   LANGUAGE plpgsql STABLE
   AS $$
   DECLARE
-    s text;
+    s pg_catalog.text;
   BEGIN
     SELECT n.oid INTO nsp FROM pg_catalog.pg_namespace n WHERE n.nspname OPERATOR(pg_catalog.=) auth.tenant();
     own := nsp IS NOT NULL;
@@ -74,7 +74,7 @@ CREATE FUNCTION auth._http_relation(tbl text, OUT rel oid, OUT schema_name text,
   LANGUAGE plpgsql STABLE
   AS $$
   DECLARE
-    ns record;
+    ns pg_catalog.record;
   BEGIN
     SELECT * INTO ns FROM auth._http_namespace();
     SELECT c.oid, n.nspname, c.relname INTO rel, schema_name, rel_name
@@ -96,7 +96,7 @@ CREATE FUNCTION auth._http_column_type(rel oid, col text) RETURNS text
   LANGUAGE plpgsql STABLE
   AS $$
   DECLARE
-    t text;
+    t pg_catalog.text;
   BEGIN
     SELECT pg_catalog.format_type(a.atttypid, a.atttypmod) INTO t FROM pg_catalog.pg_attribute a
      WHERE a.attrelid OPERATOR(pg_catalog.=) rel AND a.attnum > 0 AND NOT a.attisdropped
@@ -117,23 +117,23 @@ CREATE FUNCTION auth.http_api(method text, host text, token text, tbl text, quer
   LANGUAGE plpgsql VOLATILE
   AS $$
   DECLARE
-    r record;
-    f jsonb;
-    v jsonb;
-    o jsonb;
-    params text[] := '{}';
-    conds text[] := '{}';
-    items text[];
-    cols text[];
-    sets text[];
-    typ text;
-    expr text;
-    op text;
-    sel text;
-    ord text[] := '{}';
-    sql text;
-    result text;
-    rows jsonb;
+    r pg_catalog.record;
+    f pg_catalog.jsonb;
+    v pg_catalog.jsonb;
+    o pg_catalog.jsonb;
+    params pg_catalog.text[] := '{}';
+    conds pg_catalog.text[] := '{}';
+    items pg_catalog.text[];
+    cols pg_catalog.text[];
+    sets pg_catalog.text[];
+    typ pg_catalog.text;
+    expr pg_catalog.text;
+    op pg_catalog.text;
+    sel pg_catalog.text;
+    ord pg_catalog.text[] := '{}';
+    sql pg_catalog.text;
+    result pg_catalog.text;
+    rows pg_catalog.jsonb;
     lim bigint;
     off bigint;
   BEGIN
@@ -287,22 +287,22 @@ CREATE FUNCTION auth.http_rpc(host text, token text, fn text, args jsonb) RETURN
   LANGUAGE plpgsql VOLATILE
   AS $$
   DECLARE
-    ns record;
-    p record;
-    chosen oid;
+    ns pg_catalog.record;
+    p pg_catalog.record;
+    chosen pg_catalog.oid;
     found_any boolean := false;
     matches integer := 0;
-    keys text[];
-    names text[];
-    types oid[];
+    keys pg_catalog.text[];
+    names pg_catalog.text[];
+    types pg_catalog.oid[];
     required integer;
-    call_args text;
-    coldefs text;
-    target text;
+    call_args pg_catalog.text;
+    coldefs pg_catalog.text;
+    target pg_catalog.text;
     retset boolean;
-    rettype oid;
-    sql text;
-    result text;
+    rettype pg_catalog.oid;
+    sql pg_catalog.text;
+    result pg_catalog.text;
   BEGIN
     PERFORM auth.authenticate(token, host);
     SELECT * INTO ns FROM auth._http_namespace();
@@ -377,12 +377,13 @@ CREATE FUNCTION auth.http_rpc(host text, token text, fn text, args jsonb) RETURN
   $$;
 
 -- Sign-in routes. Each resolves the tenant from the Host first (unknown → 42704).
-CREATE FUNCTION auth.http_login(host text, email text, password text) RETURNS jsonb
+-- client: the HTTP client's address as the shim saw it (the login throttle's key).
+CREATE FUNCTION auth.http_login(host text, email text, password text, client text DEFAULT NULL) RETURNS jsonb
   LANGUAGE plpgsql VOLATILE SECURITY DEFINER
   SET search_path = pg_catalog, pg_temp SET log_min_error_statement = panic
   AS $$
   BEGIN
-    RETURN auth.login(auth._http_tenant(host), email, password);
+    RETURN auth.login(auth._http_tenant(host), email, password, client);
   END
   $$;
 
@@ -524,7 +525,7 @@ GRANT EXECUTE ON FUNCTION auth.http_revoke_refresh_token(text, text) TO PUBLIC;
 REVOKE ALL ON FUNCTION auth._http_require_authenticator(), auth._http_tenant(text), auth._http_namespace(),
   auth._http_relation(text), auth._http_column_type(oid, text),
   auth.http_api(text, text, text, text, jsonb, jsonb, text), auth.http_rpc(text, text, text, jsonb),
-  auth.http_login(text, text, text), auth.http_refresh(text, text), auth.http_register(text, text, text),
+  auth.http_login(text, text, text, text), auth.http_refresh(text, text), auth.http_register(text, text, text),
   auth.http_jwks(text), auth.http_reset_password(text, text, text), auth.http_me(text, text),
   auth.http_logout(text, text), auth.http_change_password(text, text, text, text),
   auth.http_start_password_reset(text, text, text) FROM PUBLIC;
@@ -535,7 +536,7 @@ REVOKE ALL ON FUNCTION auth._http_require_authenticator(), auth._http_tenant(tex
 GRANT EXECUTE ON FUNCTION auth._http_require_authenticator(), auth._http_tenant(text), auth._http_namespace(),
   auth._http_relation(text), auth._http_column_type(oid, text),
   auth.http_api(text, text, text, text, jsonb, jsonb, text), auth.http_rpc(text, text, text, jsonb),
-  auth.http_login(text, text, text), auth.http_refresh(text, text), auth.http_register(text, text, text),
+  auth.http_login(text, text, text, text), auth.http_refresh(text, text), auth.http_register(text, text, text),
   auth.http_jwks(text), auth.http_reset_password(text, text, text), auth.http_me(text, text),
   auth.http_logout(text, text), auth.http_change_password(text, text, text, text),
   auth.http_start_password_reset(text, text, text) TO PUBLIC;

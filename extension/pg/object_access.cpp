@@ -1,0 +1,155 @@
+// The object-access hook (see object_access.hpp for what it refuses and why).
+#include "pg/object_access.hpp"
+
+#include "pg/tenant_context.hpp"
+
+extern "C" {
+#include "postgres.h"
+
+#include "catalog/objectaccess.h"
+#include "catalog/pg_authid.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
+#include "utils/fmgroids.h"
+#include "utils/fmgrtab.h"
+#include "utils/inval.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/syscache.h"
+}
+
+namespace {
+
+object_access_hook_type previous_object_access_hook = nullptr;
+
+// Which built-in functions are refused where. Built-in function oids are below
+// FirstGenbkiObjectId, so one byte per oid answers the hook's question without a lookup.
+enum FunctionClass : unsigned char {
+  kAllowed = 0,
+  kTenantRefused = 1,       // refused inside a tenant transaction
+  kOtherSessions = 2,       // activity of other sessions: refused to authenticator sessions too
+  kSignalsOtherSessions = 3 // cancel/terminate: refused to authenticator sessions too
+};
+unsigned char* function_classes = nullptr;  // FirstGenbkiObjectId entries, TopMemoryContext
+
+bool starts_with(const char* s, const char* prefix) { return strncmp(s, prefix, strlen(prefix)) == 0; }
+
+FunctionClass classify_builtin(Oid oid, const char* c_name) {
+  switch (oid) {
+    case F_PG_CANCEL_BACKEND:
+    case F_PG_TERMINATE_BACKEND:
+      return kSignalsOtherSessions;
+    case F_PG_NOTIFY:
+    case F_PG_ADVISORY_LOCK_INT8:
+    case F_PG_ADVISORY_LOCK_SHARED_INT8:
+    case F_PG_TRY_ADVISORY_LOCK_INT8:
+    case F_PG_TRY_ADVISORY_LOCK_SHARED_INT8:
+    case F_PG_ADVISORY_LOCK_INT4_INT4:
+    case F_PG_ADVISORY_LOCK_SHARED_INT4_INT4:
+    case F_PG_TRY_ADVISORY_LOCK_INT4_INT4:
+    case F_PG_TRY_ADVISORY_LOCK_SHARED_INT4_INT4:
+      return kTenantRefused;
+    default:
+      break;
+  }
+  if (strcmp(c_name, "pg_stat_get_activity") == 0 || starts_with(c_name, "pg_stat_get_backend_"))
+    return kOtherSessions;
+  // Counters (tuples fetched through an index count rows RLS then hides), sizes and the lock
+  // table describe every tenant's rows of a shared table.
+  if (starts_with(c_name, "pg_stat_get_") || strcmp(c_name, "pg_lock_status") == 0 ||
+      strcmp(c_name, "pg_blocking_pids") == 0 || strcmp(c_name, "pg_safe_snapshot_blocking_pids") == 0 ||
+      strcmp(c_name, "pg_relation_size") == 0 || strcmp(c_name, "pg_total_relation_size") == 0 ||
+      strcmp(c_name, "pg_table_size") == 0 || strcmp(c_name, "pg_indexes_size") == 0)
+    return kTenantRefused;
+  return kAllowed;
+}
+
+const unsigned char* classes() {
+  if (function_classes == nullptr) {
+    auto* table = static_cast<unsigned char*>(MemoryContextAllocZero(TopMemoryContext, FirstGenbkiObjectId));
+    for (int i = 0; i < fmgr_nbuiltins; ++i) {
+      const FmgrBuiltin& builtin = fmgr_builtins[i];
+      if (builtin.foid < FirstGenbkiObjectId) table[builtin.foid] = classify_builtin(builtin.foid, builtin.funcName);
+    }
+    function_classes = table;
+  }
+  return function_classes;
+}
+
+// Whether the session's login is an authenticator (NOINHERIT members count) and not a
+// superuser. Cached for the session user; forgotten when roles or memberships change.
+Oid authenticator_checked_for = InvalidOid;
+bool authenticator_session = false;
+
+extern "C" void forget_authenticator_session(Datum, int, uint32) noexcept { authenticator_checked_for = InvalidOid; }
+
+bool session_is_authenticator() {
+  Oid session_user = GetSessionUserId();
+  if (session_user != authenticator_checked_for) {
+    Oid group = get_role_oid("tenantgate_authenticator", true);
+    authenticator_session =
+        !superuser_arg(session_user) && OidIsValid(group) && is_member_of_role(session_user, group);
+    authenticator_checked_for = session_user;
+  }
+  return authenticator_session;
+}
+
+[[noreturn]] void refuse_function_in_tenant(Oid function) {
+  char* name = get_func_name(function);
+  ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+                  errmsg("%s() is not allowed in an authenticated transaction", name ? name : "function"),
+                  errdetail("It reports on, or outlives, more than this tenant's transaction.")));
+  pg_unreachable();
+}
+
+[[noreturn]] void refuse_function_to_authenticator(Oid function, const char* needed_role) {
+  char* name = get_func_name(function);
+  ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+                  errmsg("permission denied for function %s", name ? name : "function"),
+                  errdetail("Sessions of a tenantgate authenticator login cannot see or signal other sessions."),
+                  errhint("Use a separate login that is a member of %s.", needed_role)));
+  pg_unreachable();
+}
+
+void check_function_execute(Oid function) {
+  if (function >= FirstGenbkiObjectId) return;
+  unsigned char function_class = classes()[function];
+  if (function_class == kAllowed) return;
+  if (tg::pg::tenant_context_active()) refuse_function_in_tenant(function);
+  if (function_class == kTenantRefused || !session_is_authenticator()) return;
+  if (function_class == kOtherSessions && !has_privs_of_role(GetUserId(), ROLE_PG_READ_ALL_STATS))
+    refuse_function_to_authenticator(function, "pg_monitor or pg_read_all_stats");
+  if (function_class == kSignalsOtherSessions && !has_privs_of_role(GetUserId(), ROLE_PG_SIGNAL_BACKEND))
+    refuse_function_to_authenticator(function, "pg_signal_backend");
+}
+
+extern "C" void tenantgate_object_access(ObjectAccessType access, Oid class_id, Oid object_id, int sub_id,
+                                         void* arg) {
+  if (previous_object_access_hook != nullptr) previous_object_access_hook(access, class_id, object_id, sub_id, arg);
+  switch (access) {
+    case OAT_POST_CREATE:
+      if (tg::pg::tenant_context_active())
+        ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+                        errmsg("creating a database object is not allowed in an authenticated transaction"),
+                        errdetail("A tenant role owns nothing: objects come from migrations (auth.add_migration).")));
+      break;
+    case OAT_FUNCTION_EXECUTE:
+      check_function_execute(object_id);
+      break;
+    default:
+      break;
+  }
+}
+
+}  // namespace
+
+namespace tg::pg {
+
+void install_object_access_hook() {
+  previous_object_access_hook = object_access_hook;
+  object_access_hook = tenantgate_object_access;
+  CacheRegisterSyscacheCallback(AUTHOID, forget_authenticator_session, PointerGetDatum(nullptr));
+  CacheRegisterSyscacheCallback(AUTHMEMROLEMEM, forget_authenticator_session, PointerGetDatum(nullptr));
+}
+
+}  // namespace tg::pg

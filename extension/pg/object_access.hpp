@@ -1,0 +1,27 @@
+// The object-access hook: what no statement form can get around, because PostgreSQL calls it
+// for every object it creates and every function it is about to execute.
+//
+// Inside a transaction that auth.authenticate switched to a tenant role (42501 "… is not allowed
+// in an authenticated transaction"):
+//   - creating any object (tables, views, sequences, functions, types, domains, operators,
+//     large objects … whatever the statement form or search_path): a tenant role owns nothing
+//     outside migrations, and nothing a tenant transaction makes can outlive it;
+//   - functions that report what other tenants do or hold: statistics counters
+//     (pg_stat_get_*), object sizes (pg_*_size), the lock table (pg_lock_status,
+//     pg_blocking_pids); pg_notify(); session-level advisory locks (they outlive the
+//     transaction — the transaction-level ones stay allowed).
+// For sessions of an authenticator login (outside tenant transactions too; not superusers):
+//   - other sessions' activity (pg_stat_get_activity, pg_stat_get_backend_*) unless the user
+//     has pg_read_all_stats (pg_monitor), and pg_cancel_backend / pg_terminate_backend unless
+//     it has pg_signal_backend: clients sharing one login behind a pool must not read each
+//     other's statements or signal each other (42501 "permission denied for function …").
+//
+// Plain PostgreSQL code: no C++ object with a destructor lives here.
+#pragma once
+
+namespace tg::pg {
+
+// From register_session_module(), only when loaded via shared_preload_libraries.
+void install_object_access_hook();
+
+}  // namespace tg::pg
