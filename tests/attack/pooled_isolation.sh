@@ -95,6 +95,7 @@ one_backend() {
 }
 REFUSED='42501: [^|]*is not allowed in an authenticated transaction'
 NOLEAK='PLANTED|LEAK:|XX000|cache lookup failed'
+LEAK=$'(^|\n)LEAK:'  # a leaked value: an output line that starts with LEAK: (error texts quote the statement)
 auth_tx() { echo "BEGIN; SELECT auth.authenticate('$1') IS NULL AS anonymous;"; }
 TENANT_ROLES="(SELECT m.member FROM pg_catalog.pg_auth_members m WHERE m.roleid = 'tenantgate_tenant'::pg_catalog.regrole)"
 OWNED_SQL="SELECT 'owned:' || (SELECT count(*) FROM pg_catalog.pg_class WHERE relowner IN $TENANT_ROLES)
@@ -185,7 +186,7 @@ SELECT * FROM a13b(); SELECT count(*) FROM pis1.orders;
     "$(su_sql -c "SELECT count(*) FROM pg_largeobject_metadata WHERE lomowner IN $TENANT_ROLES")"
   check "ISO-B [$M] after COMMIT a tokenless next client reaches nothing A tried to leave" \
     "does not exist" "$(seg B-commit "$out")"
-  check_not "ISO-B [$M] after COMMIT no tenant row reached" "LEAK:" "$(seg B-commit "$out")"
+  check_not "ISO-B [$M] after COMMIT no tenant row reached" "$LEAK" "$(seg B-commit "$out")"
   one_backend "ISO-A" $M "$out"
 
   # --- ISO-B: privileges planted in a tenant transaction, then logout, user deletion, tenant
@@ -223,7 +224,7 @@ $(SU "SELECT auth.set_tenant_active('pisb', true)")")
   for b in "B1:COMMIT" "B2:logout" "B3:user deletion" "B4:tenant deactivation"; do
     o=$(seg "${b%%:*}" "$out")
     check "ISO-${b%%:*} [$M] after ${b#*:} the next client finds no planted object" "does not exist" "$o"
-    check_not "ISO-${b%%:*} [$M] after ${b#*:} no tenant data through a planted object" "LEAK:" "$o"
+    check_not "ISO-${b%%:*} [$M] after ${b#*:} no tenant data through a planted object" "$LEAK" "$o"
     check "ISO-${b%%:*} [$M] after ${b#*:} the tenant schema stays closed" "permission denied for schema pisb" "$o"
   done
   check "ISO-B [$M] nothing was written to pisb.orders" "^3$" "$(su_sql -c "SELECT count(*) FROM pisb.orders")"
@@ -476,7 +477,7 @@ SELECT 'cursors:' || count(*) FROM pg_cursors;
   check "ISO-E3 [$M] row tenant, a row fetched before COMMIT: refused" "$HOLD" "$(seg E3 "$out" | tr '\n' '|')"
   check "ISO-E4 [$M] DECLARE … WITH HOLD after authenticate: refused" "$REFUSED" "$(seg E4 "$out" | tr '\n' '|')"
   check "ISO-E5 [$M] authenticate in the cursor's WHERE (beyond spec): refused" "$HOLD" "$(seg E5 "$out" | tr '\n' '|')"
-  check_not "ISO-E [$M] no tenant row fetched, in the transaction or after it" "LEAK:" "$out"
+  check_not "ISO-E [$M] no tenant row fetched, in the transaction or after it" "$LEAK" "$out"
   for e in E1f E1bf E2bf E3f E4f; do check "ISO-$e [$M] the next client finds no cursor" "does not exist" "$(seg $e "$out")"; done
   check "ISO-E [$M] no cursor left in the backend" "^cursors:0$" "$(seg E6 "$out")"
   one_backend "ISO-E" $M "$out"
@@ -528,7 +529,7 @@ SELECT 'LEAK:' || lastval();
   check "ISO-G4 [$M] lastval() after a row tenant's nextval on a shared sequence" "55000: lastval is not yet defined in this session" "$(seg G4 "$out")"
   check "ISO-G4b [$M] currval of the shared sequence after COMMIT" "55000: [^|]*not yet defined in this session|42501: permission denied" "$(seg G4b "$out")"
   check "ISO-G5 [$M] lastval() after ROLLBACK of a tenant transaction (beyond spec)" "55000: lastval is not yet defined in this session" "$(seg G5 "$out")"
-  check_not "ISO-G [$M] no sequence value carried over" "LEAK:" "$out"
+  check_not "ISO-G [$M] no sequence value carried over" "$LEAK" "$out"
   one_backend "ISO-G" $M "$out"
 done
 
@@ -579,7 +580,7 @@ EXECUTE h_q;
   check "ISO-H [$M] the next client holds no advisory lock" "locks:0" "$after"
   check "ISO-H-prep [$M] a statement prepared in a tenant transaction reaches nothing after it (beyond spec)" \
     "does not exist|permission denied" "$(seg H-prep "$out")"
-  check_not "ISO-H-prep [$M] no tenant data through it" "LEAK:" "$(seg H-prep "$out")"
+  check_not "ISO-H-prep [$M] no tenant data through it" "$LEAK" "$(seg H-prep "$out")"
   one_backend "ISO-H" $M "$out"
   # whatever was not refused must not break the scenarios after this one on the pooled backend
   clients $M "SET search_path TO DEFAULT; RESET statement_timeout; RESET TimeZone; RESET application_name; SELECT pg_advisory_unlock_all();" >/dev/null
@@ -602,14 +603,16 @@ SELECT 'other:' || (auth.login('pis1', '$v', '$vpw', '198.51.100.1') ? 'access_t
   out2=$(as_sql pis_app -c "SELECT 'peer:' || (auth.login('pis1', '$v', '$vpw') ? 'access_token')")
   status=$(su_sql -c "SELECT auth.login_throttle_status('pis1', '$v')" 2>&1)
   su_sql -c "SELECT auth.unlock_login('pis1', '$v')" >/dev/null 2>&1
+  status2=$(su_sql -c "SELECT auth.login_throttle_status('pis1', '$v')" 2>&1)
   out3=$(clients $M "SELECT 'unlocked:' || (auth.login('pis1', '$v', '$vpw', '203.0.113.9') ? 'access_token');")
   check "ISO-I1 [$M] the attacker's wrong passwords fail as invalid credentials" "28P01: invalid credentials" "$(seg I-attack "$out")"
   check "ISO-I2 [$M] the attacker's client is locked (right password refused)" "28P01: invalid credentials" "$(seg I-locked "$out")"
   check_not "ISO-I2 [$M] no token for the locked client" "LOGGED-IN:t" "$(seg I-locked "$out")"
   check "ISO-I3 [$M] the user from another client (198.51.100.1) still logs in" "^other:true$" "$(seg I-other "$out")"
   check "ISO-I4 [$M] the user without a client string (peer address) still logs in" "^peer:true$" "$out2"
-  check "ISO-I5 [$M] login_throttle_status reports the attacker's client" "203\.0\.113\.9" "$status"
-  check "ISO-I6 [$M] unlock_login clears the attacker's entry too" "^unlocked:true$" "$out3"
+  check "ISO-I5 [$M] login_throttle_status reports the attacker's locked client" '"locked_clients": 1' "$status"
+  check "ISO-I6b [$M] after unlock_login no client is locked" '"locked_clients": 0' "$status2"
+  check "ISO-I6 [$M] unlock_login clears the attacker's entry too" "(^|"$'\n'")unlocked:true$" "$out3"
 done
 
 # --- ISO-F: clients sharing one login see no other session's statement and cannot signal it.
@@ -629,7 +632,7 @@ $(read_sql visible)
 \\echo @@F2
 SELECT 'visible:' || count(*) FROM pg_stat_get_activity(NULL) a WHERE a.query LIKE '%literal-secret%' AND a.pid <> pg_backend_pid();
 \\echo @@F3
-SELECT 'visible:' || count(*) FROM pg_stat_get_backend_idset() b WHERE pg_stat_get_backend_activity(b) LIKE '%literal-secret%' AND pg_stat_get_backend_pid(b) <> pg_backend_pid();
+SELECT 'visible:' || count(*) FROM generate_series(1, 200) b WHERE pg_stat_get_backend_activity(b) LIKE '%literal-secret%';
 \\echo @@F6
 SELECT 'visible:' || count(*) FROM pg_stat_get_activity($vpid) a WHERE a.query LIKE '%literal-secret%';
 \\echo @@F7
@@ -650,7 +653,7 @@ SELECT 'terminated:' || pg_terminate_backend($vpid);
   check "ISO-F4 [$M] pg_cancel_backend of another session of the same login refused" "42501: permission denied for function pg_cancel_backend" "$(seg F4 "$out")"
   check "ISO-F5 [$M] pg_terminate_backend of another session of the same login refused" "42501: permission denied for function pg_terminate_backend" "$(seg F5 "$out")"
   check "ISO-F6 [$M] pg_stat_get_activity(pid) refused (beyond spec)" "42501: permission denied for function pg_stat_get_activity" "$(seg F6 "$out")"
-  check "ISO-F7 [$M] inside a tenant transaction nothing is readable either" "42501: permission denied for function pg_stat_get_activity|visible:0" "$(seg F7 "$out")"
+  check "ISO-F7 [$M] inside a tenant transaction nothing is readable either (beyond spec)" "42501: |visible:0" "$(seg F7 "$out")"
   check_not "ISO-F [$M] the literal password was never readable by the same login" "visible:[1-9]" "$out"
   check_not "ISO-F4/F5 [$M] the other session was neither cancelled nor terminated" "canceling statement|terminating connection" "$vout"
   check "ISO-F8 [$M] a pg_monitor member still reads the statement" "^mon-visible:1$" "$mon"
