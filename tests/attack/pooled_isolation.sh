@@ -105,14 +105,17 @@ OWNED_SQL="SELECT 'owned:' || (SELECT count(*) FROM pg_catalog.pg_class WHERE re
   || ':' || (SELECT count(*) FROM pg_catalog.pg_operator WHERE oprowner IN $TENANT_ROLES)
   || ':' || (SELECT count(*) FROM pg_catalog.pg_namespace WHERE nspowner IN $TENANT_ROLES)
   || ':' || (SELECT count(*) FROM pg_catalog.pg_collation WHERE collowner IN $TENANT_ROLES)
-  || ':' || (SELECT count(*) FROM pg_catalog.pg_ts_config WHERE cfgowner IN $TENANT_ROLES)"
+  || ':' || (SELECT count(*) FROM pg_catalog.pg_ts_config WHERE cfgowner IN $TENANT_ROLES)
+  || ':' || (SELECT count(*) FROM pg_catalog.pg_default_acl WHERE defaclrole IN $TENANT_ROLES)
+  || ':' || (SELECT count(*) FROM pg_catalog.pg_conversion WHERE conowner IN $TENANT_ROLES)
+  || ':' || (SELECT count(*) FROM pg_catalog.pg_ts_dict WHERE dictowner IN $TENANT_ROLES)"
 TEMP_SQL="SELECT 'temp:' || (SELECT count(*) FROM pg_catalog.pg_class WHERE relnamespace = pg_catalog.pg_my_temp_schema())
   || ':' || (SELECT count(*) FROM pg_catalog.pg_proc WHERE pronamespace = pg_catalog.pg_my_temp_schema())
   || ':' || (SELECT count(*) FROM pg_catalog.pg_type WHERE typnamespace = pg_catalog.pg_my_temp_schema())"
 
 # --- ISO-A0: what create_tenant and migrations make is owned by tenantgate_admin, nothing by a tenant role
-check "ISO-A0 baseline: tenant roles own nothing (class:proc:type:lo:operator:namespace:collation:ts_config)" \
-  "^owned:0:0:0:0:0:0:0:0$" "$(su_sql -c "$OWNED_SQL")"
+check "ISO-A0 baseline: tenant roles own nothing (class:proc:type:lo:operator:namespace:collation:ts_config:default_acl:conversion:ts_dict)" \
+  "^owned:0:0:0:0:0:0:0:0:0:0:0$" "$(su_sql -c "$OWNED_SQL")"
 check "ISO-A0 baseline: migrated objects in tenant schemas are tenantgate_admin's" "^tenantgate_admin$" \
   "$(su_sql -c "SELECT string_agg(DISTINCT o, ',') FROM (
                   SELECT relowner::regrole::text o FROM pg_class WHERE relnamespace IN ('pis1'::regnamespace, 'pis2'::regnamespace, 'pisb'::regnamespace)
@@ -156,6 +159,9 @@ want A && for M in S P; do
     "A23|pis1, pg_temp|CREATE TEMP TABLE a23 ON COMMIT DROP AS SELECT 1 AS x"
     "A24|pis1, pg_temp|DO \$d\$ BEGIN EXECUTE 'CREATE FUNCTION pg_temp.a24() RETURNS int LANGUAGE sql AS ''SELECT 1'''; END \$d\$"
     "A25|pis1, pg_temp|SELECT 1 AS x INTO TEMP a25"
+    "A26|pis1, pg_temp|ALTER DEFAULT PRIVILEGES GRANT SELECT ON TABLES TO PUBLIC"
+    "A27|pis1, pg_temp|CREATE CONVERSION pg_temp.a27 FOR 'LATIN1' TO 'UTF8' FROM iso8859_1_to_utf8"
+    "A28|pis1, pg_temp|CREATE TEXT SEARCH DICTIONARY pg_temp.a28 (TEMPLATE = simple)"
   )
   script=""
   for a in "${attempts[@]}"; do
@@ -179,8 +185,8 @@ SELECT * FROM a13b(); SELECT count(*) FROM pis1.orders;
     check "ISO-$id [$M] refused in a tenant transaction (path $path): $stmt$extra" "$want" "$(seg "$id" "$out" | tr '\n' '|')"
   done
   check "ISO-A1r [$M] row tenant: unqualified CREATE TABLE AS with pg_temp first refused" "$REFUSED" "$(seg A1r "$out" | tr '\n' '|')"
-  check "ISO-A [$M] after the transactions tenant roles own nothing (class:proc:type:lo:operator:namespace:collation:ts_config)" \
-    "^owned:0:0:0:0:0:0:0:0$" "$(seg A-owned "$out")"
+  check "ISO-A [$M] after the transactions tenant roles own nothing (class:proc:type:lo:operator:namespace:collation:ts_config:default_acl:conversion:ts_dict)" \
+    "^owned:0:0:0:0:0:0:0:0:0:0:0$" "$(seg A-owned "$out")"
   check "ISO-A [$M] no temporary object left in the backend (class:proc:type)" "^temp:0:0:0$" "$(seg A-temp "$out")"
   check "ISO-A [$M] no large object owned by a tenant role in the database" "^0$" \
     "$(su_sql -c "SELECT count(*) FROM pg_largeobject_metadata WHERE lomowner IN $TENANT_ROLES")"
@@ -551,6 +557,11 @@ h_items=(
   "H13|SELECT set_config('application_name', 'planted', false)|42501: [^|]*set_config\(\) with is_local false is not allowed in an authenticated transaction"
   "H14|SET TIME ZONE 'Pacific/Kiritimati'|42501: [^|]*SET without LOCAL is not allowed in an authenticated transaction"
   "H15|SELECT pg_try_advisory_lock_shared(6)|42501: [^|]*is not allowed in an authenticated transaction"
+  "H16|SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL SERIALIZABLE|42501: [^|]*is not allowed in an authenticated transaction"
+  "H17|SELECT set_config('statement_timeout', '4324s', (SELECT false))|42501: [^|]*is not allowed in an authenticated transaction"
+  "H18|DO \$d\$ BEGIN PERFORM set_config('statement_timeout', '4325s', false); END \$d\$|42501: [^|]*is not allowed in an authenticated transaction"
+  "H19|SELECT set_config(n, '4326s', false) FROM (VALUES ('statement_timeout')) v(n)|42501: [^|]*is not allowed in an authenticated transaction"
+  "H20|DO \$d\$ BEGIN EXECUTE 'SET statement_timeout = ''4327s'''; END \$d\$|42501: [^|]*is not allowed in an authenticated transaction"
 )
 want H && for M in S P; do
   # each statement in its own committed transaction, so whatever is not refused would stay
@@ -562,6 +573,7 @@ want H && for M in S P; do
   script+="$(auth_tx "$T1")"$'\n'"PREPARE h_q AS SELECT 'LEAK:' || count(*) FROM pis1.orders;"$'\n'"COMMIT;"$'\n'"--next-client"$'\n'
   script+="\\echo @@H-after
 SHOW statement_timeout;
+SHOW default_transaction_isolation;
 SHOW TimeZone;
 SHOW search_path;
 SHOW search_path;
@@ -576,14 +588,14 @@ EXECUTE h_q;
     check "ISO-$id [$M] $stmt$extra" "$want" "$(seg "$id" "$out" | tr '\n' '|' | sed 's/|$//')"
   done
   after=$(seg H-after "$out" | tr '\n' ' ')
-  check_not "ISO-H [$M] the next client inherits no statement_timeout, time zone, search_path or name" "432[0-9]s|Kiritimati|pis1|planted" "$after"
+  check_not "ISO-H [$M] the next client inherits no statement_timeout, isolation level, time zone, search_path or name" "432[0-9]s|Kiritimati|pis1|planted|serializable" "$after"
   check "ISO-H [$M] the next client holds no advisory lock" "locks:0" "$after"
   check "ISO-H-prep [$M] a statement prepared in a tenant transaction reaches nothing after it (beyond spec)" \
     "does not exist|permission denied" "$(seg H-prep "$out")"
   check_not "ISO-H-prep [$M] no tenant data through it" "$LEAK" "$(seg H-prep "$out")"
   one_backend "ISO-H" $M "$out"
   # whatever was not refused must not break the scenarios after this one on the pooled backend
-  clients $M "SET search_path TO DEFAULT; RESET statement_timeout; RESET TimeZone; RESET application_name; SELECT pg_advisory_unlock_all();" >/dev/null
+  clients $M "SET search_path TO DEFAULT; RESET statement_timeout; RESET default_transaction_isolation; RESET TimeZone; RESET application_name; SELECT pg_advisory_unlock_all();" >/dev/null
 done
 
 # --- ISO-I: an attacker's failed logins (client 203.0.113.9) lock only that client
@@ -692,7 +704,7 @@ $TEMP_SQL;
 SELECT 'user:' || current_user || ':' || coalesce(auth.tenant(), 'none');
 \\echo @@")
 check "ISO-A [P] at the end the pooled backend holds no tenant-owned and no temporary object" \
-  "owned:0:0:0:0:0:0:0:0.temp:0:0:0.user:pis_app:none" "$(seg end "$out" | tr '\n' '.')"
+  "owned:0:0:0:0:0:0:0:0:0:0:0.temp:0:0:0.user:pis_app:none" "$(seg end "$out" | tr '\n' '.')"
 
 bouncer_stop
 su_sql -c "SELECT auth.drop_tenant(slug) FROM auth.tenants" -c "DROP TABLE public.shared_notes" >/dev/null 2>&1
