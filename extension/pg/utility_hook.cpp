@@ -209,18 +209,20 @@ extern "C" void tenantgate_process_utility(PlannedStmt* planned, const char* que
 // hook's: it also sees statements analysed before auth.authenticate.)
 const char* refused_call(const FuncExpr* call) {
   if (call->funcid != F_SET_CONFIG || list_length(call->args) != 3) return nullptr;
+  const Node* name = static_cast<const Node*>(linitial(call->args));
+  if (!IsA(name, Const)) return "set_config() with a computed parameter name";
+  const Const* constant = reinterpret_cast<const Const*>(name);
+  if (!constant->constisnull && constant->consttype == TEXTOID) {
+    char* value = TextDatumGetCString(constant->constvalue);
+    bool refused = pg_strcasecmp(value, "role") == 0 || pg_strcasecmp(value, "session_authorization") == 0;
+    pfree(value);
+    if (refused) return "set_config() of role or session_authorization";
+  }
   const Node* is_local = static_cast<const Node*>(lthird(call->args));
   if (!IsA(is_local, Const) || reinterpret_cast<const Const*>(is_local)->constisnull ||
       !DatumGetBool(reinterpret_cast<const Const*>(is_local)->constvalue))
     return "set_config() with is_local false";
-  const Node* name = static_cast<const Node*>(linitial(call->args));
-  if (!IsA(name, Const)) return "set_config() with a computed parameter name";
-  const Const* constant = reinterpret_cast<const Const*>(name);
-  if (constant->constisnull || constant->consttype != TEXTOID) return nullptr;
-  char* value = TextDatumGetCString(constant->constvalue);
-  bool refused = pg_strcasecmp(value, "role") == 0 || pg_strcasecmp(value, "session_authorization") == 0;
-  pfree(value);
-  return refused ? "set_config() of role or session_authorization" : nullptr;
+  return nullptr;
 }
 
 // Walks the whole tree (sublinks and CTEs included); context: const char** for the first refusal.

@@ -47,7 +47,7 @@ CREATE FUNCTION auth.audit()
     SELECT 0::oid AS grantee  -- PUBLIC
     UNION
     SELECT r.oid FROM pg_catalog.pg_roles r
-     WHERE pg_catalog.pg_has_role(r.oid, 'tenantgate_tenant', 'MEMBER')
+     WHERE NOT r.rolsuper AND pg_catalog.pg_has_role(r.oid, 'tenantgate_tenant', 'MEMBER')
   ), candidates AS (
     SELECT p.oid, p.proowner, l.lanname, p.prosecdef, p.pronamespace, p.proacl
       FROM pg_catalog.pg_proc p

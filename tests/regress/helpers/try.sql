@@ -1,5 +1,8 @@
--- pg_temp.try(sql): 'ok', or the error as "SQLSTATE: message" (one statement, many refusals)
-CREATE FUNCTION pg_temp.try(sql text) RETURNS text LANGUAGE plpgsql AS $$
+-- regress.try(sql): 'ok', or the error as "SQLSTATE: message" (one statement, many refusals).
+-- In a schema, not pg_temp: auth.authenticate drops the session's temporary objects.
+CREATE SCHEMA IF NOT EXISTS regress;
+GRANT USAGE ON SCHEMA regress TO PUBLIC;
+CREATE OR REPLACE FUNCTION regress.try(sql text) RETURNS text LANGUAGE plpgsql AS $$
 BEGIN
   EXECUTE sql;
   RETURN 'ok';

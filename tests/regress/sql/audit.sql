@@ -40,7 +40,7 @@ SELECT * FROM auth.audit();
 SELECT auth.add_migration('0001_notes', $$
   CREATE TABLE notes (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, body text NOT NULL);
   CREATE FUNCTION note_count() RETURNS bigint LANGUAGE sql STABLE AS 'SELECT count(*) FROM notes';
-  CREATE FUNCTION note_count_pinned() RETURNS bigint LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp
+  CREATE FUNCTION note_count_pinned() RETURNS bigint LANGUAGE sql STABLE SET search_path FROM CURRENT
     AS 'SELECT count(*) FROM notes';
 $$) IS NULL AS added;
 SELECT auth.create_tenant('aud-a') IS NOT NULL AS created;
@@ -56,7 +56,7 @@ SELECT function, language, security_definer, problem FROM auth.audit();
 CREATE ROLE aud_app LOGIN NOINHERIT;
 GRANT tenantgate_authenticator TO aud_app;
 SET SESSION AUTHORIZATION aud_app;
-SELECT pg_temp.try('SELECT * FROM auth.audit()');
+SELECT regress.try('SELECT * FROM auth.audit()');
 RESET SESSION AUTHORIZATION;
 DROP FUNCTION aud_private.helper(), aud_private.definer(), public.shared_helper(text),
   public.shared_helper_revoked(), public.shared_helper_pinned();
@@ -74,9 +74,9 @@ CREATE FUNCTION pg_temp.planted(v pg_catalog.text) RETURNS boolean LANGUAGE plpg
 CREATE DOMAIN pg_temp.text AS pg_catalog.text CHECK (pg_temp.planted(VALUE));
 CREATE DOMAIN pg_temp.jsonb AS pg_catalog.jsonb CHECK (pg_temp.planted(VALUE::pg_catalog.text));
 CREATE DOMAIN pg_temp.oid AS pg_catalog.oid CHECK (pg_temp.planted(VALUE::pg_catalog.text));
-SELECT pg_temp.try($$SELECT auth.http_api('GET', 'aud-a.example.test', 'bad', 'notes', '{}', NULL, NULL)$$);
-SELECT pg_temp.try($$SELECT auth.http_rpc('aud-a.example.test', 'bad', 'note_count', '{}')$$);
-SELECT pg_temp.try($$SELECT auth.http_me('aud-a.example.test', 'bad')$$);
+SELECT regress.try($$SELECT auth.http_api('GET', 'aud-a.example.test', 'bad', 'notes', '{}', NULL, NULL)$$);
+SELECT regress.try($$SELECT auth.http_rpc('aud-a.example.test', 'bad', 'note_count', '{}')$$);
+SELECT regress.try($$SELECT auth.http_me('aud-a.example.test', 'bad')$$);
 SELECT count(*) AS planted_objects FROM pg_type WHERE typnamespace = pg_my_temp_schema();
 -- The next request on this backend: the planted domain never runs, and it is gone.
 SELECT auth.http_api('GET', 'aud-a.example.test', :'tok', 'notes', '{"order":[{"col":"id","dir":"asc"}]}', NULL, NULL);

@@ -5,12 +5,12 @@ CREATE EXTENSION tenantgate;
 CREATE EXTENSION pgcrypto;
 \set VERBOSITY terse
 \i helpers/try.sql
-CREATE FUNCTION pg_temp.b64u(data bytea) RETURNS text LANGUAGE sql IMMUTABLE
+CREATE FUNCTION regress.b64u(data bytea) RETURNS text LANGUAGE sql IMMUTABLE
   AS $$ SELECT rtrim(translate(encode(data, 'base64'), E'+/\n', '-_'), '=') $$;
 -- A token signed with an HS256 secret by hand (header and payload as given).
-CREATE FUNCTION pg_temp.forge(header text, payload text, secret text) RETURNS text LANGUAGE sql AS $$
-  SELECT x.s || '.' || pg_temp.b64u(public.hmac(convert_to(x.s, 'UTF8'), convert_to(secret, 'UTF8'), 'sha256'))
-    FROM (SELECT pg_temp.b64u(convert_to(header, 'UTF8')) || '.' || pg_temp.b64u(convert_to(payload, 'UTF8')) AS s) x
+CREATE FUNCTION regress.forge(header text, payload text, secret text) RETURNS text LANGUAGE sql AS $$
+  SELECT x.s || '.' || regress.b64u(public.hmac(convert_to(x.s, 'UTF8'), convert_to(secret, 'UTF8'), 'sha256'))
+    FROM (SELECT regress.b64u(convert_to(header, 'UTF8')) || '.' || regress.b64u(convert_to(payload, 'UTF8')) AS s) x
 $$;
 SET client_min_messages = warning;
 DROP ROLE IF EXISTS tg_cata_app;
@@ -28,37 +28,37 @@ SELECT auth.login('cata-1', 'admin@cata1.test', 'cata1-admin-password') ->> 'acc
 
 -- JWT-39 verification order: a forged signature is reported as such, whatever else is wrong.
 SELECT auth.add_key('cata-hs', 'HS256', 'cata-global-secret-0123456789abcdef');
-SELECT pg_temp.try(format('SELECT auth.verify(%L)', pg_temp.forge(
+SELECT regress.try(format('SELECT auth.verify(%L)', regress.forge(
          '{"alg":"HS256","kid":"cata-hs"}', '{"sub":"x","exp":1300819380}', 'not-the-secret-0123456789abcdefgh'))) AS bad_sig_and_expired,
-       pg_temp.try(format('SELECT auth.authenticate(%L)', pg_temp.forge(
+       regress.try(format('SELECT auth.authenticate(%L)', regress.forge(
          '{"alg":"HS256","kid":"cata-hs","typ":"at+jwt"}', '{"sub":"x","jti":"j1","tenant":"no-such-tenant","role":"staff","exp":4102444800}',
          'not-the-secret-0123456789abcdefgh'))) AS bad_sig_and_unknown_tenant,
-       pg_temp.try(format('SELECT auth.verify(%L)', pg_temp.forge(
+       regress.try(format('SELECT auth.verify(%L)', regress.forge(
          '{"alg":"HS256","kid":"cata-hs","crit":["exp"],"exp":1}', '{"sub":"x"}', 'not-the-secret-0123456789abcdefgh'))) AS bad_sig_and_crit;
 -- with the right secret the same tokens fail on what is really wrong
-SELECT pg_temp.try(format('SELECT auth.verify(%L)', pg_temp.forge(
+SELECT regress.try(format('SELECT auth.verify(%L)', regress.forge(
          '{"alg":"HS256","kid":"cata-hs"}', '{"sub":"x","exp":1300819380}', 'cata-global-secret-0123456789abcdef'))) AS good_sig_expired,
-       pg_temp.try(format('SELECT auth.authenticate(%L)', pg_temp.forge(
+       regress.try(format('SELECT auth.authenticate(%L)', regress.forge(
          '{"alg":"HS256","kid":"cata-hs","typ":"at+jwt"}', '{"sub":"x","jti":"j1","tenant":"no-such-tenant","role":"staff","exp":4102444800}',
          'cata-global-secret-0123456789abcdef'))) AS good_sig_unknown_tenant,
-       pg_temp.try(format('SELECT auth.verify(%L)', pg_temp.forge(
+       regress.try(format('SELECT auth.verify(%L)', regress.forge(
          '{"alg":"HS256","kid":"cata-hs","crit":["exp"],"exp":1}', '{"sub":"x"}', 'cata-global-secret-0123456789abcdef'))) AS good_sig_crit;
 
 -- JWT-44 kid identity: the same kid in two tenants and globally are three keys, each bound to
 -- its tenant; a global key never verifies a token whose kid names a tenant key of another tenant.
 SELECT auth.add_key('k1', 'HS256', 'cata-1-k1-secret-0123456789abcdefgh', 'cata-1');
 SELECT auth.add_key('k1', 'HS256', 'cata-2-k1-secret-0123456789abcdefgh', 'cata-2');
-SELECT pg_temp.try($$SELECT auth.add_key('k1', 'HS256', 'cata-1-k1-other-0123456789abcdefgh', 'cata-1')$$) AS duplicate_kid_same_tenant;
-SELECT pg_temp.try(format('SELECT auth.verify(%L) ->> %L', pg_temp.forge(
+SELECT regress.try($$SELECT auth.add_key('k1', 'HS256', 'cata-1-k1-other-0123456789abcdefgh', 'cata-1')$$) AS duplicate_kid_same_tenant;
+SELECT regress.try(format('SELECT auth.verify(%L) ->> %L', regress.forge(
          '{"alg":"HS256","kid":"k1"}', '{"tenant":"cata-2","sub":"x"}', 'cata-1-k1-secret-0123456789abcdefgh'), 'tenant')) AS cata1_secret_claims_cata2,
-       pg_temp.try(format('SELECT auth.authenticate(%L)', pg_temp.forge(
+       regress.try(format('SELECT auth.authenticate(%L)', regress.forge(
          '{"alg":"HS256","kid":"k1","typ":"at+jwt"}', '{"tenant":"cata-2","sub":"x","role":"admin","exp":4102444800}',
          'cata-1-k1-secret-0123456789abcdefgh'))) AS cata1_secret_authenticates_cata2;
 
 -- JWT-42 minting rights: the authenticator, and a tenant admin inside its authenticated
 -- transaction, can mint, import, add or revoke nothing.
 SET SESSION AUTHORIZATION tg_cata_app;
-SELECT pg_temp.try(sql) AS authenticator_minting FROM (VALUES
+SELECT regress.try(sql) AS authenticator_minting FROM (VALUES
   ($$SELECT auth.sign('{"tenant":"cata-2","role":"admin","sub":"x"}')$$),
   ($$SELECT auth.generate_key('HS256')$$),
   ($$SELECT auth.generate_key('ES256', 'cata-1')$$),
@@ -68,7 +68,7 @@ SELECT pg_temp.try(sql) AS authenticator_minting FROM (VALUES
   ($$SELECT auth.create_tenant('cata-evil')$$)) AS t(sql);
 BEGIN;
 SELECT auth.authenticate(:'admin_tok') ->> 'role' AS authenticated_as;
-SELECT pg_temp.try(sql) AS tenant_admin_minting FROM (VALUES
+SELECT regress.try(sql) AS tenant_admin_minting FROM (VALUES
   ($$SELECT auth.sign('{"tenant":"cata-2","role":"admin","sub":"x"}')$$),
   ($$SELECT auth.sign('{"tenant":"cata-1","role":"admin","sub":"x"}', 'k1')$$),
   ($$SELECT auth.generate_key('ES256', 'cata-1')$$),
@@ -79,7 +79,7 @@ ROLLBACK;
 
 -- JWT-43 issuance hygiene: the e-mail cannot inject claims, exp - iat is the configured TTL, and
 -- the TTL settings cannot be raised by a client.
-SELECT pg_temp.try(sql) AS client_sets_ttl FROM (VALUES
+SELECT regress.try(sql) AS client_sets_ttl FROM (VALUES
   ($$SET tenantgate.access_ttl = '100 years'$$),
   ($$SELECT set_config('tenantgate.refresh_ttl', '3153600000', true)$$),
   ($$SET tenantgate.login_max_failures = 0$$)) AS t(sql);
@@ -103,21 +103,21 @@ END $$;
 SELECT count(*) AS tokens, count(DISTINCT jti) AS distinct_jtis FROM issued;
 
 -- JWT-45 auth.decode never authorizes: a forged token decodes, and nothing accepts it.
-SELECT pg_temp.forge('{"alg":"HS256","typ":"at+jwt"}', '{"tenant":"cata-1","role":"admin","sub":"x","exp":4102444800}',
+SELECT regress.forge('{"alg":"HS256","typ":"at+jwt"}', '{"tenant":"cata-1","role":"admin","sub":"x","exp":4102444800}',
                      'attacker-secret-0123456789abcdefghij') AS forged \gset
 SELECT (auth.decode(:'forged')) #>> '{payload,role}' AS decoded_role;
-SELECT pg_temp.try(format('SELECT auth.verify(%L)', :'forged')) AS verify_forged,
-       pg_temp.try(format('SELECT auth.authenticate(%L)', :'forged')) AS authenticate_forged;
+SELECT regress.try(format('SELECT auth.verify(%L)', :'forged')) AS verify_forged,
+       regress.try(format('SELECT auth.authenticate(%L)', :'forged')) AS authenticate_forged;
 
 -- JWT-46 replay after the user changed: a demoted admin's token and a disabled user's token die.
 SELECT auth.login('cata-1', 'admin@cata1.test', 'cata1-admin-password') ->> 'access_token' AS admin_tok2 \gset
 UPDATE auth.users SET role = 'staff' WHERE email = 'admin@cata1.test';
-SELECT pg_temp.try(format('SELECT auth.authenticate(%L)', :'admin_tok2')) AS demoted_admin_token;
+SELECT regress.try(format('SELECT auth.authenticate(%L)', :'admin_tok2')) AS demoted_admin_token;
 SELECT auth.set_user_active(id, false) FROM auth.users WHERE email = 'staff@cata1.test';
-SELECT pg_temp.try(format('SELECT auth.authenticate(%L)', :'staff_tok')) AS disabled_user_token;
+SELECT regress.try(format('SELECT auth.authenticate(%L)', :'staff_tok')) AS disabled_user_token;
 
 -- JWT-48 password and imported-hash DoS: hostile lengths and parameters are refused up front.
-SELECT pg_temp.try(sql) AS hostile_input FROM (VALUES
+SELECT regress.try(sql) AS hostile_input FROM (VALUES
   ($$SELECT auth.login('cata-1', 'admin@cata1.test', repeat('A', 1000000))$$),
   ($$SELECT auth.create_user('cata-1', 'h1@x.test', password_hash => 'pbkdf2_sha256$2000000000$salt$aGFzaA==')$$),
   ($$SELECT auth.create_user('cata-1', 'h2@x.test', password_hash => 'scrypt:1073741824:8:1$salt$00')$$),

@@ -20,7 +20,7 @@ CREATE TEMP TABLE warm_up (x int);
 SELECT nspname AS temp_schema FROM pg_namespace WHERE oid = pg_my_temp_schema() \gset
 BEGIN;
 SELECT auth.authenticate(:'tok') ->> 'tenant' AS tenant;
-SELECT pg_temp.try(sql) AS result FROM (VALUES
+SELECT regress.try(sql) AS result FROM (VALUES
   ('CREATE TEMP TABLE notes (id int, body text)'),
   ('CREATE TABLE pg_temp.notes (id int, body text)'),
   (format('CREATE TABLE %I.notes (id int, body text)', :'temp_schema')),
@@ -32,6 +32,7 @@ COMMIT;
 SELECT count(*) AS temp_relations_left FROM pg_class WHERE relnamespace = pg_my_temp_schema() AND relname LIKE 'notes%';
 RESET SESSION AUTHORIZATION;
 SELECT auth.drop_tenant('isotemp-a');
-DROP TABLE pg_temp.warm_up;
+-- authenticate dropped the session's temporary objects (warm_up too) before switching
+SELECT to_regclass('pg_temp.warm_up') IS NULL AS warm_up_dropped;
 DROP OWNED BY tg_isotemp_app;
 DROP ROLE tg_isotemp_app;

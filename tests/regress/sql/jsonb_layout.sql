@@ -81,4 +81,4 @@ SELECT count(*) AS stored_key_same FROM payloads
 WHERE auth.verify(pg_temp.token(body, :'secret')) = body::jsonb;
 -- a number numeric cannot hold: the token is malformed (never a numeric error)
 \i helpers/try.sql
-SELECT pg_temp.try(format('SELECT auth.verify(%L)', pg_temp.token('{"exp":4102444800,"x":1e200000}', :'secret'))) AS numeric_overflow;
+SELECT regress.try(format('SELECT auth.verify(%L)', pg_temp.token('{"exp":4102444800,"x":1e200000}', :'secret'))) AS numeric_overflow;

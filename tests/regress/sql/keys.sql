@@ -31,7 +31,7 @@ SELECT kid, alg, can_sign, is_active_signer, tenant IS NULL AS global, public_jw
   FROM auth.keys ORDER BY created_at, kid;
 
 -- add_key_refuses_weak_or_mismatched_keys
-SELECT pg_temp.try(format('SELECT auth.add_key(%L, %L, %L)', 'x', alg, key)) AS result, note
+SELECT regress.try(format('SELECT auth.add_key(%L, %L, %L)', 'x', alg, key)) AS result, note
   FROM (VALUES ('HS256', 'short', 'short secret'),
                ('HS256', repeat('s', 31), '31 bytes for HS256'),
                ('HS384', repeat('s', 47), '47 bytes for HS384'),
@@ -47,11 +47,11 @@ SELECT pg_temp.try(format('SELECT auth.add_key(%L, %L, %L)', 'x', alg, key)) AS 
                ('none', repeat('s', 32), 'alg none'),
                ('hs256', repeat('s', 32), 'alg in lower case'),
                ('HS256 ', repeat('s', 32), 'alg with a space')) AS t(alg, key, note);
-SELECT pg_temp.try($$SELECT auth.add_key('x', 'HS256', NULL)$$) AS null_key;
-SELECT pg_temp.try($$SELECT auth.add_key('', 'HS256', repeat('s', 32))$$) AS empty_kid;
-SELECT pg_temp.try(format('SELECT auth.add_key(%L, %L, %L)', repeat('k', 257), 'HS256', repeat('s', 32))) AS long_kid;
-SELECT pg_temp.try($$SELECT auth.add_key('hs', 'HS256', repeat('t', 32))$$) AS duplicate_kid;
-SELECT pg_temp.try($$SELECT auth.add_key('x', 'HS256', repeat('s', 32), 'nosuchtenant')$$) AS unknown_tenant;
+SELECT regress.try($$SELECT auth.add_key('x', 'HS256', NULL)$$) AS null_key;
+SELECT regress.try($$SELECT auth.add_key('', 'HS256', repeat('s', 32))$$) AS empty_kid;
+SELECT regress.try(format('SELECT auth.add_key(%L, %L, %L)', repeat('k', 257), 'HS256', repeat('s', 32))) AS long_kid;
+SELECT regress.try($$SELECT auth.add_key('hs', 'HS256', repeat('t', 32))$$) AS duplicate_kid;
+SELECT regress.try($$SELECT auth.add_key('x', 'HS256', repeat('s', 32), 'nosuchtenant')$$) AS unknown_tenant;
 SELECT count(*) AS keys_after_refusals FROM auth.keys;
 
 -- generate_key_every_alg_becomes_active_signer
@@ -64,8 +64,8 @@ SELECT g.alg, length(kid) AS kid_length, can_sign, is_active_signer,
   FROM generated g JOIN auth.keys k USING (kid)
  ORDER BY n;
 SELECT alg FROM auth.keys WHERE is_active_signer;
-SELECT pg_temp.try($$SELECT auth.generate_key('none')$$) AS generate_none;
-SELECT pg_temp.try($$SELECT auth.generate_key('HS256', 'nosuchtenant')$$) AS generate_unknown_tenant;
+SELECT regress.try($$SELECT auth.generate_key('none')$$) AS generate_none;
+SELECT regress.try($$SELECT auth.generate_key('HS256', 'nosuchtenant')$$) AS generate_unknown_tenant;
 -- generated_hmac_secrets_are_distinct_and_full_size
 CREATE TEMPORARY TABLE generated_hs AS SELECT auth.generate_key('HS256') AS kid FROM generate_series(1, 20);
 SELECT count(DISTINCT k.key_data) AS distinct_secrets, min(octet_length(k.key_data)) AS bytes,
@@ -96,15 +96,15 @@ SELECT auth._signing_kid('keysco1') = (SELECT kid FROM auth.keys WHERE tenant = 
 SELECT jsonb_array_length(auth.jwks('keysco1') -> 'keys') - jsonb_array_length(auth.jwks() -> 'keys') AS extra_for_keysco1,
        jsonb_array_length(auth.jwks('keysco2') -> 'keys') - jsonb_array_length(auth.jwks() -> 'keys') AS extra_for_keysco2;
 -- one_active_signer_per_tenant_is_enforced
-SELECT pg_temp.try($$UPDATE auth.keys SET is_active_signer = true WHERE kid = 'hs512'$$) AS second_global_signer;
+SELECT regress.try($$UPDATE auth.keys SET is_active_signer = true WHERE kid = 'hs512'$$) AS second_global_signer;
 
 -- import_jwks_trusts_public_keys_all_or_nothing
 SELECT jsonb_build_object('keys', jsonb_agg(public_jwk ORDER BY kid)) AS set
   FROM auth.keys WHERE kid IN ('rsa', 'ec', 'ed') AND tenant IS NULL \gset
 SELECT auth.import_jwks(:'set', 'keysco2') AS imported;
 SELECT kid, alg, can_sign, is_active_signer FROM auth.keys WHERE tenant = 'keysco2' ORDER BY kid;
-SELECT pg_temp.try(format('SELECT auth.import_jwks(%L, %L)', :'set', 'keysco2')) AS reimport_existing_kids;
-SELECT pg_temp.try(format('SELECT auth.import_jwks(%L, %L)', s, 'keysco1')) AS result, note
+SELECT regress.try(format('SELECT auth.import_jwks(%L, %L)', :'set', 'keysco2')) AS reimport_existing_kids;
+SELECT regress.try(format('SELECT auth.import_jwks(%L, %L)', s, 'keysco1')) AS result, note
   FROM (VALUES
     (jsonb_build_object('keys', jsonb_build_array(jsonb_build_object('kty', 'oct', 'kid', 'o1', 'k', repeat('A', 43)))), 'oct key'),
     (jsonb_build_object('keys', (:'set'::jsonb -> 'keys') || jsonb_build_array(jsonb_build_object('kty', 'oct', 'kid', 'o1', 'k', repeat('A', 43)))), 'mixed set'),
@@ -124,11 +124,11 @@ SELECT count(*) FILTER (WHERE j ?| ARRAY['k', 'd', 'p', 'q', 'dp', 'dq', 'qi', '
   FROM jsonb_array_elements(auth.jwks('keysco1') -> 'keys') j;
 
 -- revoke_key
-SELECT pg_temp.try($$SELECT auth.revoke_key('nosuchkid')$$) AS unknown_kid;
+SELECT regress.try($$SELECT auth.revoke_key('nosuchkid')$$) AS unknown_kid;
 SELECT auth.add_key('dup', 'HS256', repeat('d', 32), 'keysco1'), auth.add_key('dup', 'HS256', repeat('e', 32), 'keysco2');
-SELECT pg_temp.try($$SELECT auth.revoke_key('dup')$$) AS ambiguous_kid;
+SELECT regress.try($$SELECT auth.revoke_key('dup')$$) AS ambiguous_kid;
 SELECT auth.revoke_key('dup', 'keysco2');
-SELECT pg_temp.try($$SELECT auth.revoke_key('dup')$$) AS still_ambiguous_by_name;
+SELECT regress.try($$SELECT auth.revoke_key('dup')$$) AS still_ambiguous_by_name;
 SELECT tenant, revoked_at IS NOT NULL AS revoked FROM auth.keys WHERE kid = 'dup' ORDER BY tenant;
 SELECT auth.revoke_key('hs', 'keysco1');
 SELECT tenant, revoked_at IS NOT NULL AS revoked FROM auth.keys WHERE kid = 'hs' ORDER BY tenant NULLS FIRST;

@@ -22,7 +22,10 @@ SELECT auth.create_user('sess-a', 'ann@sess-a.test', 'ann-password-1') AS ann_id
 SELECT auth.create_user('sess-a', 'adm@sess-a.test', 'adm-password-1', 'admin') AS adm_id \gset
 SELECT auth.create_user('sess-b', 'bob@sess-b.test', 'bob-password-1') AS bob_id \gset
 -- one little helper: milliseconds since a moment (the worker's wait for a held lock is bounded)
-CREATE FUNCTION pg_temp.ms_since(started timestamptz) RETURNS float8
+-- In a schema, not pg_temp: auth.authenticate drops the session's temporary objects.
+CREATE SCHEMA IF NOT EXISTS regress;
+GRANT USAGE ON SCHEMA regress TO PUBLIC;
+CREATE FUNCTION regress.ms_since(started timestamptz) RETURNS float8
   LANGUAGE sql AS $$ SELECT 1000 * extract(epoch FROM clock_timestamp() - started) $$;
 
 -- ---------------------------------------------------------------- rotation
@@ -474,7 +477,7 @@ SELECT clock_timestamp() AS started \gset
 SELECT auth.refresh(:'h1');
 \echo :SQLSTATE
 ROLLBACK;
-SELECT pg_temp.ms_since(:'started') BETWEEN 4000 AND 20000 AS bounded_by_lock_timeout;
+SELECT regress.ms_since(:'started') BETWEEN 4000 AND 20000 AS bounded_by_lock_timeout;
 SELECT revoked_at IS NULL AS not_revoked FROM auth.refresh_families
  WHERE id = (SELECT family_id FROM auth.refresh_tokens WHERE token_hash = sha256(convert_to(:'h1', 'UTF8')));
 -- the next reuse, without the held lock, revokes it

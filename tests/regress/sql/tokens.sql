@@ -62,7 +62,7 @@ SELECT pg_temp.verify(token) AS result, note FROM (VALUES
   ('tgr_' || repeat('A', 43), 'refresh token')) AS t(token, note);
 
 -- verify_with_an_explicit_key
-SELECT pg_temp.try(format('SELECT auth.verify(%L, %L, %L)', :'tok', key, alg)) AS result, note FROM (VALUES
+SELECT regress.try(format('SELECT auth.verify(%L, %L, %L)', :'tok', key, alg)) AS result, note FROM (VALUES
   (:'secret', 'HS256', 'right key'),
   ('wrong-secret-0123456789abcdef0123', 'HS256', 'wrong key'),
   (:'secret', 'HS384', 'alg differs from the header'),
@@ -70,10 +70,10 @@ SELECT pg_temp.try(format('SELECT auth.verify(%L, %L, %L)', :'tok', key, alg)) A
   (:'secret', 'hs256', 'alg in lower case'),
   ('', 'HS256', 'empty key'),
   ('short', 'HS256', 'short key')) AS t(key, alg, note);
-SELECT pg_temp.try(format('SELECT auth.verify(%L, %L, %L)', 'tgr_abc', :'secret', 'HS256')) AS refresh_token;
+SELECT regress.try(format('SELECT auth.verify(%L, %L, %L)', 'tgr_abc', :'secret', 'HS256')) AS refresh_token;
 
 -- sign_refuses
-SELECT pg_temp.try(sql) AS result, note FROM (VALUES
+SELECT regress.try(sql) AS result, note FROM (VALUES
   ($$SELECT auth.sign('[]')$$, 'claims not an object'),
   ($$SELECT auth.sign('"x"')$$, 'claims a string'),
   ($$SELECT auth.sign(NULL)$$, 'claims NULL'),
@@ -99,14 +99,14 @@ SELECT kid AS es_kid FROM auth.keys WHERE alg = 'ES256' \gset
 SELECT auth.sign(jsonb_build_object('sub', 'es', 'exp', pg_temp.at(300)), :'es_kid') AS es_tok \gset
 SELECT (SELECT j FROM jsonb_array_elements(auth.jwks() -> 'keys') j WHERE j ->> 'kid' = :'es_kid') AS es_jwk \gset
 SELECT auth.verify(:'es_tok', :'es_jwk', 'ES256') ->> 'sub' AS verified_with_jwk;
-SELECT pg_temp.try(format('SELECT auth.verify(%L, %L, %L)', :'es_tok', :'es_jwk', 'HS256')) AS public_jwk_as_hmac_secret;
-SELECT pg_temp.try(format('SELECT auth.verify(%L, %L, %L)', :'es_tok', :'es_jwk', 'ES384')) AS alg_other_than_header;
+SELECT regress.try(format('SELECT auth.verify(%L, %L, %L)', :'es_tok', :'es_jwk', 'HS256')) AS public_jwk_as_hmac_secret;
+SELECT regress.try(format('SELECT auth.verify(%L, %L, %L)', :'es_tok', :'es_jwk', 'ES384')) AS alg_other_than_header;
 
 -- tenant keys: a key's tenant must match the claims'
 INSERT INTO auth.tenants (slug, staff_role, admin_role)
 VALUES ('tokco1', 'tg_tokco1_staff', 'tg_tokco1_admin'), ('tokco2', 'tg_tokco2_staff', 'tg_tokco2_admin');
 SELECT auth.add_key('co1', 'HS256', 'tokco1-secret-0123456789abcdefghij', 'tokco1');
-SELECT pg_temp.try($$SELECT auth.sign('{"tenant":"tokco2"}', 'co1')$$) AS sign_other_tenant;
+SELECT regress.try($$SELECT auth.sign('{"tenant":"tokco2"}', 'co1')$$) AS sign_other_tenant;
 SELECT auth.verify(auth.sign(jsonb_build_object('sub', 'c1', 'tenant', 'tokco1', 'exp', pg_temp.at(60)), 'co1')) ->> 'tenant' AS tenant_token;
 SELECT auth.decode(auth.sign(jsonb_build_object('tenant', 'tokco1'))) -> 'header' ->> 'kid' AS tenant_active_signer;
 SELECT pg_temp.verify(pg_temp.hs256('{"alg":"HS256","kid":"co1"}', format('{"sub":"x","tenant":"tokco2","exp":%s}', pg_temp.at(60)),
@@ -121,9 +121,9 @@ UPDATE auth.tenants SET active = true WHERE slug = 'tokco1';
 -- settings: leeway, issuer, audience, size (superuser only)
 SET tenantgate.leeway = 0;
 SELECT pg_temp.verify(pg_temp.hs256(:'hs_header', format('{"sub":"u1","exp":%s}', pg_temp.at(-10)), :'secret')) AS expired_without_leeway;
-SELECT pg_temp.try('SET tenantgate.leeway = 301') AS leeway_above_max;
-SELECT pg_temp.try('SET tenantgate.leeway = -1') AS leeway_negative;
-SELECT pg_temp.try($$SET tenantgate.leewy = 1$$) AS reserved_prefix;
+SELECT regress.try('SET tenantgate.leeway = 301') AS leeway_above_max;
+SELECT regress.try('SET tenantgate.leeway = -1') AS leeway_negative;
+SELECT regress.try($$SET tenantgate.leewy = 1$$) AS reserved_prefix;
 RESET tenantgate.leeway;
 SET tenantgate.issuer = 'https://idp.example';
 SELECT pg_temp.verify(pg_temp.hs256(:'hs_header', format('{"sub":"u1","exp":%s}', pg_temp.at(60)), :'secret')) AS no_iss;
@@ -145,9 +145,9 @@ DROP ROLE IF EXISTS tg_tokens_nosuper;
 RESET client_min_messages;
 CREATE ROLE tg_tokens_nosuper;
 SET ROLE tg_tokens_nosuper;
-SELECT pg_temp.try('SET tenantgate.' || s || ' = ' || v) AS result, s AS setting
+SELECT regress.try('SET tenantgate.' || s || ' = ' || v) AS result, s AS setting
   FROM (VALUES ('leeway', '300'), ('max_token_size', '1048576'), ('issuer', '''x'''), ('audience', '''x''')) AS t(s, v);
-SELECT pg_temp.try($$SELECT set_config('tenantgate.leeway', '300', false)$$) AS set_config;
+SELECT regress.try($$SELECT set_config('tenantgate.leeway', '300', false)$$) AS set_config;
 RESET ROLE;
 DROP ROLE tg_tokens_nosuper;
 
@@ -163,8 +163,8 @@ COMMIT;
 
 -- decode shows header and payload without verifying, and refuses what is not a JWS
 SELECT auth.decode(pg_temp.hs256('{"alg":"HS256","kid":"whatever"}', '{"sub":"d"}', 'not-the-key')) AS decoded_unverified;
-SELECT pg_temp.try($$SELECT auth.decode('abc')$$) AS decode_garbage;
-SELECT pg_temp.try(format('SELECT auth.decode(%L)', 'tgr_' || repeat('A', 43))) AS decode_refresh_token;
+SELECT regress.try($$SELECT auth.decode('abc')$$) AS decode_garbage;
+SELECT regress.try(format('SELECT auth.decode(%L)', 'tgr_' || repeat('A', 43))) AS decode_refresh_token;
 
 -- a warm verify reads no table (the key cache); a key change makes the next one load once
 SELECT pg_temp.verify(:'tok') AS warm_up;

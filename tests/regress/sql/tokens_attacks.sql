@@ -43,12 +43,12 @@ SELECT alg, pg_temp.verify(hp || '.') AS empty_sig, pg_temp.verify(hp) AS two_se
   FROM (SELECT alg, pg_temp.b64u(format('{"alg":%s,"typ":"JWT","kid":"hs"}', alg)) || '.' || pg_temp.b64u(:'p') AS hp
           FROM unnest(ARRAY['"none"', '"None"', '"NONE"', '"nOnE"', '"none "', '"none\u0000"']) alg) t;
 SELECT pg_temp.verify('eyJhbGciOiJub25lIn0.eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ.') AS rfc7519_unsecured;
-SELECT pg_temp.try(format('SELECT auth.verify(%L, %L, %L)', pg_temp.b64u('{"alg":"none"}') || '.' || pg_temp.b64u(:'p') || '.', :'secret', 'none')) AS caller_asks_for_none;
+SELECT regress.try(format('SELECT auth.verify(%L, %L, %L)', pg_temp.b64u('{"alg":"none"}') || '.' || pg_temp.b64u(:'p') || '.', :'secret', 'none')) AS caller_asks_for_none;
 
 -- JWT-02 a stored public key used as an HMAC secret
 SELECT public_jwk::text AS ec_jwk FROM auth.keys WHERE kid = :'ec_kid' \gset
 SELECT form, pg_temp.verify(pg_temp.hs(format('{"alg":"HS256","kid":"%s"}', :'ec_kid'), :'p', secret)) AS stored_kid,
-       pg_temp.try(format('SELECT auth.verify(%L, %L, %L)', pg_temp.hs('{"alg":"HS256"}', :'p', secret), secret, 'HS256')) AS explicit_key
+       regress.try(format('SELECT auth.verify(%L, %L, %L)', pg_temp.hs('{"alg":"HS256"}', :'p', secret), secret, 'HS256')) AS explicit_key
   FROM (VALUES ('jwk text', :'ec_jwk'), ('jwk with newline', :'ec_jwk' || E'\n'),
                ('pem', E'-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAESRPqdk4MuqEQhR4eQllPHBct5a3G\n3exWuY74Pb0kXRuJuDVXswgxFpZl4d88tf4EajiV4OUy8QoDEFbAawFoFQ==\n-----END PUBLIC KEY-----\n')) AS t(form, secret);
 
@@ -114,8 +114,8 @@ SELECT pg_temp.verify(pg_temp.hs('{"alg":"HS256","kid":"1"}', format('{"sub":"a"
 UPDATE auth.tenants SET active = true WHERE slug = 'atkco2';
 
 -- JWT-19 empty and short HMAC secrets never verify
-SELECT pg_temp.try(format('SELECT auth.verify(%L, %L, %L)', pg_temp.hs('{"alg":"HS256"}', :'p', ''), '', 'HS256')) AS empty_secret,
-       pg_temp.try(format('SELECT auth.verify(%L, %L, %L)', pg_temp.hs('{"alg":"HS256"}', :'p', 'x'), 'x', 'HS256')) AS one_byte_secret;
+SELECT regress.try(format('SELECT auth.verify(%L, %L, %L)', pg_temp.hs('{"alg":"HS256"}', :'p', ''), '', 'HS256')) AS empty_secret,
+       regress.try(format('SELECT auth.verify(%L, %L, %L)', pg_temp.hs('{"alg":"HS256"}', :'p', 'x'), 'x', 'HS256')) AS one_byte_secret;
 
 -- JWT-21 non-canonical base64url
 SELECT shape, pg_temp.verify(token) AS result FROM (VALUES

@@ -24,7 +24,7 @@ SELECT auth.verify(:'tok') ->> 'sub' AS verified_sub;
 SELECT auth.verify(:'tok', 'authenticator-secret-0123456789abcd', 'HS256') ->> 'sub' AS verified_with_key;
 SELECT jsonb_array_length(auth.jwks() -> 'keys') AS public_keys;
 -- authenticator_cannot_manage_keys_or_sign
-SELECT pg_temp.try(sql) AS result FROM (VALUES
+SELECT regress.try(sql) AS result FROM (VALUES
   ($$SELECT auth.sign('{"sub":"admin"}')$$),
   ($$SELECT auth.add_key('evil', 'HS256', repeat('e', 32))$$),
   ($$SELECT auth.generate_key('HS256')$$),
@@ -43,7 +43,7 @@ RESET SESSION AUTHORIZATION;
 
 -- a role that is no authenticator cannot even verify
 SET SESSION AUTHORIZATION tg_tokauth_outsider;
-SELECT pg_temp.try(sql) AS result FROM (VALUES
+SELECT regress.try(sql) AS result FROM (VALUES
   (format('SELECT auth.verify(%L)', :'tok')),
   (format('SELECT auth.verify(%L, %L, %L)', :'tok', 'authenticator-secret-0123456789abcd', 'HS256')),
   ($$SELECT auth.jwks()$$),
@@ -57,7 +57,7 @@ SELECT auth.verify(:'tok') ->> 'sub' AS before_membership_revoke;
 RESET SESSION AUTHORIZATION;
 REVOKE tenantgate_authenticator FROM tg_tokauth_app;
 SET SESSION AUTHORIZATION tg_tokauth_app;
-SELECT pg_temp.try(format('SELECT auth.verify(%L)', :'tok')) AS after_membership_revoke;
+SELECT regress.try(format('SELECT auth.verify(%L)', :'tok')) AS after_membership_revoke;
 RESET SESSION AUTHORIZATION;
 GRANT tenantgate_authenticator TO tg_tokauth_app;
 SET SESSION AUTHORIZATION tg_tokauth_app;
@@ -67,7 +67,7 @@ RESET SESSION AUTHORIZATION;
 -- a revocation is seen by the authenticator at once
 SELECT auth.revoke_key('hs');
 SET SESSION AUTHORIZATION tg_tokauth_app;
-SELECT pg_temp.try(format('SELECT auth.verify(%L)', :'tok')) AS after_revoke;
+SELECT regress.try(format('SELECT auth.verify(%L)', :'tok')) AS after_revoke;
 RESET SESSION AUTHORIZATION;
 
 DROP ROLE tg_tokauth_app;

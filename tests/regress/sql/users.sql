@@ -218,27 +218,30 @@ RESET ROLE;
 -- an unknown e-mail burns the hash work a wrong password costs (not a fast path). Counted, not
 -- timed: the calls of the password-hashing functions one failed login makes (track_functions).
 SET track_functions = 'all';
-CREATE FUNCTION pg_temp.hash_calls() RETURNS bigint LANGUAGE sql AS $$
+-- In a schema, not pg_temp: auth.authenticate drops the session's temporary objects.
+CREATE SCHEMA IF NOT EXISTS regress;
+GRANT USAGE ON SCHEMA regress TO PUBLIC;
+CREATE FUNCTION regress.hash_calls() RETURNS bigint LANGUAGE sql AS $$
   SELECT coalesce(pg_stat_get_xact_function_calls('auth._verify_password(text,text)'::regprocedure), 0)
        + coalesce(pg_stat_get_xact_function_calls('auth._burn_password_work(text)'::regprocedure), 0)
 $$;
-CREATE FUNCTION pg_temp.failed_login_hash_work(tenant text, email text, password text) RETURNS bigint
+CREATE FUNCTION regress.failed_login_hash_work(tenant text, email text, password text) RETURNS bigint
   LANGUAGE plpgsql AS $$
-DECLARE before bigint := pg_temp.hash_calls();
+DECLARE before bigint := regress.hash_calls();
 BEGIN
   BEGIN
     PERFORM auth.login(tenant, email, password);
   EXCEPTION WHEN invalid_password THEN NULL;
   END;
-  RETURN pg_temp.hash_calls() - before;
+  RETURN regress.hash_calls() - before;
 END $$;
-SELECT pg_temp.failed_login_hash_work('company1', 'alice@company1.com', 'wrong-password-1') AS bad_password_hashes,
-       pg_temp.failed_login_hash_work('company1', 'ghost@company1.com', 'wrong-password-1') AS unknown_email_hashes;
+SELECT regress.failed_login_hash_work('company1', 'alice@company1.com', 'wrong-password-1') AS bad_password_hashes,
+       regress.failed_login_hash_work('company1', 'ghost@company1.com', 'wrong-password-1') AS unknown_email_hashes;
 -- a cheap imported hash (Django, 1,000 iterations) is not a faster path either
 SELECT auth.create_user('company1', 'cheap@company1.com',
          password_hash => 'pbkdf2_sha256$1000$Xv9sN2qLwP4kR7tY1zA3bC$JGYnmyaV0PpOk8DW4uhuYx9bL/L/he0YNzSYSUs72NM=') IS NOT NULL AS imported;
 -- (verifying the cheap hash, then the default's work on top)
-SELECT pg_temp.failed_login_hash_work('company1', 'cheap@company1.com', 'wrong-password-1') AS imported_hashes;
+SELECT regress.failed_login_hash_work('company1', 'cheap@company1.com', 'wrong-password-1') AS imported_hashes;
 SELECT auth._password_hash_format(password_hash) AS still_imported FROM auth.users WHERE email = 'cheap@company1.com';
 -- inactive tenant: 42501 before any password work; back to active, logins work again
 SELECT auth.set_tenant_active('company2', false);
@@ -417,7 +420,7 @@ SELECT auth.login('company2', 'shared@example.org', 'shared-password-2') ? 'acce
 SELECT auth.login('company1', 'alice@company1.com', 'alice-password-1') ? 'access_token' AS other_user_not_locked;
 -- a locked login costs no hash work
 RESET ROLE;
-SELECT pg_temp.failed_login_hash_work('company1', 'shared@example.org', 'shared-password-1') AS locked_hashes;
+SELECT regress.failed_login_hash_work('company1', 'shared@example.org', 'shared-password-1') AS locked_hashes;
 -- the DBA lifts a lockout
 SELECT auth.unlock_login('company1', 'SHARED@example.org');
 SELECT auth.login_throttle_status('company1', 'shared@example.org') AS status;
@@ -432,10 +435,10 @@ SELECT auth.login('company1', 'ghost@example.org', 'x');
 SELECT auth.login('company1', 'ghost@example.org', 'x');
 SELECT auth.login('company1', 'ghost@example.org', 'x');
 RESET ROLE;
-SELECT pg_temp.failed_login_hash_work('company1', 'ghost@example.org', 'x') AS ghost_locked_hashes;
+SELECT regress.failed_login_hash_work('company1', 'ghost@example.org', 'x') AS ghost_locked_hashes;
 -- 0 turns it off
 SET tenantgate.login_max_failures = 0;
-SELECT pg_temp.failed_login_hash_work('company1', 'ghost@example.org', 'x') AS throttle_off_hashes;
+SELECT regress.failed_login_hash_work('company1', 'ghost@example.org', 'x') AS throttle_off_hashes;
 
 -- ---------------------------------------------------------------- sign-up (auth.register)
 SET ROLE users_app;

@@ -15,20 +15,20 @@ CREATE FUNCTION pg_temp.b64u_decode(data text) RETURNS bytea LANGUAGE sql IMMUTA
 
 -- rfc7515_vectors_verify: the signature checks pass, so what is left is the 2011 exp
 SELECT auth.decode(:'hs_token') AS rfc7515_a1;
-SELECT pg_temp.try(format('SELECT auth.verify(%L, %L, %L)', :'hs_token', :'hs_jwk', 'HS256')) AS a1_hs256,
-       pg_temp.try(format('SELECT auth.verify(%L, %L, %L)', :'es_token', :'es_jwk', 'ES256')) AS a3_es256;
+SELECT regress.try(format('SELECT auth.verify(%L, %L, %L)', :'hs_token', :'hs_jwk', 'HS256')) AS a1_hs256,
+       regress.try(format('SELECT auth.verify(%L, %L, %L)', :'es_token', :'es_jwk', 'ES256')) AS a3_es256;
 -- the same tokens with one signature byte changed
-SELECT pg_temp.try(format('SELECT auth.verify(%L, %L, %L)', overlay(:'hs_token' placing 'e' from length(:'hs_token') - 42 for 1), :'hs_jwk', 'HS256')) AS a1_tampered,
-       pg_temp.try(format('SELECT auth.verify(%L, %L, %L)', overlay(:'es_token' placing 'E' from length(:'es_token') - 85 for 1), :'es_jwk', 'ES256')) AS a3_tampered;
+SELECT regress.try(format('SELECT auth.verify(%L, %L, %L)', overlay(:'hs_token' placing 'e' from length(:'hs_token') - 42 for 1), :'hs_jwk', 'HS256')) AS a1_tampered,
+       regress.try(format('SELECT auth.verify(%L, %L, %L)', overlay(:'es_token' placing 'E' from length(:'es_token') - 85 for 1), :'es_jwk', 'ES256')) AS a3_tampered;
 -- stored keys: the A.1 key (kid-less token: the active signer) and the A.3 public key
 SELECT auth.add_key('rfc7515-a1', 'HS256', :'hs_jwk');
-SELECT pg_temp.try(format('SELECT auth.verify(%L)', :'hs_token')) AS a1_stored_key;
+SELECT regress.try(format('SELECT auth.verify(%L)', :'hs_token')) AS a1_stored_key;
 SELECT auth.add_key('rfc7515-a3', 'ES256', :'es_jwk');
 SELECT auth.revoke_key('rfc7515-a1');
-SELECT pg_temp.try(format('SELECT auth.verify(%L)', :'es_token')) AS a3_kidless_but_not_the_signer;
+SELECT regress.try(format('SELECT auth.verify(%L)', :'es_token')) AS a3_kidless_but_not_the_signer;
 
 -- a private JWK whose d does not belong to its x/y (the A.3 public point with another scalar) is refused
-SELECT pg_temp.try(format('SELECT auth.add_key(%L, %L, %L)', 'mismatched', 'ES256', :'es_mismatched_jwk')) AS mismatched_private_jwk;
+SELECT regress.try(format('SELECT auth.add_key(%L, %L, %L)', 'mismatched', 'ES256', :'es_mismatched_jwk')) AS mismatched_private_jwk;
 -- RFC 8037 A.2 Ed25519 public key
 SELECT auth.add_key('rfc8037', 'EdDSA', '{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}');
 SELECT public_jwk ->> 'x' AS x, public_jwk ->> 'crv' AS crv FROM auth.keys WHERE kid = 'rfc8037';
