@@ -41,6 +41,14 @@ INSERT INTO public.shared_notes (tenant_id, secret)
   SELECT t.id, t.slug || '-note-' || g FROM auth.tenants t, generate_series(1, 50) g WHERE t.slug IN ('pis3', 'pis4');
 INSERT INTO public.shared_notes (tenant_id, secret) SELECT id, 'zulu-pis4-only' FROM auth.tenants WHERE slug = 'pis4';
 ANALYZE public.shared_notes;
+-- ISO-D21: a shared table whose only index is on the secret column (the issue's shape)
+CREATE TABLE public.shared_secrets (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, secret text NOT NULL);
+SELECT auth.enable_tenant_rls('public.shared_secrets');
+CREATE INDEX shared_secrets_secret ON public.shared_secrets (secret);
+INSERT INTO public.shared_secrets (tenant_id, secret)
+  SELECT t.id, t.slug || '-secret-' || g FROM auth.tenants t, generate_series(1, 2000) g WHERE t.slug IN ('pis3', 'pis4');
+INSERT INTO public.shared_secrets (tenant_id, secret) SELECT id, 'zulu-pis4-only' FROM auth.tenants WHERE slug = 'pis4';
+ANALYZE public.shared_secrets;
 SQL
 su_sql -c "ALTER DATABASE $DB SET tenantgate.login_max_failures = 3" \
        -c "ALTER DATABASE $DB SET tenantgate.login_failure_window = '15min'" \
@@ -398,6 +406,36 @@ ROLLBACK;"$'\n'
          "$(diff <(echo "$a") <(echo "$b") | tr '\n' '|' | cut -c1-1500)"; fi
   check "ISO-D [$M] the checks ran (counts 0, inserts accepted)" "eq:0.*inserted" "$(tr '\n' ' ' <<< "$a")"
   one_backend "ISO-D" $M "$out"
+  # beyond spec: the same counters read OUTSIDE the tenant transaction, after its COMMIT (the
+  # authenticator may read pg_stat_user_indexes): the probe's idx_tup_fetch delta must not tell
+  # a value of another tenant from a value nobody has
+  d21=""
+  for v in zulu-pis4-only zulu-nobody-has; do
+    o=$(clients $M "SELECT pg_stat_force_next_flush();
+--next-client
+SELECT pg_stat_clear_snapshot();
+SELECT 'before:' || idx_tup_fetch || ':' || idx_tup_read FROM pg_stat_user_indexes WHERE indexrelname = 'shared_secrets_secret';
+$(auth_tx "$T3")
+SET LOCAL enable_seqscan = off; SET LOCAL enable_bitmapscan = off;
+SELECT 'found:' || count(*) FROM public.shared_secrets WHERE secret = '$v';
+COMMIT;
+SELECT pg_stat_force_next_flush();
+--next-client
+SELECT pg_sleep(0.1);
+--next-client
+SELECT pg_stat_clear_snapshot();
+SELECT 'after:' || idx_tup_fetch || ':' || idx_tup_read FROM pg_stat_user_indexes WHERE indexrelname = 'shared_secrets_secret';")
+    b=$(grep -o '^before:[0-9:]*' <<< "$o") a=$(grep -o '^after:[0-9:]*' <<< "$o")
+    IFS=: read -r _ bf br <<< "$b"; IFS=: read -r _ af ar <<< "$a"
+    d21+="$v fetch+$(( ${af:-0} - ${bf:-0} )) read+$(( ${ar:-0} - ${br:-0} )) $(grep -o '^found:[0-9]*' <<< "$o")"$'\n'
+  done
+  first=$(sed -n 1p <<< "$d21" | cut -d' ' -f2-) second=$(sed -n 2p <<< "$d21" | cut -d' ' -f2-)
+  if [[ -n $first && $first == "$second" ]]; then
+    pass "ISO-D21 [$M] counters read after COMMIT outside the context: a value of another tenant and one nobody has look alike (beyond spec)"
+  else
+    fail "ISO-D21 [$M] counters read after COMMIT outside the context: a value of another tenant and one nobody has look alike (beyond spec)" \
+      "$(tr '\n' '|' <<< "$d21")"
+  fi
 done
 
 # --- ISO-E: WITH HOLD cursors never carry tenant rows out of the transaction. A cursor's plan
@@ -707,7 +745,7 @@ check "ISO-A [P] at the end the pooled backend holds no tenant-owned and no temp
   "owned:0:0:0:0:0:0:0:0:0:0:0.temp:0:0:0.user:pis_app:none" "$(seg end "$out" | tr '\n' '.')"
 
 bouncer_stop
-su_sql -c "SELECT auth.drop_tenant(slug) FROM auth.tenants" -c "DROP TABLE public.shared_notes" >/dev/null 2>&1
+su_sql -c "SELECT auth.drop_tenant(slug) FROM auth.tenants" -c "DROP TABLE public.shared_notes, public.shared_secrets" >/dev/null 2>&1
 PGUSER=postgres psql -X -q -d postgres -c "DROP DATABASE \"${DB}\" WITH (FORCE)" >/dev/null
 PGUSER=postgres psql -X -q -d postgres -c "DROP ROLE pis_app" -c "DROP ROLE pis_mon" -c "DROP ROLE pis_sig" >/dev/null
 finish
