@@ -241,6 +241,34 @@ $(SU "SELECT auth.set_tenant_active('pisb', true)")")
     check_not "ISO-${b%%:*} [$M] after ${b#*:} no tenant data through a planted object" "$LEAK" "$o"
     check "ISO-${b%%:*} [$M] after ${b#*:} the tenant schema stays closed" "permission denied for schema pisb" "$o"
   done
+  # beyond spec: COMMIT AND CHAIN / ROLLBACK AND CHAIN, and a procedure that commits after
+  # authenticate (the temporary procedure itself is dropped by authenticate while it runs)
+  new_user pisb staff || exit 1
+  out=$(clients $M "\\echo @@B5
+$(auth_tx "$U_TOK")
+COMMIT AND CHAIN;
+SELECT 'chain:' || current_user || ':' || coalesce(auth.tenant(), 'none');
+SELECT 'LEAK:' || count(*) FROM pisb.orders;
+COMMIT;
+$(auth_tx "$U_TOK")
+ROLLBACK AND CHAIN;
+SELECT 'chain:' || current_user || ':' || coalesce(auth.tenant(), 'none');
+ROLLBACK;
+\\echo @@B6
+CREATE PROCEDURE pg_temp.b6() LANGUAGE plpgsql AS \$p\$
+BEGIN
+  PERFORM auth.authenticate('$U_TOK');
+  COMMIT;
+  RAISE NOTICE 'b6:%:%', current_user, coalesce(auth.tenant(), 'none');
+  RAISE NOTICE 'LEAK:%', (SELECT count(*) FROM pisb.orders);
+END \$p\$;
+CALL pg_temp.b6();
+SELECT 'alive:' || current_user;
+\\echo @@")
+  check "ISO-B5 [$M] after COMMIT AND CHAIN / ROLLBACK AND CHAIN the chained transaction is the authenticator's (beyond spec)" \
+    "^f"$'\n'"chain:pis_app:none"$'\n'".*permission denied for schema pisb.*chain:pis_app:none$" "$(seg B5 "$out")"
+  check "ISO-B6 [$M] a procedure committing after authenticate: the backend survives (beyond spec)" "alive:pis_app" "$(seg B6 "$out")"
+  check_not "ISO-B5/B6 [$M] no tenant data after the commit" "$LEAK|LEAK:[0-9]|XX000|cache lookup failed" "$(seg B5 "$out")$(seg B6 "$out")"
   check "ISO-B [$M] nothing was written to pisb.orders" "^3$" "$(su_sql -c "SELECT count(*) FROM pisb.orders")"
   one_backend "ISO-B" $M "$out"
 done
@@ -510,7 +538,17 @@ COMMIT;
 FETCH ALL FROM c5;
 \\echo @@
 --next-client
+BEGIN;
 \\echo @@E6
+DO \$d\$ BEGIN EXECUTE \$e\$DECLARE c6 CURSOR WITH HOLD FOR SELECT 'LEAK:' || $QX FROM (SELECT auth.authenticate('$T1')) s\$e\$; END \$d\$;
+COMMIT;
+\\echo @@
+--next-client
+\\echo @@E6f
+FETCH ALL FROM c6;
+\\echo @@
+--next-client
+\\echo @@E9
 SELECT 'cursors:' || count(*) FROM pg_cursors;
 \\echo @@")
   HOLD='42501: [^|]*a WITH HOLD cursor is not allowed in an authenticated transaction'
@@ -522,8 +560,9 @@ SELECT 'cursors:' || count(*) FROM pg_cursors;
   check "ISO-E4 [$M] DECLARE … WITH HOLD after authenticate: refused" "$REFUSED" "$(seg E4 "$out" | tr '\n' '|')"
   check "ISO-E5 [$M] authenticate in the cursor's WHERE (beyond spec): refused" "$HOLD" "$(seg E5 "$out" | tr '\n' '|')"
   check_not "ISO-E [$M] no tenant row fetched, in the transaction or after it" "$LEAK" "$out"
-  for e in E1f E1bf E2bf E3f E4f; do check "ISO-$e [$M] the next client finds no cursor" "does not exist" "$(seg $e "$out")"; done
-  check "ISO-E [$M] no cursor left in the backend" "^cursors:0$" "$(seg E6 "$out")"
+  for e in E1f E1bf E2bf E3f E4f E6f; do check "ISO-$e [$M] the next client finds no cursor" "does not exist" "$(seg $e "$out")"; done
+  check "ISO-E6 [$M] the cursor declared by EXECUTE in a DO block (beyond spec): refused" "$HOLD" "$(seg E6 "$out" | tr '\n' '|')"
+  check "ISO-E [$M] no cursor left in the backend" "^cursors:0$" "$(seg E9 "$out")"
   one_backend "ISO-E" $M "$out"
 done
 
@@ -564,6 +603,14 @@ $(auth_tx "$T1")
 SELECT 'next:' || nextval('counter');
 ROLLBACK;
 SELECT 'LEAK:' || lastval();
+\\echo @@G6
+BEGIN;
+SAVEPOINT s;
+SELECT auth.authenticate('$T1') IS NULL AS anonymous;
+SELECT 'next:' || nextval('counter');
+ROLLBACK TO s;
+SELECT 'LEAK:' || lastval();
+ROLLBACK;
 \\echo @@")
   check "ISO-G1 [$M] lastval() after a tenant's nextval + COMMIT" "55000: lastval is not yet defined in this session" "$(seg G1 "$out")"
   check "ISO-G2 [$M] currval of the tenant's sequence after COMMIT" "55000: [^|]*not yet defined in this session|42501: permission denied" "$(seg G2 "$out")"
@@ -572,6 +619,7 @@ SELECT 'LEAK:' || lastval();
   check "ISO-G3b [$M] lastval in the next transaction of the same tenant (beyond spec)" "55000: lastval is not yet defined in this session" "$(seg G3b "$out")"
   check "ISO-G4 [$M] lastval() after a row tenant's nextval on a shared sequence" "55000: lastval is not yet defined in this session" "$(seg G4 "$out")"
   check "ISO-G4b [$M] currval of the shared sequence after COMMIT" "55000: [^|]*not yet defined in this session|42501: permission denied" "$(seg G4b "$out")"
+  check "ISO-G6 [$M] lastval() after ROLLBACK TO the savepoint that saw authenticate (beyond spec)" "55000: lastval is not yet defined in this session" "$(seg G6 "$out")"
   check "ISO-G5 [$M] lastval() after ROLLBACK of a tenant transaction (beyond spec)" "55000: lastval is not yet defined in this session" "$(seg G5 "$out")"
   check_not "ISO-G [$M] no sequence value carried over" "$LEAK" "$out"
   one_backend "ISO-G" $M "$out"
