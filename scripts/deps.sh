@@ -10,13 +10,17 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Each line names who needs it, so an audit can check the list against the build and tests.
 PACKAGES=(
-  build-essential cmake g++ clang libclang-rt-14-dev
-  libgtest-dev libgmock-dev
+  build-essential cmake g++ pkg-config                      # configure (server/ uses pkg_check_modules)
+  clang libclang-rt-14-dev                                  # tests/fuzz (clang++ -fsanitize=fuzzer)
+  clang-format-14                                           # the format check
+  libgtest-dev libgmock-dev                                 # tests/unit, tests/http's C++ helpers
   postgresql-15 postgresql-server-dev-15 postgresql-contrib postgresql-15-pgtap pgbouncer
   libssl-dev libpq-dev libcpp-httplib-dev nlohmann-json3-dev
+  openssl                                                   # tests/http makes a TLS certificate
   curl ca-certificates python3 procps iproute2 util-linux passwd
-  nodejs
+  nodejs                                                    # tests/interop
 )
 # npm (tests/interop) from Debian only when none is on PATH: a NodeSource nodejs bundles its
 # own npm and conflicts with Debian's npm package.

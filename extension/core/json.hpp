@@ -90,6 +90,11 @@ Document parse_document(std::string text, Reason on_error, int max_depth = 32);
 // The DOM of the value at `index` of a Document.
 Value to_value(const Document& doc, std::size_t index = 0);
 
+// Member-name comparisons this thread's parses have made to refuse duplicate names, summed since
+// the thread started. The difference of two readings around a parse is its cost: tests state that
+// a wide object costs n·log n comparisons, not n² — counted work, which holds at any machine speed.
+std::uint64_t name_comparisons() noexcept;
+
 // Compact serialization; strings escaped so the result is valid JSON and jsonb input.
 std::string serialize(const Value& value);
 void append_string(std::string& out, std::string_view utf8);

@@ -327,6 +327,10 @@ std::optional<Recipe> parse(std::string_view stored) {
 
 // ---- the KDFs -----------------------------------------------------------------------------
 
+// Per thread, so a reading is exact whatever other threads do (the backend has none; the tests
+// and fuzzers may). A plain aggregate: no destructor runs at thread exit.
+thread_local KdfWork kdf_work;
+
 struct KdfDeleter {
   void operator()(EVP_KDF* kdf) const noexcept { EVP_KDF_free(kdf); }
   void operator()(EVP_KDF_CTX* ctx) const noexcept { EVP_KDF_CTX_free(ctx); }
@@ -365,6 +369,15 @@ std::string derive(const Recipe& recipe, std::string_view password) {
     params[i++] = OSSL_PARAM_construct_uint64(OSSL_KDF_PARAM_SCRYPT_MAXMEM, &maxmem);
   }
   params[i] = OSSL_PARAM_construct_end();
+
+  ++kdf_work.derivations;
+  kdf_work.password_bytes += password.size();
+  if (recipe.kdf == Kdf::Pbkdf2) {
+    kdf_work.pbkdf2_iterations += recipe.iterations;
+  } else {
+    kdf_work.scrypt_nrp += recipe.n * recipe.r * recipe.p;
+    kdf_work.scrypt_memory += scrypt_memory(recipe.n, recipe.r, recipe.p);
+  }
 
   std::string out(recipe.key.size(), '\0');
   if (EVP_KDF_derive(ctx.get(), reinterpret_cast<unsigned char*>(out.data()), out.size(), params.data()) != 1)
@@ -411,6 +424,8 @@ bool verify_password(std::string_view password, std::string_view stored) {
   return derived.size() == recipe->key.size() &&
          CRYPTO_memcmp(derived.data(), recipe->key.data(), derived.size()) == 0;
 }
+
+KdfWork kdf_work_done() noexcept { return kdf_work; }
 
 bool needs_rehash(std::string_view stored) noexcept {
   try {

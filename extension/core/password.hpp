@@ -38,4 +38,17 @@ bool needs_rehash(std::string_view stored) noexcept;
 // unknown e-mails, so they cost what a wrong password costs.
 void burn_password_work(std::string_view password);
 
+// The key-derivation work this thread has asked OpenSSL for, summed over every derivation since
+// the thread started, so the difference of two readings around a call is what the call cost, in
+// the KDF's own units. Tests state costs with it (a refused hash costs nothing; an unknown e-mail
+// costs what a default verify costs) — counted work, which holds on a machine of any speed.
+struct KdfWork {
+  std::uint64_t derivations = 0;        // EVP_KDF_derive calls
+  std::uint64_t pbkdf2_iterations = 0;  // PBKDF2 iterations
+  std::uint64_t scrypt_nrp = 0;         // scrypt N·r·p: its time grows with this product
+  std::uint64_t scrypt_memory = 0;      // scrypt bytes allocated (OpenSSL's accounting: 128·r·(N+2+p))
+  std::uint64_t password_bytes = 0;     // password bytes fed to the KDF
+};
+KdfWork kdf_work_done() noexcept;
+
 }  // namespace tg::core

@@ -180,6 +180,42 @@ def raw(port, data, timeout=5, read_all=True):
         s.close()
 
 
+def exchange(port, data, hang_guard=30):
+    """Sends raw bytes and reads until the server closes the connection. Returns (answer, closed):
+    closed is False only if the hang guard expired first. The guard keeps a broken server from
+    hanging the suite; it is never a bound on how fast a server must be."""
+    s = socket.create_connection(('127.0.0.1', port), timeout=hang_guard)
+    chunks = []
+    try:
+        s.sendall(data)
+        while True:
+            try:
+                c = s.recv(65536)
+            except socket.timeout:
+                return b''.join(chunks), False
+            except ConnectionResetError:  # closed with our unread bytes in its buffer
+                return b''.join(chunks), True
+            if not c:
+                return b''.join(chunks), True
+            chunks.append(c)
+    finally:
+        s.close()
+
+
+def still_waiting(sock):
+    """True when the server has neither answered nor closed this connection (nothing to read)."""
+    sock.setblocking(False)
+    try:
+        sock.recv(1)  # returns an answer's first byte, or b'' for a close
+        return False
+    except BlockingIOError:
+        return True
+    except OSError:
+        return False
+    finally:
+        sock.setblocking(True)
+
+
 def status_of(response_bytes):
     try:
         return int(response_bytes.split(b' ', 2)[1])

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""PostgreSQL restarts (and stops) under a stream of requests: every answer is 200 or a quick
-503, the server never hangs or crashes, and the pool reconnects by itself.
+"""PostgreSQL restarts (and stops) under a stream of requests: every answer is 200 or 503 (never a
+hang: each client has a socket timeout), the server never crashes, and the pool reconnects by
+itself. Nothing here asserts speed: deadlines only stop polling loops (hang guards).
 Usage: test_restart.py <tenantgate-server> <scripts/cluster.sh> <cluster dir>. Uses its own
 cluster (it restarts it), so other suites on the shared fixture are not disturbed."""
 import json
@@ -40,25 +41,29 @@ def pg_ctl(action, *args):
 
 
 class Stream:
-    """Threads sending DB-backed requests (the tenant's JWKS: one database call each)."""
+    """Threads sending DB-backed requests (the tenant's JWKS: one database call each); statuses are
+    kept in the order the answers came (a client's 10 s socket timeout shows as an exception)."""
 
     def __init__(self, port, threads=4):
         self.port = port
-        self.results = []  # (start, seconds, status)
+        self.results = []
         self.stop = threading.Event()
         self.lock = threading.Lock()
         self.threads = [threading.Thread(target=self.run) for _ in range(threads)]
 
     def run(self):
         while not self.stop.is_set():
-            t0 = time.time()
             try:
                 st = request(self.port, 'GET', '/.well-known/jwks.json', host=H1, timeout=10)[0]
             except Exception as e:  # noqa: BLE001
                 st = 'exception %r' % e
             with self.lock:
-                self.results.append((t0, time.time() - t0, st))
+                self.results.append(st)
             time.sleep(0.01)
+
+    def statuses(self):
+        with self.lock:
+            return list(self.results)
 
     def __enter__(self):
         for t in self.threads:
@@ -71,32 +76,30 @@ class Stream:
             t.join(30)
 
 
-def since(results, t):
-    return [r for r in results if r[0] >= t]
-
-
 @suite.test
-def restart_under_load_gives_200_or_quick_503_then_recovers():
+def restart_under_load_gives_200_or_503_then_recovers():
     srv = ctx['srv']
+    recovered = False
     with Stream(srv.port) as s:
         time.sleep(1.5)
         pg_ctl('restart', '-m', 'fast')
-        restarted = time.time()
-        time.sleep(4)
-    print('  stream: %d answers, %d × 503, slowest %.2f s' % (
-        len(s.results), sum(1 for r in s.results if r[2] == 503), max(r[1] for r in s.results)), flush=True)
-    bad = [r for r in s.results if r[2] not in (200, 503)]
+        restarted = len(s.statuses())  # answers that came before PostgreSQL was back
+        # Recovered: after the restart the stream reaches 8 answers in a row that are 200.
+        deadline = time.time() + 60
+        while not recovered and time.time() < deadline:
+            after = s.statuses()[restarted:]
+            recovered = len(after) >= 8 and all(st == 200 for st in after[-8:])
+            time.sleep(0.2)
+    results = s.statuses()
+    print('  stream: %d answers, %d × 503' % (len(results), results.count(503)), flush=True)
+    bad = [st for st in results if st not in (200, 503)]
     check(not bad, 'unexpected answers: %s' % bad[:5])
-    slow = [r for r in s.results if r[1] > 5]
-    check(not slow, 'answers slower than 5 s: %s' % slow[:5])
-    after = since(s.results, restarted + 2)
-    check(after and all(r[2] == 200 for r in after), 'not recovered 2 s after the restart: %s' %
-          [r[2] for r in after][:20])
+    check(recovered, 'no 8 answers in a row of 200 after the restart: %s' % results[restarted:][-20:])
     check(srv.alive(), 'server died')
 
 
 @suite.test
-def request_in_flight_during_restart_gets_503_quickly_and_token_survives():
+def request_in_flight_during_restart_gets_503_and_token_survives():
     srv = ctx['srv']
     st, h, b = request(srv.port, 'POST', '/auth/login', host=H1,
                        body={'email': 'bob@%s.test' % S1, 'password': 'bob-password-1'})
@@ -104,24 +107,19 @@ def request_in_flight_during_restart_gets_503_quickly_and_token_survives():
     token = json.loads(b)['access_token']
     result = {}
 
+    # The query sleeps far longer than every hang guard here: an answer at all means the restart
+    # cut it, and the 503 says the server reported it as such rather than waiting.
     def slow():
-        t0 = time.time()
-        result['r'] = request(srv.port, 'POST', '/rpc/slow', host=H1, token=token, body={'secs': 20}, timeout=30)
-        result['done'] = time.time()
-        result['took'] = time.time() - t0
+        result['r'] = request(srv.port, 'POST', '/rpc/slow', host=H1, token=token, body={'secs': 300}, timeout=60)
     th = threading.Thread(target=slow)
     th.start()
     time.sleep(0.7)
-    t_restart = time.time()
     pg_ctl('restart', '-m', 'fast')
-    th.join(30)
+    th.join(90)
     check('r' in result, 'in-flight request never answered')
     st, h, b = result['r']
-    print('  in-flight request: %d after %.2f s (restart took %.2f s)' % (
-        st, result['done'] - t_restart, time.time() - t_restart), flush=True)
     check(st == 503 and b'database unavailable' in b, 'in-flight: %d %s' % (st, b[:100]))
-    check(result['done'] - t_restart < 3, 'in-flight request answered %.1f s after the restart' % (result['done'] - t_restart))
-    deadline = time.time() + 10
+    deadline = time.time() + 60  # hang guard
     while time.time() < deadline:
         st = request(srv.port, 'GET', '/api/company_data', host=H1, token=token)[0]
         if st == 200:
@@ -131,29 +129,24 @@ def request_in_flight_during_restart_gets_503_quickly_and_token_survives():
 
 
 @suite.test
-def database_down_gives_fast_503_and_reconnects_after_start():
+def database_down_gives_503_and_reconnects_after_start():
     srv = ctx['srv']
     pg_ctl('stop', '-m', 'fast')
     try:
-        t0 = time.time()
-        answers = []
-        while time.time() - t0 < 2:
-            t1 = time.time()
-            st, h, b = request(srv.port, 'GET', '/.well-known/jwks.json', host=H1, timeout=10)
-            answers.append((st, time.time() - t1, b))
-        check(all(a[0] == 503 and a[1] < 3 for a in answers), 'down: %s' % answers[:5])
+        answers = [request(srv.port, 'GET', '/.well-known/jwks.json', host=H1, timeout=10) for _ in range(5)]
+        check(all(a[0] == 503 for a in answers), 'down: %s' % [a[0] for a in answers])
         check(all(b'database unavailable' in a[2] for a in answers))
         check(request(srv.port, 'GET', '/healthz')[0] == 200, 'healthz needs no database')
     finally:
         pg_ctl('start')
-    deadline = time.time() + 10
+    deadline = time.time() + 60  # hang guard
     st = None
     while time.time() < deadline:
         st = request(srv.port, 'GET', '/.well-known/jwks.json', host=H1)[0]
         if st == 200:
             break
         time.sleep(0.2)
-    check(st == 200, 'no reconnect within 10 s (last %s)' % st)
+    check(st == 200, 'no reconnect (last %s)' % st)
     metrics = request(srv.port, 'GET', '/metrics')[2].decode()
     line = [l for l in metrics.splitlines() if l.startswith('tenantgate_db_errors_total{kind="connection"}')]
     check(line and int(line[0].split()[-1]) > 0, 'connection errors not counted: %s' % line)
@@ -176,7 +169,9 @@ def main():
         ctx['env'] = env
         db = setup_database(env, 'tg_http_restart', S1, S2, FIXTURES)
         ctx['srv'] = Server(binary, db.conninfo(), tempfile.mkdtemp(prefix='tg-http-restart-'),
-                            ['--pool-size', '4', '--connect-timeout', '2', '--pool-timeout-ms', '3000'])
+                            ['--pool-size', '4', '--connect-timeout', '2', '--pool-timeout-ms', '3000',
+                             # only the restart may end the in-flight query, never a timeout
+                             '--statement-timeout-ms', '600000'])
         ok = suite.run()
     finally:
         if 'srv' in ctx and ctx['srv'].alive():

@@ -1,7 +1,7 @@
 // Running Wycheproof-style JWS cases at the signature layer: keys from the group's JWK (or JWK
 // Set), the key picked by the header kid, then the same structural and signature checks as
 // parse_token + verify_signature minus the payload-is-JSON rule (their payloads, like "foo",
-// are not JSON). Vectors are read in place from TG_TESTVECTORS (never copied into the repo).
+// are not JSON). Vectors are read from TG_TESTVECTORS: tests/vectors, see its README.md.
 #pragma once
 
 #include <nlohmann/json.hpp>
