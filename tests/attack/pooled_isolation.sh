@@ -464,6 +464,30 @@ SELECT 'after:' || idx_tup_fetch || ':' || idx_tup_read FROM pg_stat_user_indexe
     fail "ISO-D21 [$M] counters read after COMMIT outside the context: a value of another tenant and one nobody has look alike (beyond spec)" \
       "$(tr '\n' '|' <<< "$d21")"
   fi
+  # beyond spec: the same transaction's counters, read after ROLLBACK TO the savepoint that saw
+  # authenticate (the context is gone, the transaction and its pending counters are not)
+  d22=""
+  for v in zulu-pis4-only zulu-nobody-has; do
+    o=$(clients $M "BEGIN;
+SELECT 'before:' || pg_stat_get_xact_tuples_fetched('public.shared_secrets_secret'::regclass);
+SAVEPOINT probe;
+SELECT auth.authenticate('$T3') IS NULL AS anonymous;
+SET LOCAL enable_seqscan = off; SET LOCAL enable_bitmapscan = off;
+SELECT 'found:' || count(*) FROM public.shared_secrets WHERE secret = '$v';
+ROLLBACK TO probe;
+SELECT 'after:' || pg_stat_get_xact_tuples_fetched('public.shared_secrets_secret'::regclass);
+ROLLBACK;")
+    b=$(grep -o '^before:[0-9]*' <<< "$o") a=$(grep -o '^after:[0-9]*' <<< "$o")
+    # a delta: pending counters of earlier transactions of the backend are included until flushed
+    d22+="$v fetched+$(( ${a#after:} - ${b#before:} )) $(grep -o '^found:[0-9]*\|ERROR: .*' <<< "$o" | tr '\n' ' ')"$'\n'
+  done
+  first=$(sed -n 1p <<< "$d22" | cut -d' ' -f2-) second=$(sed -n 2p <<< "$d22" | cut -d' ' -f2-)
+  if [[ -n $first && $first == "$second" ]]; then
+    pass "ISO-D22 [$M] xact counters after ROLLBACK TO the authenticate savepoint: another tenant's value and nobody's look alike (beyond spec)"
+  else
+    fail "ISO-D22 [$M] xact counters after ROLLBACK TO the authenticate savepoint: another tenant's value and nobody's look alike (beyond spec)" \
+      "$(tr '\n' '|' <<< "$d22")"
+  fi
 done
 
 # --- ISO-E: WITH HOLD cursors never carry tenant rows out of the transaction. A cursor's plan
@@ -712,6 +736,18 @@ SELECT 'other:' || (auth.login('pis1', '$v', '$vpw', '198.51.100.1') ? 'access_t
   check "ISO-I6b [$M] after unlock_login no client is locked" '"locked_clients": 0' "$status2"
   check "ISO-I6 [$M] unlock_login clears the attacker's entry too" "(^|"$'\n'")unlocked:true$" "$out3"
 done
+# beyond spec: a caller inventing client strings gets at most 10 x login_max_failures guesses
+# per (e-mail, peer) — docs/isolation.md — then even the right password with a new string fails
+if want I; then
+  new_user pis1 staff || exit 1
+  script=""
+  for i in $(seq 1 31); do script+="SELECT auth.login('pis1', '$U_EMAIL', 'wrong-$i', '203.0.113.$i');"$'\n'; done
+  script+="\\echo @@I7"$'\n'"SELECT 'LOGGED-IN:' || (auth.login('pis1', '$U_EMAIL', '$U_PW', '203.0.113.200') ? 'access_token');"$'\n'"\\echo @@"
+  out=$(clients S "$script")
+  check "ISO-I7 31 guesses under invented client strings exhaust the (e-mail, peer) budget of 10 x 3 (beyond spec)" \
+    "28P01: invalid credentials" "$(seg I7 "$out")"
+  su_sql -c "SELECT auth.unlock_login('pis1', '$U_EMAIL')" >/dev/null
+fi
 
 # --- ISO-F: clients sharing one login see no other session's statement and cannot signal it.
 # Session 1 (direct) runs auth.login with a literal password, held on an advisory lock;
@@ -781,6 +817,11 @@ if want F; then
   su_sql -c "ALTER ROLE pis_app RESET ALL" >/dev/null
   check "ISO-F12 an authenticator login cannot set session defaults of the shared login (beyond spec)" "42501" "$out"
   check_not "ISO-F12 a later session of the login does not get them (beyond spec)" "planted_by_a_client" "$later"
+  out=$(as_sql pis_app -c "ALTER ROLE CURRENT_USER PASSWORD 'changed-by-a-client'")
+  pw=$(su_sql -c "SELECT rolpassword IS NOT NULL FROM pg_authid WHERE rolname = 'pis_app'")
+  su_sql -c "ALTER ROLE pis_app PASSWORD NULL" >/dev/null
+  check "ISO-F13 a tokenless client cannot change the shared login's password (beyond spec)" "42501" "$out"
+  check "ISO-F13 the shared login's password is unchanged (beyond spec)" "^f$" "$pw"
 fi
 
 # --- after everything: the pooled server connection holds nothing of any tenant
