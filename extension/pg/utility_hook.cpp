@@ -15,7 +15,8 @@
 //   auth.authenticate refuses to run in it (its query would run at COMMIT as the tenant).
 // Always, for everybody but superusers and members of tenantgate_admin: GRANT/REVOKE of, ALTER,
 //   RENAME or DROP of the tenant roles and of the tenantgate_* roles (supautils-style), so a
-//   CREATEROLE login can never make itself a member of a tenant.
+//   CREATEROLE login can never make itself a member of a tenant; and ALTER ROLE … SET of an
+//   authenticator login (its defaults would reach every other client sharing it).
 #include "pg/utility_hook.hpp"
 
 #include "pg/tenant_context.hpp"
@@ -144,9 +145,23 @@ bool may_manage_protected_roles() {
   pg_unreachable();
 }
 
+// Any spelling: a name, CURRENT_USER, SESSION_USER (PUBLIC names no role).
 void check_role_spec(RoleSpec* spec) {
-  if (spec == nullptr || spec->roletype != ROLESPEC_CSTRING) return;
-  if (is_protected_role(get_role_oid(spec->rolename, true))) refuse_role(spec->rolename);
+  if (spec == nullptr || spec->roletype == ROLESPEC_PUBLIC) return;
+  Oid role = get_rolespec_oid(spec, true);
+  if (is_protected_role(role)) refuse_role(GetUserNameFromId(role, false));
+}
+
+// ALTER ROLE … SET on an authenticator login: its defaults reach every later session of that
+// login — behind a pool, every other client (a tokenless client could set search_path,
+// statement_timeout, default_transaction_read_only … for all of them).
+void check_role_defaults(RoleSpec* spec) {
+  check_role_spec(spec);
+  if (spec == nullptr || spec->roletype == ROLESPEC_PUBLIC) return;
+  Oid role = get_rolespec_oid(spec, true);
+  Oid authenticator_group = get_role_oid("tenantgate_authenticator", true);
+  if (OidIsValid(role) && OidIsValid(authenticator_group) && is_member_of_role_nosuper(role, authenticator_group))
+    refuse_role(GetUserNameFromId(role, false));
 }
 
 void check_role_management(Node* statement) {
@@ -163,7 +178,7 @@ void check_role_management(Node* statement) {
       break;
     }
     case T_AlterRoleStmt: check_role_spec(reinterpret_cast<AlterRoleStmt*>(statement)->role); break;
-    case T_AlterRoleSetStmt: check_role_spec(reinterpret_cast<AlterRoleSetStmt*>(statement)->role); break;
+    case T_AlterRoleSetStmt: check_role_defaults(reinterpret_cast<AlterRoleSetStmt*>(statement)->role); break;
     case T_DropRoleStmt: {
       ListCell* cell;
       foreach (cell, reinterpret_cast<DropRoleStmt*>(statement)->roles) check_role_spec(static_cast<RoleSpec*>(lfirst(cell)));

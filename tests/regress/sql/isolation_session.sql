@@ -109,6 +109,12 @@ ROLLBACK;
 SELECT regress.try('SELECT count(*) FROM pg_stat_activity') AS activity;
 SELECT regress.try('SELECT pg_cancel_backend(pg_backend_pid())') AS cancel;
 SELECT regress.try('SELECT pg_terminate_backend(0)') AS terminate;
+-- ... nor change the defaults of the login they share (they reach every later session of it)
+SELECT regress.try(sql) AS result FROM (VALUES
+  ('ALTER ROLE ses_app SET statement_timeout = 1'),
+  ('ALTER ROLE CURRENT_USER SET search_path = pg_temp, public'),
+  ('ALTER ROLE SESSION_USER RESET ALL')) AS t(sql);
+SELECT count(*) AS login_defaults FROM pg_db_role_setting WHERE setrole = 'ses_app'::regrole;
 \c - postgres
 GRANT pg_monitor TO ses_app;
 \c - ses_app
