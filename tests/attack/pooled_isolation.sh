@@ -812,12 +812,12 @@ rm -f /tmp/tg_pooled_f.$$
 # beyond spec: ALTER ROLE <self> SET by a tokenless client changes every later session of the
 # shared login (any later client of the pool, the HTTP shim's next connection)
 if want F; then
-  out=$(as_sql pis_app -c "ALTER ROLE CURRENT_USER SET search_path = pg_temp, pg_catalog, planted_by_a_client")
+  out=$(as_sql pis_app -v VERBOSITY=verbose -c "ALTER ROLE CURRENT_USER SET search_path = pg_temp, pg_catalog, planted_by_a_client")
   later=$(as_sql pis_app -c "SHOW search_path")
   su_sql -c "ALTER ROLE pis_app RESET ALL" >/dev/null
   check "ISO-F12 an authenticator login cannot set session defaults of the shared login (beyond spec)" "42501" "$out"
   check_not "ISO-F12 a later session of the login does not get them (beyond spec)" "planted_by_a_client" "$later"
-  out=$(as_sql pis_app -c "ALTER ROLE CURRENT_USER PASSWORD 'changed-by-a-client'")
+  out=$(as_sql pis_app -v VERBOSITY=verbose -c "ALTER ROLE CURRENT_USER PASSWORD 'changed-by-a-client'")
   pw=$(su_sql -c "SELECT rolpassword IS NOT NULL FROM pg_authid WHERE rolname = 'pis_app'")
   su_sql -c "ALTER ROLE pis_app PASSWORD NULL" >/dev/null
   check "ISO-F13 a tokenless client cannot change the shared login's password (beyond spec)" "42501" "$out"
