@@ -26,9 +26,12 @@ object_access_hook_type previous_object_access_hook = nullptr;
 // FirstGenbkiObjectId, so one byte per oid answers the hook's question without a lookup.
 enum FunctionClass : unsigned char {
   kAllowed = 0,
-  kTenantRefused = 1,       // refused inside a tenant transaction
-  kOtherSessions = 2,       // activity of other sessions: refused to authenticator sessions too
-  kSignalsOtherSessions = 3 // cancel/terminate: refused to authenticator sessions too
+  kTenantRefused = 1,  // refused inside a tenant transaction
+  kStatistics = 2,     // counters, sizes, locks, other sessions' activity: also refused to
+                       // authenticator sessions (a tenant's probe counted by its commit could be read
+                       // after it) unless they have pg_read_all_stats
+  kSignals = 3         // cancel/terminate: also refused to authenticator sessions unless they have
+                       // pg_signal_backend
 };
 unsigned char* function_classes = nullptr;  // FirstGenbkiObjectId entries, TopMemoryContext
 
@@ -38,7 +41,7 @@ FunctionClass classify_builtin(Oid oid, const char* c_name) {
   switch (oid) {
     case F_PG_CANCEL_BACKEND:
     case F_PG_TERMINATE_BACKEND:
-      return kSignalsOtherSessions;
+      return kSignals;
     case F_PG_NOTIFY:
     case F_PG_ADVISORY_LOCK_INT8:
     case F_PG_ADVISORY_LOCK_SHARED_INT8:
@@ -52,15 +55,13 @@ FunctionClass classify_builtin(Oid oid, const char* c_name) {
     default:
       break;
   }
-  if (strcmp(c_name, "pg_stat_get_activity") == 0 || starts_with(c_name, "pg_stat_get_backend_"))
-    return kOtherSessions;
-  // Counters (tuples fetched through an index count rows RLS then hides), sizes and the lock
-  // table describe every tenant's rows of a shared table.
+  // Counters (tuples fetched through an index count rows RLS then hides), sizes, the lock table
+  // and other sessions' activity describe every tenant's rows of a shared table and every client.
   if (starts_with(c_name, "pg_stat_get_") || strcmp(c_name, "pg_lock_status") == 0 ||
       strcmp(c_name, "pg_blocking_pids") == 0 || strcmp(c_name, "pg_safe_snapshot_blocking_pids") == 0 ||
       strcmp(c_name, "pg_relation_size") == 0 || strcmp(c_name, "pg_total_relation_size") == 0 ||
       strcmp(c_name, "pg_table_size") == 0 || strcmp(c_name, "pg_indexes_size") == 0)
-    return kTenantRefused;
+    return kStatistics;
   return kAllowed;
 }
 
@@ -106,7 +107,7 @@ bool session_is_authenticator() {
   char* name = get_func_name(function);
   ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
                   errmsg("permission denied for function %s", name ? name : "function"),
-                  errdetail("Sessions of a tenantgate authenticator login cannot see or signal other sessions."),
+                  errdetail("Sessions of a tenantgate authenticator login cannot read statistics, or see or signal other sessions."),
                   errhint("Use a separate login that is a member of %s.", needed_role)));
   pg_unreachable();
 }
@@ -117,9 +118,9 @@ void check_function_execute(Oid function) {
   if (function_class == kAllowed) return;
   if (tg::pg::tenant_context_active()) refuse_function_in_tenant(function);
   if (function_class == kTenantRefused || !session_is_authenticator()) return;
-  if (function_class == kOtherSessions && !has_privs_of_role(GetUserId(), ROLE_PG_READ_ALL_STATS))
+  if (function_class == kStatistics && !has_privs_of_role(GetUserId(), ROLE_PG_READ_ALL_STATS))
     refuse_function_to_authenticator(function, "pg_monitor or pg_read_all_stats");
-  if (function_class == kSignalsOtherSessions && !has_privs_of_role(GetUserId(), ROLE_PG_SIGNAL_BACKEND))
+  if (function_class == kSignals && !has_privs_of_role(GetUserId(), ROLE_PG_SIGNAL_BACKEND))
     refuse_function_to_authenticator(function, "pg_signal_backend");
 }
 

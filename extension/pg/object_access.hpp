@@ -11,10 +11,12 @@
 //     pg_blocking_pids); pg_notify(); session-level advisory locks (they outlive the
 //     transaction — the transaction-level ones stay allowed).
 // For sessions of an authenticator login (outside tenant transactions too; not superusers):
-//   - other sessions' activity (pg_stat_get_activity, pg_stat_get_backend_*) unless the user
-//     has pg_read_all_stats (pg_monitor), and pg_cancel_backend / pg_terminate_backend unless
-//     it has pg_signal_backend: clients sharing one login behind a pool must not read each
-//     other's statements or signal each other (42501 "permission denied for function …").
+//   - the same statistics, sizes and lock table, and other sessions' activity
+//     (pg_stat_get_activity, pg_stat_get_backend_*) unless the user has pg_read_all_stats
+//     (pg_monitor): counters a tenant's probe moved are readable after its COMMIT, and clients
+//     sharing one login must not read each other's statements; pg_cancel_backend /
+//     pg_terminate_backend unless it has pg_signal_backend (42501 "permission denied for
+//     function …").
 //
 // Plain PostgreSQL code: no C++ object with a destructor lives here.
 #pragma once

@@ -217,7 +217,7 @@ check "PG-06 the context is unchanged after every attempt" "still:tg_atk1_staff:
 
 # --- PG-08: forged claims through role defaults and connection options
 out=$(as_sql atk_app -c "ALTER ROLE CURRENT_USER SET request.jwt.claims = '{\"tenant\":\"atk4\"}'")
-check "PG-08 ALTER ROLE … SET request.jwt.claims by the authenticator refused" "permission denied" "$out"
+check "PG-08 ALTER ROLE … SET request.jwt.claims by the authenticator refused" "permission denied|role \"atk_app\" is managed by tenantgate" "$out"
 forged_claims='{"tenant":"atk4","role":"admin","sub":"x"}'
 out=$(PGOPTIONS="-c request.jwt.claims=$forged_claims" as_sql atk_app <<SQL
 SELECT 'u:' || coalesce(auth.tenant(), 'none') || ':' || coalesce(auth.tenant_id()::text, 'none');

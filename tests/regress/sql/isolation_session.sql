@@ -107,6 +107,11 @@ ROLLBACK;
 
 -- 6. Sessions of an authenticator login see and signal no other session, token or not.
 SELECT regress.try('SELECT count(*) FROM pg_stat_activity') AS activity;
+-- counters a tenant's probe moved are readable after its COMMIT: refused outside a context too
+SELECT regress.try(sql) AS result FROM (VALUES
+  ('SELECT idx_tup_fetch FROM pg_stat_user_indexes'),
+  ('SELECT * FROM pg_stat_xact_user_tables'),
+  ('SELECT pg_relation_size(''public.shared_notes'')')) AS t(sql);
 SELECT regress.try('SELECT pg_cancel_backend(pg_backend_pid())') AS cancel;
 SELECT regress.try('SELECT pg_terminate_backend(0)') AS terminate;
 -- ... nor change the defaults of the login they share (they reach every later session of it)
