@@ -687,7 +687,7 @@ SHOW default_transaction_isolation;
 SHOW TimeZone;
 SHOW search_path;
 SHOW search_path;
-SELECT 'locks:' || count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid();
+$(SU "SELECT 'locks:' || count(*) FROM pg_locks l JOIN pg_stat_activity a USING (pid) WHERE l.locktype = 'advisory' AND a.usename = 'pis_app' AND a.datname = current_database()")
 \\echo @@H-prep
 EXECUTE h_q;
 \\echo @@"
