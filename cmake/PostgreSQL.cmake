@@ -20,8 +20,12 @@ get_filename_component(PG_PGXS_DIR "${PG_PGXS}" DIRECTORY)        # .../pgxs/src
 get_filename_component(PG_PGXS_DIR "${PG_PGXS_DIR}/../.." ABSOLUTE) # .../pgxs
 set(PG_REGRESS "${PG_PGXS_DIR}/src/test/regress/pg_regress")
 string(REGEX MATCH "[0-9]+" PG_MAJOR "${PG_VERSION_STRING}")
+# Only 15: extension/pg/jsonb_build.cpp writes numeric's private short format and jsonb's
+# on-disk layout itself, and the hooks and SPI calls follow 15's signatures. Another major may
+# compile and still write wrong bytes, so it is refused here rather than found in production.
 if(NOT PG_MAJOR EQUAL 15)
-  message(WARNING "tenantgate targets PostgreSQL 15; pg_config reports ${PG_VERSION_STRING}")
+  message(FATAL_ERROR "tenantgate supports PostgreSQL 15 only; ${PG_CONFIG} reports ${PG_VERSION_STRING} "
+                      "(set PG_CONFIG to PostgreSQL 15's pg_config)")
 endif()
 if(NOT EXISTS "${PG_INCLUDEDIR_SERVER}/postgres.h")
   message(FATAL_ERROR "postgres.h not found in ${PG_INCLUDEDIR_SERVER}: install postgresql-server-dev-15")

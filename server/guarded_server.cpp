@@ -9,23 +9,12 @@
 #include <chrono>
 #include <cstring>
 
-#include "host.hpp"
 #include "http_errors.hpp"
 
 namespace tg::server {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-bool is_tchar(unsigned char c) {
-  return std::isalnum(c) || std::strchr("!#$%&'*+-.^_`|~", c) != nullptr;
-}
-
-std::string lower(std::string s) {
-  for (auto& c : s)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
-  return s;
-}
 
 const char* status_text(int status) {
   switch (status) {
@@ -43,117 +32,6 @@ const char* status_text(int status) {
     default: return "Error";
   }
 }
-
-HeadVerdict reject(int status, const char* reason, bool challenge = false) {
-  HeadVerdict v;
-  v.status = status;
-  v.reason = reason;
-  v.bearer_challenge = challenge;
-  return v;
-}
-
-}  // namespace
-
-HeadVerdict judge_head(const std::string& head, const FramingLimits& limits) {
-  // head: request line + header lines, each ending in CRLF, then the empty line's CRLF.
-  for (std::size_t i = 0; i < head.size(); ++i) {
-    unsigned char c = static_cast<unsigned char>(head[i]);
-    if (c == '\n' && (i == 0 || head[i - 1] != '\r')) return reject(400, "malformed request");
-    if (c == '\r' && (i + 1 >= head.size() || head[i + 1] != '\n')) return reject(400, "malformed request");
-    if (c == 0 || (c < 0x20 && c != '\r' && c != '\n' && c != '\t') || c == 0x7F)
-      return reject(400, "malformed request");
-  }
-  std::size_t eol = head.find("\r\n");
-  if (eol == std::string::npos) return reject(400, "malformed request");
-  std::string line = head.substr(0, eol);
-  auto sp1 = line.find(' ');
-  auto sp2 = line.rfind(' ');
-  if (sp1 == std::string::npos || sp1 == sp2) return reject(400, "malformed request");
-  HeadVerdict v;
-  v.method = line.substr(0, sp1);
-  std::string target = line.substr(sp1 + 1, sp2 - sp1 - 1);
-  std::string version = line.substr(sp2 + 1);
-  if (v.method.empty() || target.empty()) return reject(400, "malformed request");
-  for (unsigned char c : v.method)
-    if (!is_tchar(c)) return reject(400, "malformed request");
-  if (target.size() > limits.max_uri) return reject(414, "uri too long");
-  for (unsigned char c : target)
-    if (c <= 0x20 || c >= 0x7F) return reject(400, "malformed request");
-  if (version != "HTTP/1.1" && version != "HTTP/1.0") {
-    if (version.rfind("HTTP/", 0) == 0) return reject(505, "http version not supported");
-    return reject(400, "malformed request");
-  }
-  if (v.method == "TRACE" || v.method == "CONNECT" || v.method == "PUT") return reject(405, "method not allowed");
-  if (v.method != "GET" && v.method != "HEAD" && v.method != "POST" && v.method != "PATCH" &&
-      v.method != "DELETE" && v.method != "OPTIONS")
-    return reject(501, "method not implemented");
-  if (target.front() != '/' || target.rfind("//", 0) == 0) return reject(400, "malformed request");
-
-  std::size_t count = 0, hosts = 0, lengths = 0, auths = 0;
-  bool transfer_encoding = false, chunked_only = false;
-  std::string host, length;
-  std::size_t pos = eol + 2;
-  for (;;) {
-    std::size_t end = head.find("\r\n", pos);
-    if (end == std::string::npos) return reject(400, "malformed request");
-    if (end == pos) {  // the empty line
-      pos = end + 2;
-      break;
-    }
-    if (++count > limits.max_headers) return reject(431, "too many headers");
-    std::string h = head.substr(pos, end - pos);
-    pos = end + 2;
-    if (h[0] == ' ' || h[0] == '\t') return reject(400, "malformed request");  // obs-fold
-    auto colon = h.find(':');
-    if (colon == std::string::npos || colon == 0) return reject(400, "malformed request");
-    for (std::size_t k = 0; k < colon; ++k)
-      if (!is_tchar(static_cast<unsigned char>(h[k]))) return reject(400, "malformed request");
-    std::string name = lower(h.substr(0, colon));
-    std::size_t b = colon + 1, e = h.size();
-    while (b < e && (h[b] == ' ' || h[b] == '\t')) ++b;
-    while (e > b && (h[e - 1] == ' ' || h[e - 1] == '\t')) --e;
-    std::string value = h.substr(b, e - b);
-    if (name == "host") {
-      ++hosts;
-      host = value;
-    } else if (name == "content-length") {
-      ++lengths;
-      length = value;
-    } else if (name == "transfer-encoding") {
-      chunked_only = !transfer_encoding && lower(value) == "chunked";
-      transfer_encoding = true;
-    } else if (name == "content-encoding") {
-      if (lower(value) != "identity") return reject(415, "content encoding not supported");
-    } else if (name == "authorization") {
-      ++auths;
-      // httplib would percent-decode it; a bearer token never contains '%'.
-      if (value.find('%') != std::string::npos) return reject(401, "malformed token", true);
-    } else if (name == "origin" || name == "content-type" || name == "prefer") {
-      if (value.find('%') != std::string::npos) return reject(400, "malformed request");
-    }
-  }
-  if (pos != head.size()) return reject(400, "malformed request");
-  if (transfer_encoding) {
-    if (lengths == 0 && chunked_only) return reject(411, "length required");
-    return reject(400, "transfer-encoding not supported");
-  }
-  if (lengths > 1) return reject(400, "ambiguous content-length");
-  if (auths > 1) return reject(400, "duplicate authorization");
-  if (hosts > 1 || (hosts == 0 && version == "HTTP/1.1")) return reject(400, "invalid host");
-  if (hosts == 1 && !parse_host(host)) return reject(400, "invalid host");
-  if (lengths == 1) {
-    if (length.empty() || length.size() > 19) return reject(400, "invalid content-length");
-    for (char c : length)
-      if (c < '0' || c > '9') return reject(400, "invalid content-length");
-    v.content_length = std::stoull(length);
-    if (v.content_length > limits.max_body) return reject(413, "payload too large");
-  } else if (v.method == "POST" || v.method == "PATCH") {
-    return reject(411, "length required");
-  }
-  return v;
-}
-
-namespace {
 
 // The per-connection stream httplib reads requests from and writes responses to.
 class GuardedStream : public httplib::Stream {
@@ -179,7 +57,7 @@ class GuardedStream : public httplib::Stream {
       for (std::size_t k = start; k < buf_.size() && k < start + limits_.max_header_bytes; ++k) {
         if (buf_[k] == '\n' && (k == start || buf_[k - 1] != '\r')) {
           status = 400;
-          send_refusal(reject(400, "malformed request"));
+          send_refusal(head_refusal(400, "malformed request"));
           return Head::Rejected;
         }
         if (k + 3 < buf_.size() && buf_.compare(k, 4, "\r\n\r\n") == 0) break;
@@ -201,12 +79,12 @@ class GuardedStream : public httplib::Stream {
       std::size_t first_line = buf_.find("\r\n", start);
       if (first_line == std::string::npos && buf_.size() - start > limits_.max_uri + 32) {
         status = 414;
-        send_refusal(reject(414, "uri too long"));
+        send_refusal(head_refusal(414, "uri too long"));
         return Head::Rejected;
       }
       if (buf_.size() - start > limits_.max_header_bytes) {
         status = 431;
-        send_refusal(reject(431, "headers too large"));
+        send_refusal(head_refusal(431, "headers too large"));
         return Head::Rejected;
       }
       char tmp[4096];
@@ -215,7 +93,7 @@ class GuardedStream : public httplib::Stream {
       if (n == -2) {  // deadline or read timeout
         if (buf_.size() == start) return Head::Closed;
         status = 408;
-        send_refusal(reject(408, "request timeout"));
+        send_refusal(head_refusal(408, "request timeout"));
         return Head::Rejected;
       }
       buf_.append(tmp, static_cast<std::size_t>(n));

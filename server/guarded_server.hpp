@@ -15,33 +15,22 @@
 
 #include <functional>
 #include <string>
+#include <string_view>
 
 #include <httplib.h>
 #include <openssl/ssl.h>
 
-namespace tg::server {
+#include "request_head.hpp"
 
-struct FramingLimits {
-  std::size_t max_header_bytes = 16384;
-  std::size_t max_headers = 64;
-  std::size_t max_uri = 8192;
-  std::size_t max_body = 1u << 20;
-  int read_timeout_ms = 5000;
-  int request_timeout_ms = 10000;
-};
+// The override below depends on httplib's private members; server/CMakeLists.txt says why
+// only this version is accepted (this catches a build that bypasses that check).
+static_assert(std::string_view(CPPHTTPLIB_VERSION) == "0.11.4",
+              "GuardedServer overrides cpp-httplib 0.11.4's private process_and_close_socket");
+
+namespace tg::server {
 
 // Called for every request refused at the framing level: (remote address, status).
 using RejectHook = std::function<void(const std::string&, int)>;
-
-// The verdict on one raw request head (exposed for unit tests).
-struct HeadVerdict {
-  int status = 0;           // 0 = acceptable
-  std::string reason;       // for the JSON body
-  bool bearer_challenge = false;
-  std::string method;
-  unsigned long long content_length = 0;
-};
-HeadVerdict judge_head(const std::string& head, const FramingLimits& limits);
 
 class GuardedServer : public httplib::Server {
  public:

@@ -1,6 +1,6 @@
 // Strict recursive-descent JSON parser and serializer. Recursion depth is checked before each
 // descent and capped by kMaxDepthCeiling, so hostile nesting cannot exhaust the backend's stack
-// (JWT-24); the DOM built is never deeper than that cap either, so its destructor is shallow too.
+// (JWT-24); the serializer's recursion is bounded by the same cap.
 #include "core/json.hpp"
 
 #include <algorithm>
@@ -478,42 +478,39 @@ class Parser {
 
 namespace {
 
-void serialize_into(std::string& out, const Value& v) {
-  switch (v.type) {
+// Recursion is as deep as the document, which the parser bounded.
+void serialize_into(std::string& out, const Document& doc, std::size_t index) {
+  const Node& n = doc.node(index);
+  switch (n.type) {
     case Type::Null: out += "null"; return;
-    case Type::Bool: out += v.boolean ? "true" : "false"; return;
-    case Type::Number: out += v.text; return;
-    case Type::String: append_string(out, v.text); return;
+    case Type::Bool: out += n.boolean ? "true" : "false"; return;
+    case Type::Number: out += doc.text(n); return;
+    case Type::String: append_string(out, doc.text(n)); return;
     case Type::Array:
       out += '[';
-      for (std::size_t i = 0; i < v.items.size(); ++i) {
-        if (i) out += ',';
-        serialize_into(out, v.items[i]);
+      for (std::size_t i = index + 1; i < n.end; i = doc.node(i).end) {
+        if (i != index + 1) out += ',';
+        serialize_into(out, doc, i);
       }
       out += ']';
       return;
-    case Type::Object:
+    case Type::Object: {
       out += '{';
-      for (std::size_t i = 0; i < v.items.size(); ++i) {
-        if (i) out += ',';
-        append_string(out, v.names[i]);
+      bool first = true;
+      doc.for_each_member(index, [&](std::string_view name, std::size_t value) {
+        if (!first) out += ',';
+        first = false;
+        append_string(out, name);
         out += ':';
-        serialize_into(out, v.items[i]);
-      }
+        serialize_into(out, doc, value);
+      });
       out += '}';
       return;
+    }
   }
 }
 
 }  // namespace
-
-const Value* Value::find(std::string_view name) const noexcept {
-  if (type != Type::Object) return nullptr;
-  for (std::size_t i = 0; i < names.size(); ++i) {
-    if (names[i] == name) return &items[i];
-  }
-  return nullptr;
-}
 
 double Document::number(const Node& n) const noexcept {
   // A non-zero integer converts exactly as from_chars would round it; zero keeps its sign ("-0").
@@ -537,40 +534,6 @@ Document parse_document(std::string text, Reason on_error, int max_depth) {
   doc.source_ = std::move(text);
   Parser(doc, on_error, max_depth).parse_document();
   return doc;
-}
-
-Value to_value(const Document& doc, std::size_t index) {
-  const Node& n = doc.node(index);
-  Value v;
-  v.type = n.type;
-  switch (n.type) {
-    case Type::Null: break;
-    case Type::Bool: v.boolean = n.boolean; break;
-    case Type::Number:
-      v.text = doc.text(n);
-      v.number = doc.number(n);
-      break;
-    case Type::String: v.text = doc.text(n); break;
-    case Type::Array: {
-      v.items.reserve(n.count);
-      // Recursion is as deep as the document, which the parser bounded.
-      for (std::size_t i = index + 1; i < n.end; i = doc.node(i).end) v.items.push_back(to_value(doc, i));
-      break;
-    }
-    case Type::Object:
-      v.names.reserve(n.count);
-      v.items.reserve(n.count);
-      doc.for_each_member(index, [&](std::string_view name, std::size_t value) {
-        v.names.emplace_back(name);
-        v.items.push_back(to_value(doc, value));
-      });
-      break;
-  }
-  return v;
-}
-
-Value parse(std::string_view text, Reason on_error, int max_depth) {
-  return to_value(parse_document(std::string(text), on_error, max_depth));
 }
 
 void append_string(std::string& out, std::string_view utf8) {
@@ -601,7 +564,7 @@ void append_string(std::string& out, std::string_view utf8) {
 
 std::string serialize(const Value& value) {
   std::string out;
-  serialize_into(out, value);
+  serialize_into(out, value.document(), value.index());
   return out;
 }
 

@@ -1,4 +1,6 @@
-// A small strict JSON DOM (RFC 8259) for token headers, payloads and JWKs. Stricter than the
+// A small strict JSON parser (RFC 8259) for token headers, payloads and JWKs, with one data
+// model: a Document (the parse as a flat list of nodes) read directly by the hot path (verify,
+// claims, jsonb) or through Value, a (document, node) view, by everything else. Stricter than the
 // RFC where PostgreSQL or JOSE need it: no duplicate member names (after unescaping), no
 // \u0000 (jsonb cannot hold it), no lone surrogates, strict UTF-8, bounded nesting depth.
 // Numbers keep their original text next to the double, so re-serializing never changes them.
@@ -6,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -15,20 +18,6 @@
 namespace tg::core::json {
 
 enum class Type { Null, Bool, Number, String, Array, Object };
-
-struct Value {
-  Type type = Type::Null;
-  bool boolean = false;
-  double number = 0;                // Number: the value as parsed (±inf when out of range)
-  std::string text;                 // String: the unescaped UTF-8; Number: the original text
-  std::vector<Value> items;         // Array elements, or Object member values
-  std::vector<std::string> names;   // Object member names, names[i] belongs to items[i]
-
-  bool is_object() const noexcept { return type == Type::Object; }
-  bool is_string() const noexcept { return type == Type::String; }
-  // The member called `name`, or nullptr (also when this is not an object).
-  const Value* find(std::string_view name) const noexcept;
-};
 
 // The hard ceiling on nesting, whatever a caller asks for: recursion stays shallow.
 constexpr int kMaxDepthCeiling = 256;
@@ -49,8 +38,12 @@ struct Node {
   std::int64_t integer = 0;    // Number with is_integer: its value ("-0" is 0)
 };
 
+class Value;
+
 class Document {
  public:
+  // The top-level value.
+  Value root() const noexcept;
   const std::string& source() const noexcept { return source_; }
   const Node& node(std::size_t index) const noexcept { return nodes_[index]; }
   std::size_t size() const noexcept { return nodes_.size(); }
@@ -60,7 +53,7 @@ class Document {
     // offset/length come from the parser and lie inside the text: no bounds check needed.
     return std::string_view((n.unescaped ? pool_ : source_).data() + n.offset, n.length);
   }
-  // Number: the value (±inf when out of range, as in Value::number; "-0" is -0.0).
+  // Number: the value (±inf when out of range, ±0 when below it; "-0" is -0.0).
   double number(const Node& n) const noexcept;
   // Calls visit(name, value_index) for each member of the object at `object`, in order.
   template <class Visit>
@@ -82,20 +75,63 @@ class Document {
   std::vector<Node> nodes_;
 };
 
-// Parses exactly one JSON text (surrounding whitespace allowed, nothing else). Throws
-// Error(on_error, <fixed phrase>) on any violation. max_depth counts containers: "{}" is 1.
-Value parse(std::string_view text, Reason on_error, int max_depth = 32);
-// The same rules and errors, into a Document that keeps `text` as its source.
+// One value of a Document: the document and a node index, cheap to copy, valid while the
+// Document lives. Reads through Document's own functions (one find, one text).
+class Value {
+ public:
+  Value(const Document& doc, std::size_t index) noexcept : doc_(&doc), index_(index) {}
+
+  Type type() const noexcept { return node().type; }
+  bool is_object() const noexcept { return type() == Type::Object; }
+  bool is_array() const noexcept { return type() == Type::Array; }
+  bool is_string() const noexcept { return type() == Type::String; }
+  bool boolean() const noexcept { return node().boolean; }
+  // String: the unescaped UTF-8; Number: the original text; otherwise empty.
+  std::string_view text() const noexcept { return doc_->text(node()); }
+  // Number: the value, as Document::number.
+  double number() const noexcept { return doc_->number(node()); }
+  // Array: elements; Object: members.
+  std::size_t size() const noexcept { return node().count; }
+  // The member called `name`; nullopt when absent or when this is not an object.
+  std::optional<Value> find(std::string_view name) const noexcept {
+    const std::size_t found = doc_->find(index_, name);
+    if (found == 0) return std::nullopt;
+    return Value(*doc_, found);
+  }
+  // visit(name, value) for each member of an object, in document order.
+  template <class Visit>
+  void for_each_member(Visit&& visit) const {
+    doc_->for_each_member(index_, [&](std::string_view name, std::size_t value) { visit(name, Value(*doc_, value)); });
+  }
+  // visit(element) for each element of an array, in order.
+  template <class Visit>
+  void for_each_element(Visit&& visit) const {
+    for (std::size_t i = index_ + 1; i < node().end; i = doc_->node(i).end) visit(Value(*doc_, i));
+  }
+
+  const Document& document() const noexcept { return *doc_; }
+  std::size_t index() const noexcept { return index_; }
+
+ private:
+  const Node& node() const noexcept { return doc_->node(index_); }
+  const Document* doc_;
+  std::size_t index_;
+};
+
+inline Value Document::root() const noexcept { return Value(*this, 0); }
+
+// Parses exactly one JSON text (surrounding whitespace allowed, nothing else) into a Document
+// that keeps `text` as its source. Throws Error(on_error, <fixed phrase>) on any violation.
+// max_depth counts containers: "{}" is 1.
 Document parse_document(std::string text, Reason on_error, int max_depth = 32);
-// The DOM of the value at `index` of a Document.
-Value to_value(const Document& doc, std::size_t index = 0);
 
 // Member-name comparisons this thread's parses have made to refuse duplicate names, summed since
 // the thread started. The difference of two readings around a parse is its cost: tests state that
 // a wide object costs n·log n comparisons, not n² — counted work, which holds at any machine speed.
 std::uint64_t name_comparisons() noexcept;
 
-// Compact serialization; strings escaped so the result is valid JSON and jsonb input.
+// Compact serialization in document order, numbers as written; strings escaped so the result
+// is valid JSON and jsonb input.
 std::string serialize(const Value& value);
 void append_string(std::string& out, std::string_view utf8);
 

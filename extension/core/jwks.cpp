@@ -10,14 +10,14 @@ namespace {
 [[noreturn]] void refuse(const char* detail) { throw Error(Reason::InvalidKey, detail); }
 
 bool is_symmetric_jwk(const json::Value& jwk) {
-  const json::Value* kty = jwk.find("kty");
-  return kty != nullptr && kty->is_string() && kty->text == "oct";
+  const auto kty = jwk.find("kty");
+  return kty && kty->is_string() && kty->text() == "oct";
 }
 
 Key symmetric_key(const json::Value& jwk, const std::string& text) {
-  const json::Value* alg = jwk.find("alg");
-  if (alg == nullptr || !alg->is_string()) refuse("symmetric jwk without alg");
-  const auto parsed = alg_from_name(alg->text);
+  const auto alg = jwk.find("alg");
+  if (!alg || !alg->is_string()) refuse("symmetric jwk without alg");
+  const auto parsed = alg_from_name(alg->text());
   if (!parsed || !alg_is_hmac(*parsed)) refuse("symmetric jwk alg is not hs256/384/512");
   return Key::from_material(*parsed, text);
 }
@@ -25,30 +25,30 @@ Key symmetric_key(const json::Value& jwk, const std::string& text) {
 }  // namespace
 
 std::vector<JwksEntry> import_jwks_keys(std::string_view jwks_json, bool allow_symmetric) {
-  const json::Value set = json::parse(jwks_json, Reason::InvalidKey, 16);
-  const json::Value* keys = set.find("keys");
-  if (keys == nullptr || keys->type != json::Type::Array) refuse("jwks without a keys array");
-  if (keys->items.empty()) refuse("jwks has no keys");
-  if (keys->items.size() > kMaxJwksKeys) refuse("jwks has too many keys");
+  const json::Document doc = json::parse_document(std::string(jwks_json), Reason::InvalidKey, 16);
+  const auto keys = doc.root().find("keys");
+  if (!keys || !keys->is_array()) refuse("jwks without a keys array");
+  if (keys->size() == 0) refuse("jwks has no keys");
+  if (keys->size() > kMaxJwksKeys) refuse("jwks has too many keys");
   std::vector<JwksEntry> out;
-  out.reserve(keys->items.size());
+  out.reserve(keys->size());
   std::size_t symmetric = 0;
-  for (const json::Value& jwk : keys->items) {
+  keys->for_each_element([&](const json::Value& jwk) {
     if (!jwk.is_object()) refuse("jwk is not an object");
-    const json::Value* kid = jwk.find("kid");
-    if (kid == nullptr || !kid->is_string() || kid->text.empty()) refuse("jwk without kid");
+    const auto kid = jwk.find("kid");
+    if (!kid || !kid->is_string() || kid->text().empty()) refuse("jwk without kid");
     for (const JwksEntry& seen : out) {
-      if (seen.kid == kid->text) refuse("duplicate kid");
+      if (seen.kid == kid->text()) refuse("duplicate kid");
     }
     const std::string text = json::serialize(jwk);
     if (is_symmetric_jwk(jwk)) {
       if (!allow_symmetric) refuse("symmetric key in a public key set");
       ++symmetric;
-      out.push_back(JwksEntry{kid->text, symmetric_key(jwk, text)});
+      out.push_back(JwksEntry{std::string(kid->text()), symmetric_key(jwk, text)});
     } else {
-      out.push_back(JwksEntry{kid->text, Key::from_public_jwk(text)});
+      out.push_back(JwksEntry{std::string(kid->text()), Key::from_public_jwk(text)});
     }
-  }
+  });
   if (symmetric != 0 && symmetric != out.size()) refuse("mixed symmetric and asymmetric keys");
   return out;
 }

@@ -24,32 +24,33 @@ std::string decode_segment(std::string_view segment) {
 }
 
 std::optional<std::string> optional_string(const json::Value& header, const char* name) {
-  const json::Value* v = header.find(name);
-  if (v == nullptr) return std::nullopt;
+  const auto v = header.find(name);
+  if (!v) return std::nullopt;
   if (!v->is_string()) malformed("header member of the wrong type");
-  return v->text;
+  return std::string(v->text());
 }
 
 std::shared_ptr<const JwsHeader> check_header(std::string header_json, const TokenLimits& limits) {
-  const json::Value h = json::parse(header_json, Reason::MalformedToken, limits.max_json_depth);
+  const json::Document doc = json::parse_document(header_json, Reason::MalformedToken, limits.max_json_depth);
+  const json::Value h = doc.root();
   if (!h.is_object()) malformed("header is not an object");
-  const json::Value* alg = h.find("alg");
-  if (alg == nullptr || !alg->is_string()) malformed("alg missing or not a string");
-  if (equals_ignoring_ascii_case(alg->text, "none")) throw Error(Reason::AlgorithmNotAllowed, "none");
+  const auto alg = h.find("alg");
+  if (!alg || !alg->is_string()) malformed("alg missing or not a string");
+  if (equals_ignoring_ascii_case(alg->text(), "none")) throw Error(Reason::AlgorithmNotAllowed, "none");
   // b64:false, compression and encryption are not JWS-as-JWT (JWT-12, JWT-35).
   for (const char* refused : {"b64", "zip", "enc"}) {
-    if (h.find(refused) != nullptr) malformed("unsupported header parameter");
+    if (h.find(refused)) malformed("unsupported header parameter");
   }
   auto header = std::make_shared<JwsHeader>();
   // We understand no extension, so any "crit" is refused (RFC 7515 §4.1.11, JWT-11) — but only
   // once the signature has verified: a forged token is answered "invalid signature" whatever
   // else it carries (JWT-39, signature before everything else).
-  header->has_crit = h.find("crit") != nullptr;
+  header->has_crit = h.find("crit").has_value();
   if (const auto cty = optional_string(h, "cty"); cty && equals_ignoring_ascii_case(*cty, "JWT")) {
     malformed("nested tokens are not supported");
   }
-  header->alg_name = alg->text;
-  header->alg = alg_from_name(alg->text);
+  header->alg_name = alg->text();
+  header->alg = alg_from_name(alg->text());
   header->kid = optional_string(h, "kid");
   header->typ = optional_string(h, "typ");
   header->json = std::move(header_json);
@@ -173,9 +174,9 @@ std::string decode_token(std::string_view token, const TokenLimits& limits) {
   refuse_crit_after_signature(jws.header->has_crit);  // nothing is verified here: refused at once
   const json::Document payload = parse_payload_object(std::move(jws.payload), limits);
   std::string out = "{\"header\":";
-  out += json::serialize(json::parse(jws.header->json, Reason::MalformedToken, json::kMaxDepthCeiling));
+  out += json::serialize(json::parse_document(jws.header->json, Reason::MalformedToken, json::kMaxDepthCeiling).root());
   out += ",\"payload\":";
-  out += json::serialize(json::to_value(payload));
+  out += json::serialize(payload.root());
   out += '}';
   return out;
 }
@@ -194,7 +195,7 @@ std::string sign_token(const Key& key, std::optional<std::string_view> kid, std:
   }
   header += '}';
   // kid and typ come from callers: make sure what we sign is a header we would accept ourselves.
-  json::parse(header, Reason::InvalidParameter);
+  json::parse_document(header, Reason::InvalidParameter);
   std::string token = base64url_encode(header);
   token += '.';
   token += base64url_encode(payload_json);

@@ -53,15 +53,16 @@ std::shared_ptr<const Key::Impl> pkey_impl(Alg alg, PkeyPtr pkey, PairwiseCheck 
   return impl;
 }
 
-json::Value parse_jwk(std::string_view text) {
-  json::Value jwk = json::parse(text, Reason::InvalidKey);
-  if (!jwk.is_object()) refuse("jwk is not an object");
-  return jwk;
+// The Document of a JWK; its root() is the object.
+json::Document parse_jwk(std::string_view text) {
+  json::Document doc = json::parse_document(std::string(text), Reason::InvalidKey);
+  if (!doc.is_object()) refuse("jwk is not an object");
+  return doc;
 }
 
 bool is_oct(const json::Value& jwk) {
-  const json::Value* kty = jwk.find("kty");
-  return kty != nullptr && kty->is_string() && kty->text == "oct";
+  const auto kty = jwk.find("kty");
+  return kty && kty->is_string() && kty->text() == "oct";
 }
 
 }  // namespace
@@ -73,7 +74,8 @@ Key Key::from_material(Alg alg, std::string_view material) {
     // Anything that is a key in another form must never become an HMAC secret (JWT-02). A
     // '{…}' text that fails to parse is refused too rather than being taken as raw bytes.
     if (looks_like_json_object(material)) {
-      const json::Value jwk = parse_jwk(material);
+      const json::Document doc = parse_jwk(material);
+      const json::Value jwk = doc.root();
       if (!is_oct(jwk)) refuse("asymmetric key material for an hmac algorithm");
       return Key(hmac_impl(alg, hmac_secret_from_jwk(jwk, alg)));
     }
@@ -83,7 +85,8 @@ Key Key::from_material(Alg alg, std::string_view material) {
     return Key(hmac_impl(alg, std::string(material)));
   }
   if (looks_like_json_object(material)) {
-    const json::Value jwk = parse_jwk(material);
+    const json::Document doc = parse_jwk(material);
+    const json::Value jwk = doc.root();
     if (is_oct(jwk)) refuse("symmetric jwk for an asymmetric algorithm");
     return Key(pkey_impl(alg, pkey_from_jwk(jwk, alg, true)));
   }
@@ -94,7 +97,8 @@ Key Key::from_material(Alg alg, std::string_view material) {
 }
 
 Key Key::from_public_jwk(std::string_view jwk_json) {
-  const json::Value jwk = parse_jwk(jwk_json);
+  const json::Document doc = parse_jwk(jwk_json);
+  const json::Value jwk = doc.root();
   // A JWKS is a public document: a symmetric key in it is a published secret.
   if (is_oct(jwk)) refuse("symmetric key in a public key set");
   Alg alg = Alg::RS256;

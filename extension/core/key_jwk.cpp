@@ -5,6 +5,8 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "core/key_impl.hpp"
 
@@ -14,10 +16,10 @@ namespace {
 [[noreturn]] void refuse(const char* detail) { throw_openssl(Reason::InvalidKey, detail); }
 
 std::optional<std::string> string_member(const json::Value& jwk, const char* name) {
-  const json::Value* v = jwk.find(name);
-  if (v == nullptr) return std::nullopt;
+  const auto v = jwk.find(name);
+  if (!v) return std::nullopt;
   if (!v->is_string()) refuse("jwk member is not a string");
-  return v->text;
+  return std::string(v->text());
 }
 
 std::optional<std::string> bytes_member(const json::Value& jwk, const char* name) {
@@ -46,21 +48,23 @@ const char* kty_for(Alg alg) noexcept {
 }
 
 void check_key_ops(const json::Value& ops) {
-  if (ops.type != json::Type::Array) refuse("jwk key_ops is not an array");
+  if (!ops.is_array()) refuse("jwk key_ops is not an array");
   bool signing = false;
-  for (std::size_t i = 0; i < ops.items.size(); ++i) {
-    const json::Value& op = ops.items[i];
-    if (!op.is_string()) refuse("jwk key_ops is not an array of strings");
-    for (std::size_t j = 0; j < i; ++j) {
-      if (ops.items[j].text == op.text) refuse("jwk key_ops has duplicates");  // RFC 7517 §4.3
+  std::vector<std::string_view> seen;
+  ops.for_each_element([&](const json::Value& element) {
+    if (!element.is_string()) refuse("jwk key_ops is not an array of strings");
+    const std::string_view op = element.text();
+    for (const std::string_view earlier : seen) {
+      if (earlier == op) refuse("jwk key_ops has duplicates");  // RFC 7517 §4.3
     }
-    if (op.text == "sign" || op.text == "verify") {
+    seen.push_back(op);
+    if (op == "sign" || op == "verify") {
       signing = true;
-    } else if (op.text == "encrypt" || op.text == "decrypt" || op.text == "wrapKey" ||
-               op.text == "unwrapKey" || op.text == "deriveKey" || op.text == "deriveBits") {
+    } else if (op == "encrypt" || op == "decrypt" || op == "wrapKey" || op == "unwrapKey" || op == "deriveKey" ||
+               op == "deriveBits") {
       refuse("jwk key_ops not for signatures");
     }
-  }
+  });
   if (!signing) refuse("jwk key_ops not for signatures");
 }
 
@@ -99,9 +103,9 @@ PkeyPtr rsa_from_jwk(const json::Value& jwk, bool keep_private) {
                                              OSSL_PKEY_PARAM_RSA_EXPONENT2, OSSL_PKEY_PARAM_RSA_COEFFICIENT1};
   bool ok = OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_N, n.get()) &&
             OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_E, e.get());
-  const bool with_private = keep_private && jwk.find("d") != nullptr;
+  const bool with_private = keep_private && jwk.find("d").has_value();
   if (with_private) {
-    if (jwk.find("oth") != nullptr) refuse("multi-prime rsa keys are not supported");
+    if (jwk.find("oth").has_value()) refuse("multi-prime rsa keys are not supported");
     for (int i = 0; i < 6; ++i) {
       priv[i] = minimal_bn(required_bytes(jwk, kPrivNames[i]));
       ok = ok && OSSL_PARAM_BLD_push_BN(bld.get(), kParamNames[i], priv[i].get());
@@ -122,7 +126,7 @@ PkeyPtr ec_from_jwk(const json::Value& jwk, Alg alg, bool keep_private) {
   bool ok = OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, ec_jwk_curve(alg), 0) &&
             OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, point.data(), point.size());
   BnPtr d;
-  const bool with_private = keep_private && jwk.find("d") != nullptr;
+  const bool with_private = keep_private && jwk.find("d").has_value();
   if (with_private) {
     const std::string d_bytes = required_bytes(jwk, "d");
     if (d_bytes.size() != size) refuse("ec private key not of the full size");
@@ -139,7 +143,7 @@ PkeyPtr okp_from_jwk(const json::Value& jwk, bool keep_private) {
   ParamBldPtr bld(OSSL_PARAM_BLD_new());
   if (!bld) throw_openssl(Reason::Internal, "params");
   bool ok = OSSL_PARAM_BLD_push_octet_string(bld.get(), OSSL_PKEY_PARAM_PUB_KEY, x.data(), x.size());
-  const bool with_private = keep_private && jwk.find("d") != nullptr;
+  const bool with_private = keep_private && jwk.find("d").has_value();
   std::string d;
   if (with_private) {
     d = required_bytes(jwk, "d");
@@ -188,7 +192,7 @@ void check_jwk_metadata(const json::Value& jwk, Alg alg) {
   }
   if (const auto a = string_member(jwk, "alg"); a && *a != alg_name(alg)) refuse("jwk alg does not fit");
   if (const auto use = string_member(jwk, "use"); use && *use != "sig") refuse("jwk use is not sig");
-  if (const json::Value* ops = jwk.find("key_ops")) check_key_ops(*ops);
+  if (const auto ops = jwk.find("key_ops")) check_key_ops(*ops);
 }
 
 bool jwk_alg_from_members(const json::Value& jwk, Alg& out) {

@@ -10,6 +10,11 @@
 // child's length, or — for every JB_OFFSET_STRIDE'th child — the end offset of its data with
 // JENTRY_HAS_OFF. Containers and numerics start 4-byte aligned relative to the datum; the
 // padding counts as part of their length.
+//
+// Those layouts are PostgreSQL 15's (cmake/PostgreSQL.cmake refuses any other major). In an
+// assert-enabled PostgreSQL, or with the CMake option TG_JSONB_CROSSCHECK (scripts/test.sh
+// turns it on), every datum is also compared byte for byte with jsonb_in's — the public path,
+// pushJsonbValue + JsonbValueToJsonb — and a difference is an internal error.
 #include <algorithm>
 #include <cstring>
 #include <string_view>
@@ -253,9 +258,37 @@ class Writer {
 
 }  // namespace
 
+#if defined(USE_ASSERT_CHECKING) || defined(TG_JSONB_CROSSCHECK)
+namespace {
+
+// jsonb_in of the same text must give the same bytes (the Document is of a UTF-8 database's
+// text, as document_jsonb requires). A value jsonb_in refuses raises jsonb_in's own error.
+void crosscheck(const core::json::Document& doc, const Jsonb* built) {
+  const std::string_view source = doc.source();
+  const Jsonb* reference =
+      DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(pnstrdup(source.data(), source.size()))));
+  const Size built_size = VARSIZE(built);
+  const Size reference_size = VARSIZE(reference);
+  const Size common = std::min(built_size, reference_size);
+  const auto* a = reinterpret_cast<const unsigned char*>(built);
+  const auto* b = reinterpret_cast<const unsigned char*>(reference);
+  Size at = 0;
+  while (at < common && a[at] == b[at]) ++at;
+  if (at < common || built_size != reference_size)
+    elog(ERROR, "tenantgate: jsonb built from a token payload differs from jsonb_in's at byte %zu (sizes %zu, %zu)",
+         static_cast<size_t>(at), static_cast<size_t>(built_size), static_cast<size_t>(reference_size));
+}
+
+}  // namespace
+#endif
+
 Jsonb* document_jsonb(const core::json::Document& doc) {
   Assert(doc.is_object());
-  return Writer(doc).finish(0);
+  Jsonb* result = Writer(doc).finish(0);
+#if defined(USE_ASSERT_CHECKING) || defined(TG_JSONB_CROSSCHECK)
+  crosscheck(doc, result);
+#endif
+  return result;
 }
 
 }  // namespace tg::pg

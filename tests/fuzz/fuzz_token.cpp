@@ -57,8 +57,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   try {
     const std::string out = tg::core::decode_token(token);
     decoded_ok = true;
-    const auto v = tg::core::json::parse(out, tg::core::Reason::Internal, tg::core::json::kMaxDepthCeiling);
-    if (tg::core::json::serialize(v) != out) __builtin_trap();
+    const auto doc = tg::core::json::parse_document(out, tg::core::Reason::Internal, tg::core::json::kMaxDepthCeiling);
+    if (tg::core::json::serialize(doc.root()) != out) __builtin_trap();
   } catch (const Error& e) {
     if (e.reason() == tg::core::Reason::Internal) __builtin_trap();  // our own output must parse
   }

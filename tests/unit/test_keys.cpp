@@ -3,7 +3,10 @@
 #include <openssl/encoder.h>
 #include <openssl/rsa.h>
 
+#include <functional>
+#include <optional>
 #include <set>
+#include <string_view>
 
 #include "core/json.hpp"
 #include "core/jwks.hpp"
@@ -35,7 +38,30 @@ Pkey rsa_key(unsigned bits, unsigned exponent = 65537) {
   return Pkey(pkey);
 }
 
-json::Value jwk_of(const Key& key) { return json::parse(key.public_jwk_json("k"), Reason::Internal); }
+json::Document jwk_of(const Key& key) { return json::parse_document(key.public_jwk_json("k"), Reason::Internal); }
+
+// The names of a JWK's members, in order.
+std::vector<std::string> member_names(const json::Document& jwk) {
+  std::vector<std::string> names;
+  jwk.root().for_each_member([&](std::string_view name, const json::Value&) { names.emplace_back(name); });
+  return names;
+}
+
+// The JWK rebuilt member by member: edit(name) gives a member's new JSON value, "" to drop the
+// member, or nullopt to keep it.
+std::string rebuilt_jwk(const json::Document& jwk,
+                        const std::function<std::optional<std::string>(std::string_view)>& edit) {
+  std::string out = "{";
+  jwk.root().for_each_member([&](std::string_view name, const json::Value& value) {
+    const std::optional<std::string> replacement = edit(name);
+    if (replacement && replacement->empty()) return;
+    if (out.size() > 1) out += ',';
+    json::append_string(out, name);
+    out += ':';
+    out += replacement ? *replacement : json::serialize(value);
+  });
+  return out + "}";
+}
 
 std::string with_member(std::string jwk, const std::string& member) {  // member: "\"name\":value"
   jwk.insert(1, member + ",");
@@ -43,11 +69,12 @@ std::string with_member(std::string jwk, const std::string& member) {  // member
 }
 
 std::string replace_member(const Key& key, const char* name, const std::string& b64value) {
-  json::Value v = jwk_of(key);
-  for (std::size_t i = 0; i < v.names.size(); ++i) {
-    if (v.names[i] == name) v.items[i].text = b64value;
-  }
-  return json::serialize(v);
+  return rebuilt_jwk(jwk_of(key), [&](std::string_view member) -> std::optional<std::string> {
+    if (member != name) return std::nullopt;
+    std::string quoted;
+    json::append_string(quoted, b64value);
+    return quoted;
+  });
 }
 
 TEST(Keys, hmac_secret_must_be_at_least_the_hash_size) {
@@ -163,7 +190,7 @@ TEST(Keys, rsa_size_and_exponent_policy) {
   EXPECT_REASON(Key::from_public_jwk(replace_member(rs, "e", "Aw")), Reason::InvalidKey);    // 3
   EXPECT_REASON(Key::from_public_jwk(replace_member(rs, "e", "AQ")), Reason::InvalidKey);    // 1
   EXPECT_REASON(Key::from_public_jwk(replace_member(rs, "e", "AAEAAQ")), Reason::InvalidKey);  // leading zero
-  const std::string n = *base64url_decode(jwk_of(rs).find("n")->text);
+  const std::string n = *base64url_decode(jwk_of(rs).root().find("n")->text());
   EXPECT_REASON(Key::from_public_jwk(replace_member(rs, "n", base64url_encode(std::string(1, '\0') + n))),
                 Reason::InvalidKey);
 }
@@ -177,9 +204,10 @@ TEST(Keys, rsa_4096_accepted) {
 
 TEST(Keys, ec_jwk_coordinates_must_be_full_size_and_on_the_curve) {
   const Key& key = test_key(Alg::ES256);
-  const json::Value jwk = jwk_of(key);
-  const std::string x = *base64url_decode(jwk.find("x")->text);
-  const std::string y = *base64url_decode(jwk.find("y")->text);
+  const json::Document doc = jwk_of(key);
+  const json::Value jwk = doc.root();
+  const std::string x = *base64url_decode(jwk.find("x")->text());
+  const std::string y = *base64url_decode(jwk.find("y")->text());
   EXPECT_EQ(x.size(), 32u);
   EXPECT_EQ(y.size(), 32u);
   EXPECT_ACCEPTED(Key::from_public_jwk(key.public_jwk_json("k")));
@@ -191,10 +219,11 @@ TEST(Keys, ec_jwk_coordinates_must_be_full_size_and_on_the_curve) {
   const std::string zero = base64url_encode(std::string(32, '\0'));
   EXPECT_REASON(Key::from_public_jwk(R"({"kty":"EC","crv":"P-256","x":")" + zero + R"(","y":")" + zero + R"("})"),
                 Reason::InvalidKey);
-  EXPECT_REASON(Key::from_public_jwk(R"({"kty":"EC","crv":"P-256","x":")" + jwk.find("x")->text + R"("})"),
-                Reason::InvalidKey);  // compressed form (no y) is not a JWK
-  EXPECT_REASON(Key::from_public_jwk(R"({"kty":"EC","crv":"secp256k1","x":")" + jwk.find("x")->text + R"(","y":")" +
-                                     jwk.find("y")->text + R"("})"),
+  EXPECT_REASON(
+      Key::from_public_jwk(R"({"kty":"EC","crv":"P-256","x":")" + std::string(jwk.find("x")->text()) + R"("})"),
+      Reason::InvalidKey);  // compressed form (no y) is not a JWK
+  EXPECT_REASON(Key::from_public_jwk(R"({"kty":"EC","crv":"secp256k1","x":")" + std::string(jwk.find("x")->text()) +
+                                     R"(","y":")" + std::string(jwk.find("y")->text()) + R"("})"),
                 Reason::InvalidKey);
 }
 
@@ -240,20 +269,14 @@ TEST(Keys, ed25519_rejects_small_order_and_off_curve_points) {
 
 TEST(Keys, jwk_metadata_must_fit_signature_use_and_the_alg) {
   const std::string jwk = test_key(Alg::ES256).public_jwk_json("k");  // has alg ES256 and use sig
-  json::Value base = json::parse(jwk, Reason::Internal);
+  const json::Document base = json::parse_document(jwk, Reason::Internal);
   auto without = [&](std::initializer_list<const char*> drop) {
-    json::Value v = base;
-    json::Value out;
-    out.type = json::Type::Object;
-    for (std::size_t i = 0; i < v.names.size(); ++i) {
-      bool skip = false;
-      for (const char* d : drop) skip = skip || v.names[i] == d;
-      if (!skip) {
-        out.names.push_back(v.names[i]);
-        out.items.push_back(v.items[i]);
+    return rebuilt_jwk(base, [&](std::string_view name) -> std::optional<std::string> {
+      for (const char* d : drop) {
+        if (name == d) return std::string();
       }
-    }
-    return json::serialize(out);
+      return std::nullopt;
+    });
   };
   const std::string bare = without({"alg", "use"});
   EXPECT_EQ(Key::from_public_jwk(bare).alg(), Alg::ES256);  // derived from crv
@@ -274,12 +297,9 @@ TEST(Keys, jwk_metadata_must_fit_signature_use_and_the_alg) {
   EXPECT_REASON(Key::from_public_jwk(with_member(bare, R"("key_ops":[])")), Reason::InvalidKey);
   EXPECT_REASON(Key::from_public_jwk(with_member(bare, R"("key_ops":"verify")")), Reason::InvalidKey);
   EXPECT_REASON(Key::from_public_jwk(with_member(bare, R"("key_ops":["verify","verify"])")), Reason::InvalidKey);
-  const std::string rsa_bare = json::serialize([&] {
-    json::Value v = jwk_of(test_key(Alg::RS256));
-    v.names.erase(v.names.begin() + 1);  // "alg"
-    v.items.erase(v.items.begin() + 1);
-    return v;
-  }());
+  const std::string rsa_bare = rebuilt_jwk(jwk_of(test_key(Alg::RS256)), [](std::string_view name) {
+    return name == "alg" ? std::optional<std::string>("") : std::nullopt;
+  });
   EXPECT_EQ(Key::from_public_jwk(rsa_bare).alg(), Alg::RS256);
   EXPECT_REASON(Key::from_public_jwk(R"({"kty":"oct","alg":"HS256","k":"c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0"})"),
                 Reason::InvalidKey);
@@ -292,23 +312,26 @@ TEST(Keys, public_jwk_drops_private_members) {
   for (const Alg alg : {Alg::RS256, Alg::PS384, Alg::ES256, Alg::ES384, Alg::ES512, Alg::EdDSA}) {
     const Key& key = test_key(alg);
     const std::string jwk = key.public_jwk_json("kid-\"1\"");
-    const json::Value v = json::parse(jwk, Reason::Internal);
-    for (const char* secret : {"d", "p", "q", "dp", "dq", "qi", "oth", "k"}) EXPECT_EQ(v.find(secret), nullptr);
-    EXPECT_EQ(v.find("alg")->text, alg_name(alg));
-    EXPECT_EQ(v.find("use")->text, "sig");
-    EXPECT_EQ(v.find("kid")->text, "kid-\"1\"");
-    EXPECT_EQ(v.names[0], "kty");
+    const json::Document doc = json::parse_document(jwk, Reason::Internal);
+    const json::Value v = doc.root();
+    for (const char* secret : {"d", "p", "q", "dp", "dq", "qi", "oth", "k"}) EXPECT_FALSE(v.find(secret)) << secret;
+    EXPECT_EQ(v.find("alg")->text(), alg_name(alg));
+    EXPECT_EQ(v.find("use")->text(), "sig");
+    EXPECT_EQ(v.find("kid")->text(), "kid-\"1\"");
+    EXPECT_EQ(member_names(doc)[0], "kty");
     const Key pub = Key::from_public_jwk(jwk);
     EXPECT_FALSE(pub.can_sign());
     EXPECT_EQ(pub.alg(), alg);
     EXPECT_EQ(pub.public_jwk_json("kid-\"1\""), jwk);
     EXPECT_TRUE(pub.verify("msg", key.sign("msg")));
   }
-  EXPECT_EQ(jwk_of(test_key(Alg::ES512)).names,
+  EXPECT_EQ(member_names(jwk_of(test_key(Alg::ES512))),
             (std::vector<std::string>{"kty", "alg", "use", "kid", "crv", "x", "y"}));
-  EXPECT_EQ(base64url_decode(jwk_of(test_key(Alg::ES512)).find("x")->text)->size(), 66u);
-  EXPECT_EQ(jwk_of(test_key(Alg::RS256)).names, (std::vector<std::string>{"kty", "alg", "use", "kid", "n", "e"}));
-  EXPECT_EQ(jwk_of(test_key(Alg::EdDSA)).names, (std::vector<std::string>{"kty", "alg", "use", "kid", "crv", "x"}));
+  EXPECT_EQ(base64url_decode(jwk_of(test_key(Alg::ES512)).root().find("x")->text())->size(), 66u);
+  EXPECT_EQ(member_names(jwk_of(test_key(Alg::RS256))),
+            (std::vector<std::string>{"kty", "alg", "use", "kid", "n", "e"}));
+  EXPECT_EQ(member_names(jwk_of(test_key(Alg::EdDSA))),
+            (std::vector<std::string>{"kty", "alg", "use", "kid", "crv", "x"}));
 }
 
 TEST(Keys, private_jwk_can_sign_and_mismatched_private_part_is_refused) {
