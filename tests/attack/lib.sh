@@ -110,3 +110,50 @@ token_for() {
                  'exp', floor(extract(epoch FROM clock_timestamp())) + 600), 'tg-test-global', 'at+jwt')"
   fi
 }
+
+# bouncer_start POOL_SIZE LOGIN... — Debian's pgbouncer in transaction mode in front of $DB
+# (no server_reset_query: transaction pooling never resets a session), trusting LOGINs, with
+# POOL_SIZE server connections per login; sets BOUNCER_PORT and BOUNCER_DIR and stops it on
+# EXIT. bouncer_stop stops it earlier. pgbouncer refuses to run as root: then it runs as the
+# cluster's OS user tenantgate.
+bouncer_start() {
+  local pool=$1 u
+  shift
+  command -v pgbouncer >/dev/null || { echo "pgbouncer not installed" >&2; return 1; }
+  BOUNCER_DIR=$(mktemp -d /tmp/tg_pgbouncer.XXXXXX)
+  BOUNCER_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  cat > "$BOUNCER_DIR/pgbouncer.ini" <<INI
+[databases]
+$DB = host=$PGHOST port=$PGPORT dbname=$DB
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = $BOUNCER_PORT
+unix_socket_dir =
+auth_type = trust
+auth_file = $BOUNCER_DIR/userlist.txt
+pool_mode = transaction
+default_pool_size = $pool
+max_client_conn = 50
+server_reset_query =
+logfile = $BOUNCER_DIR/pgbouncer.log
+pidfile = $BOUNCER_DIR/pgbouncer.pid
+INI
+  for u in "$@"; do echo "\"$u\" \"\"" >> "$BOUNCER_DIR/userlist.txt"; done
+  if [[ $(id -u) -eq 0 ]]; then
+    chown -R tenantgate "$BOUNCER_DIR"
+    su -s /bin/bash tenantgate -c "pgbouncer -d '$BOUNCER_DIR/pgbouncer.ini'"
+  else
+    pgbouncer -d "$BOUNCER_DIR/pgbouncer.ini"
+  fi
+  for _ in $(seq 1 100); do [[ -s $BOUNCER_DIR/pgbouncer.pid ]] && break; sleep 0.05; done
+  [[ -s $BOUNCER_DIR/pgbouncer.pid ]] || { echo "pgbouncer did not start" >&2; return 1; }
+  trap bouncer_stop EXIT
+}
+bouncer_stop() {
+  [[ -n ${BOUNCER_DIR:-} ]] || return 0
+  [[ -s $BOUNCER_DIR/pgbouncer.pid ]] && kill "$(cat "$BOUNCER_DIR/pgbouncer.pid")" 2>/dev/null
+  sleep 0.2
+  rm -rf "$BOUNCER_DIR"
+  BOUNCER_DIR=
+  trap - EXIT
+}

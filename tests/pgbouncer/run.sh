@@ -7,7 +7,6 @@ set -uo pipefail
 DB=tg_pgb
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../attack/lib.sh"
-command -v pgbouncer >/dev/null || { echo "pgbouncer not installed"; exit 1; }
 PGBENCH=$(command -v pgbench || echo /usr/lib/postgresql/15/bin/pgbench)
 
 fresh_database '^(tg_pgb|pgb_)' || { echo "setup failed"; exit 1; }
@@ -27,34 +26,8 @@ SQL
 tok=()
 for t in pgb1 pgb2 pgb3 pgb4; do tok+=("$(token_for $t)"); done
 
-dir=$(mktemp -d /tmp/tg_pgbouncer.XXXXXX)
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-cat > "$dir/pgbouncer.ini" <<INI
-[databases]
-$DB = host=$PGHOST port=$PGPORT dbname=$DB
-[pgbouncer]
-listen_addr = 127.0.0.1
-listen_port = $port
-unix_socket_dir =
-auth_type = trust
-auth_file = $dir/userlist.txt
-pool_mode = transaction
-default_pool_size = 2
-max_client_conn = 50
-server_reset_query =
-logfile = $dir/pgbouncer.log
-pidfile = $dir/pgbouncer.pid
-INI
-echo '"pgb_app" ""' > "$dir/userlist.txt"
-if [[ $(id -u) -eq 0 ]]; then
-  chown -R tenantgate "$dir"
-  su -s /bin/bash tenantgate -c "pgbouncer -d '$dir/pgbouncer.ini'"
-else
-  pgbouncer -d "$dir/pgbouncer.ini"
-fi
-for _ in $(seq 1 100); do [[ -s $dir/pgbouncer.pid ]] && break; sleep 0.05; done
-stop_bouncer() { [[ -s $dir/pgbouncer.pid ]] && kill "$(cat "$dir/pgbouncer.pid")" 2>/dev/null; sleep 0.2; rm -rf "$dir"; }
-trap stop_bouncer EXIT
+bouncer_start 2 pgb_app || { echo "pgbouncer setup failed"; exit 1; }
+port=$BOUNCER_PORT
 
 out=$(PGUSER=pgb_app "$PGBENCH" -n -M simple -h 127.0.0.1 -p "$port" -c 8 -j 2 -t 150 \
         -D "tok1='${tok[0]}'" -D "tok2='${tok[1]}'" -D "tok3='${tok[2]}'" -D "tok4='${tok[3]}'" \
@@ -86,7 +59,7 @@ check "pgbouncer: cross-schema read refused" "permission denied for schema pgb2"
 out=$(su_sql -c "SELECT string_agg(DISTINCT usename, ',') FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'")
 check "pgbouncer: pooled server connections are the authenticator's" "^pgb_app$" "$out"
 
-stop_bouncer; trap - EXIT
+bouncer_stop
 su_sql -c "SELECT auth.drop_tenant(slug) FROM auth.tenants" -c "DROP TABLE public.shared_orders" >/dev/null 2>&1
 PGUSER=postgres psql -X -q -d postgres -c "DROP DATABASE \"${DB}\" WITH (FORCE)" -c "DROP ROLE pgb_app" >/dev/null
 finish
