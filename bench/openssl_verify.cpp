@@ -42,17 +42,17 @@ struct AlgInfo {
   const char* name;
   const char* digest;  // nullptr for EdDSA
   enum Kind { Hmac, Rsa, Pss, Ec, Ed } kind;
-  const char* param;   // EC curve
-  std::size_t ec_size; // bytes of r (and of s)
+  const char* param;    // EC curve
+  std::size_t ec_size;  // bytes of r (and of s)
 };
 
 const AlgInfo kAlgs[] = {
-    {"HS256", "SHA256", AlgInfo::Hmac, nullptr, 0},  {"HS384", "SHA384", AlgInfo::Hmac, nullptr, 0},
-    {"HS512", "SHA512", AlgInfo::Hmac, nullptr, 0},  {"RS256", "SHA256", AlgInfo::Rsa, nullptr, 0},
-    {"RS384", "SHA384", AlgInfo::Rsa, nullptr, 0},   {"RS512", "SHA512", AlgInfo::Rsa, nullptr, 0},
-    {"PS256", "SHA256", AlgInfo::Pss, nullptr, 0},   {"PS384", "SHA384", AlgInfo::Pss, nullptr, 0},
-    {"PS512", "SHA512", AlgInfo::Pss, nullptr, 0},   {"ES256", "SHA256", AlgInfo::Ec, "P-256", 32},
-    {"ES384", "SHA384", AlgInfo::Ec, "P-384", 48},   {"ES512", "SHA512", AlgInfo::Ec, "P-521", 66},
+    {"HS256", "SHA256", AlgInfo::Hmac, nullptr, 0}, {"HS384", "SHA384", AlgInfo::Hmac, nullptr, 0},
+    {"HS512", "SHA512", AlgInfo::Hmac, nullptr, 0}, {"RS256", "SHA256", AlgInfo::Rsa, nullptr, 0},
+    {"RS384", "SHA384", AlgInfo::Rsa, nullptr, 0},  {"RS512", "SHA512", AlgInfo::Rsa, nullptr, 0},
+    {"PS256", "SHA256", AlgInfo::Pss, nullptr, 0},  {"PS384", "SHA384", AlgInfo::Pss, nullptr, 0},
+    {"PS512", "SHA512", AlgInfo::Pss, nullptr, 0},  {"ES256", "SHA256", AlgInfo::Ec, "P-256", 32},
+    {"ES384", "SHA384", AlgInfo::Ec, "P-384", 48},  {"ES512", "SHA512", AlgInfo::Ec, "P-521", 66},
     {"EdDSA", nullptr, AlgInfo::Ed, nullptr, 0},
 };
 
@@ -62,12 +62,24 @@ const AlgInfo kAlgs[] = {
   std::exit(1);
 }
 
-struct PkeyFree { void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); } };
-struct BioFree { void operator()(BIO* p) const { BIO_free(p); } };
-struct MdCtxFree { void operator()(EVP_MD_CTX* p) const { EVP_MD_CTX_free(p); } };
-struct MacFree { void operator()(EVP_MAC* p) const { EVP_MAC_free(p); } };
-struct MacCtxFree { void operator()(EVP_MAC_CTX* p) const { EVP_MAC_CTX_free(p); } };
-struct SigFree { void operator()(ECDSA_SIG* p) const { ECDSA_SIG_free(p); } };
+struct PkeyFree {
+  void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
+};
+struct BioFree {
+  void operator()(BIO* p) const { BIO_free(p); }
+};
+struct MdCtxFree {
+  void operator()(EVP_MD_CTX* p) const { EVP_MD_CTX_free(p); }
+};
+struct MacFree {
+  void operator()(EVP_MAC* p) const { EVP_MAC_free(p); }
+};
+struct MacCtxFree {
+  void operator()(EVP_MAC_CTX* p) const { EVP_MAC_CTX_free(p); }
+};
+struct SigFree {
+  void operator()(ECDSA_SIG* p) const { ECDSA_SIG_free(p); }
+};
 using Pkey = std::unique_ptr<EVP_PKEY, PkeyFree>;
 
 std::string read_file(const std::string& path) {
@@ -188,9 +200,8 @@ using Clock = std::chrono::steady_clock;
 double time_hmac(const AlgInfo& a, const std::string& secret, const std::vector<Prepared>& toks) {
   std::unique_ptr<EVP_MAC, MacFree> mac(EVP_MAC_fetch(nullptr, "HMAC", nullptr));
   std::unique_ptr<EVP_MAC_CTX, MacCtxFree> ctx(EVP_MAC_CTX_new(mac.get()));
-  OSSL_PARAM params[] = {
-      OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, const_cast<char*>(a.digest), 0),
-      OSSL_PARAM_construct_end()};
+  OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, const_cast<char*>(a.digest), 0),
+                         OSSL_PARAM_construct_end()};
   auto* key = reinterpret_cast<const unsigned char*>(secret.data());
   if (!ctx || EVP_MAC_init(ctx.get(), key, secret.size(), params) != 1) fail("EVP_MAC_init");
   unsigned char out[EVP_MAX_MD_SIZE];

@@ -101,7 +101,8 @@ int main(int argc, char** argv) {
   for (int r = 0; r < rounds; ++r) {
     for (std::size_t i = 0; i < 4; ++i) {
       const std::string& c = candidates[i];
-      samples[i].push_back(ns_per_call(compare_iterations, [&] { sink = sink + tg::core::constant_time_equal(mac, c); }));
+      samples[i].push_back(
+          ns_per_call(compare_iterations, [&] { sink = sink + tg::core::constant_time_equal(mac, c); }));
       samples[4 + i].push_back(ns_per_call(compare_iterations, [&] { sink = sink + naive_equal(mac, c); }));
     }
   }

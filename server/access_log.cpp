@@ -32,11 +32,15 @@ void AccessLog::write(const AccessRecord& r) {
   gmtime_r(&t, &tm);
   char ts[96];
   auto ms = duration_cast<milliseconds>(now.time_since_epoch()).count() % 1000;
-  std::snprintf(ts, sizeof ts, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms));
-  nlohmann::json j = {{"ts", ts}, {"method", r.method}, {"route", r.route}, {"status", r.status},
+  std::snprintf(ts, sizeof ts, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms));
+  nlohmann::json j = {{"ts", ts},
+                      {"method", r.method},
+                      {"route", r.route},
+                      {"status", r.status},
                       {"ms", static_cast<double>(static_cast<long long>(r.ms * 1000)) / 1000.0},
-                      {"bytes", r.bytes}, {"remote", r.remote}};
+                      {"bytes", r.bytes},
+                      {"remote", r.remote}};
   if (!r.tenant.empty()) j["tenant"] = r.tenant;
   if (!r.target.empty()) j["name"] = r.target;
   std::string line = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);

@@ -10,27 +10,27 @@ namespace tg::server {
 struct Config {
   std::string listen_host = "127.0.0.1";
   int listen_port = 8080;
-  int listen_backlog = 1024;            // pending connections the kernel queues (capped by somaxconn)
-  std::string db;                       // libpq conninfo or URL (--db / DATABASE_URL)
-  std::size_t pool_size = 8;            // libpq connections
-  int pool_timeout_ms = 2000;           // wait for a free connection, then 503
-  int statement_timeout_ms = 5000;      // server-side statement_timeout of every call
-  int connect_timeout_s = 2;            // libpq connect_timeout when (re)connecting
-  std::size_t threads = 32;             // HTTP worker threads
-  int read_timeout_s = 5;               // one recv() may wait this long
-  int write_timeout_s = 5;              // one send() may wait this long
-  int request_timeout_s = 10;           // whole request (head + body) must arrive within this
+  int listen_backlog = 1024;        // pending connections the kernel queues (capped by somaxconn)
+  std::string db;                   // libpq conninfo or URL (--db / DATABASE_URL)
+  std::size_t pool_size = 8;        // libpq connections
+  int pool_timeout_ms = 2000;       // wait for a free connection, then 503
+  int statement_timeout_ms = 5000;  // server-side statement_timeout of every call
+  int connect_timeout_s = 2;        // libpq connect_timeout when (re)connecting
+  std::size_t threads = 32;         // HTTP worker threads
+  int read_timeout_s = 5;           // one recv() may wait this long
+  int write_timeout_s = 5;          // one send() may wait this long
+  int request_timeout_s = 10;       // whole request (head + body) must arrive within this
   int keep_alive_timeout_s = 5;
-  std::size_t keep_alive_max = 100;     // requests per connection
-  std::size_t max_body = 1u << 20;      // bytes → 413 above
-  std::size_t max_header_bytes = 16384; // request line + headers → 431 above
-  std::size_t max_headers = 64;         // header lines → 431 above
-  std::size_t max_uri = 8192;           // request target → 414 above
-  long max_rows = 1000;                 // cap on limit= (and the default limit)
+  std::size_t keep_alive_max = 100;       // requests per connection
+  std::size_t max_body = 1u << 20;        // bytes → 413 above
+  std::size_t max_header_bytes = 16384;   // request line + headers → 431 above
+  std::size_t max_headers = 64;           // header lines → 431 above
+  std::size_t max_uri = 8192;             // request target → 414 above
+  long max_rows = 1000;                   // cap on limit= (and the default limit)
   std::vector<std::string> cors_origins;  // exact origins, or the single entry "*"
   bool cors_credentials = false;
-  std::string tls_cert, tls_key;        // both or neither
-  std::string access_log = "-";         // "-" = stdout, "" = off, else a file (appended)
+  std::string tls_cert, tls_key;  // both or neither
+  std::string access_log = "-";   // "-" = stdout, "" = off, else a file (appended)
 };
 
 // Parses argv (and the environment). On --help / --version prints and exits 0; on a bad flag

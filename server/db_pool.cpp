@@ -12,7 +12,7 @@ using Clock = std::chrono::steady_clock;
 // Session state a tenant's function could leave behind, reset after every request.
 // (DISCARD ALL would also drop every cached plan of the backend, and may not run pipelined.)
 const char* const kResetStatements[] = {
-    "CLOSE ALL", "RESET ALL", "UNLISTEN *", "SELECT pg_catalog.pg_advisory_unlock_all()",
+    "CLOSE ALL",    "RESET ALL",         "UNLISTEN *",     "SELECT pg_catalog.pg_advisory_unlock_all()",
     "DISCARD TEMP", "DISCARD SEQUENCES", "DEALLOCATE ALL",
 };
 
@@ -92,9 +92,9 @@ DbResult DbPool::run(Slot& slot, const std::string& sql, const std::vector<std::
     return r;
   };
   if (!PQenterPipelineMode(c)) return fail(DbResult::Kind::ConnectionError);
-  bool sent = PQsendQueryParams(c, sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(),
-                                nullptr, nullptr, 0) &&
-              PQpipelineSync(c);
+  bool sent =
+      PQsendQueryParams(c, sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(), nullptr, nullptr, 0) &&
+      PQpipelineSync(c);
   for (const char* stmt : kResetStatements)
     sent = sent && PQsendQueryParams(c, stmt, 0, nullptr, nullptr, nullptr, nullptr, 0);
   sent = sent && PQpipelineSync(c);
@@ -147,10 +147,16 @@ DbResult DbPool::call(const std::string& sql, const std::vector<std::optional<st
       if (closed_) break;
       // Prefer an open connection; else any free slot.
       for (auto& s : slots_)
-        if (!s.in_use && s.conn != nullptr) { slot = &s; break; }
+        if (!s.in_use && s.conn != nullptr) {
+          slot = &s;
+          break;
+        }
       if (slot == nullptr)
         for (auto& s : slots_)
-          if (!s.in_use) { slot = &s; break; }
+          if (!s.in_use) {
+            slot = &s;
+            break;
+          }
       if (slot != nullptr) break;
       if (cv_.wait_until(lock, deadline) == std::cv_status::timeout) break;
     }

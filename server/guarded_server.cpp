@@ -256,7 +256,10 @@ bool GuardedServer::process_and_close_socket(socket_t sock) {
         while (svr_sock_ != INVALID_SOCKET && Clock::now() < until) {
           pollfd p{sock, POLLIN, 0};
           int r = ::poll(&p, 1, 50);
-          if (r > 0) { readable = true; break; }
+          if (r > 0) {
+            readable = true;
+            break;
+          }
           if (r < 0 && errno != EINTR) break;
         }
         if (!readable) break;
@@ -275,8 +278,8 @@ bool GuardedServer::process_and_close_socket(socket_t sock) {
       if (head != GuardedStream::Head::Ok) break;
       bool close_connection = count == 1 || svr_sock_ == INVALID_SOCKET;
       bool connection_closed = false;
-      bool done = process_request(strm, close_connection, connection_closed,
-                                  [ssl](httplib::Request& req) { req.ssl = ssl; });
+      bool done =
+          process_request(strm, close_connection, connection_closed, [ssl](httplib::Request& req) { req.ssl = ssl; });
       if (!done || connection_closed || close_connection) break;
       if (!strm.discard_body()) break;
       --count;

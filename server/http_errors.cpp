@@ -8,19 +8,53 @@ namespace {
 // Messages the extension and sql/1.0/70_api.sql raise on purpose: short, fixed, no input.
 const char* const kStableReasons[] = {
     // CONTRACT.md §1 errors
-    "malformed token", "invalid signature", "algorithm not allowed", "unknown key", "token expired",
-    "token not yet valid", "invalid issuer", "invalid audience", "token revoked", "wrong token type",
-    "invalid credentials", "tenant mismatch", "unknown tenant", "tenant inactive",
+    "malformed token",
+    "invalid signature",
+    "algorithm not allowed",
+    "unknown key",
+    "token expired",
+    "token not yet valid",
+    "invalid issuer",
+    "invalid audience",
+    "token revoked",
+    "wrong token type",
+    "invalid credentials",
+    "tenant mismatch",
+    "unknown tenant",
+    "tenant inactive",
     // users & sessions
-    "sign-up disabled", "signup disabled", "password too weak", "invalid email", "invalid password",
-    "user exists", "user already exists", "email already registered", "invalid reset token",
-    "reset token expired", "too many attempts", "user inactive", "user disabled", "permission denied",
+    "sign-up disabled",
+    "signup disabled",
+    "password too weak",
+    "invalid email",
+    "invalid password",
+    "user exists",
+    "user already exists",
+    "email already registered",
+    "invalid reset token",
+    "reset token expired",
+    "too many attempts",
+    "user inactive",
+    "user disabled",
+    "permission denied",
     "invalid parameter value: password must have at least 8 characters",
-    "invalid parameter value: password too long", "invalid parameter value: email",
+    "invalid parameter value: password too long",
+    "invalid parameter value: email",
     // 70_api.sql
-    "unknown table", "unknown column", "unknown function", "unknown operator", "invalid filter",
-    "invalid body", "filter required", "no columns", "ambiguous function", "arguments do not match",
-    "invalid query", "invalid argument", "admin only", "invalid name",
+    "unknown table",
+    "unknown column",
+    "unknown function",
+    "unknown operator",
+    "invalid filter",
+    "invalid body",
+    "filter required",
+    "no columns",
+    "ambiguous function",
+    "arguments do not match",
+    "invalid query",
+    "invalid argument",
+    "admin only",
+    "invalid name",
 };
 
 bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
@@ -29,8 +63,7 @@ bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.
 std::string stable_reason(std::string_view message) {
   for (const char* r : kStableReasons) {
     std::string_view rv(r);
-    if (starts_with(message, rv) && (message.size() == rv.size() || message[rv.size()] == ':'))
-      return std::string(rv);
+    if (starts_with(message, rv) && (message.size() == rv.size() || message[rv.size()] == ':')) return std::string(rv);
   }
   return {};
 }
@@ -48,8 +81,7 @@ HttpError map_db_error(std::string_view st, std::string_view message) {
   if (st == "28P01") return with_reason(401, message, "invalid credentials");
   if (cls == "28") return with_reason(401, message, "invalid token", true);
   if (st == "42501") return with_reason(403, message, "permission denied");
-  if (st == "42704" || st == "42P01" || st == "42883" || st == "P0002")
-    return with_reason(404, message, "not found");
+  if (st == "42704" || st == "42P01" || st == "42883" || st == "P0002") return with_reason(404, message, "not found");
   if (st == "42703") return {400, "unknown column"};
   if (st == "23505") return with_reason(409, message, "already exists");
   if (st == "23502") return {400, "missing required value"};

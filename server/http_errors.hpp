@@ -11,7 +11,7 @@ namespace tg::server {
 
 struct HttpError {
   int status;
-  std::string reason;           // goes into {"error": reason}
+  std::string reason;             // goes into {"error": reason}
   bool bearer_challenge = false;  // add WWW-Authenticate: Bearer error="invalid_token"
 };
 

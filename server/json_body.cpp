@@ -11,10 +11,15 @@ std::optional<nlohmann::json> parse_json_body(const std::string& text, int max_d
   bool bad = false;
   auto cb = [&](int depth, json::parse_event_t ev, json& parsed) -> bool {
     if (bad) return false;
-    if (depth > max_depth) { bad = true; return false; }
+    if (depth > max_depth) {
+      bad = true;
+      return false;
+    }
     switch (ev) {
       case json::parse_event_t::object_start: keys.emplace_back(); break;
-      case json::parse_event_t::object_end: if (!keys.empty()) keys.pop_back(); break;
+      case json::parse_event_t::object_end:
+        if (!keys.empty()) keys.pop_back();
+        break;
       case json::parse_event_t::key: {
         const auto& k = parsed.get_ref<const std::string&>();
         if (keys.empty() || !keys.back().insert(k).second || k.find('\0') != std::string::npos) bad = true;

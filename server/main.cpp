@@ -74,8 +74,8 @@ int main(int argc, char** argv) {
   server.Patch(any, handler);
   server.Delete(any, handler);
   server.Options(any, handler);
-  server.set_error_handler(httplib::Server::HandlerWithResponse(
-      [&](const httplib::Request& req, httplib::Response& res) {
+  server.set_error_handler(
+      httplib::Server::HandlerWithResponse([&](const httplib::Request& req, httplib::Response& res) {
         router.fill_error(req, res);
         return httplib::Server::HandlerResponse::Handled;
       }));

@@ -18,7 +18,8 @@ void Metrics::db_error(const std::string& kind) {
   ++db_errors_[kind];
 }
 
-std::string Metrics::render(const std::function<std::tuple<std::size_t, std::size_t, std::size_t>()>& pool_stats) const {
+std::string Metrics::render(
+    const std::function<std::tuple<std::size_t, std::size_t, std::size_t>()>& pool_stats) const {
   auto [in_use, idle, size] = pool_stats();
   std::string s;
   char num[64];
@@ -26,8 +27,8 @@ std::string Metrics::render(const std::function<std::tuple<std::size_t, std::siz
   s += "# HELP tenantgate_http_requests_total HTTP requests by route template, method and status.\n"
        "# TYPE tenantgate_http_requests_total counter\n";
   for (const auto& [k, v] : requests_) {
-    s += "tenantgate_http_requests_total{route=\"" + std::get<0>(k) + "\",method=\"" + std::get<1>(k) +
-         "\",status=\"" + std::to_string(std::get<2>(k)) + "\"} " + std::to_string(v) + "\n";
+    s += "tenantgate_http_requests_total{route=\"" + std::get<0>(k) + "\",method=\"" + std::get<1>(k) + "\",status=\"" +
+         std::to_string(std::get<2>(k)) + "\"} " + std::to_string(v) + "\n";
   }
   s += "# HELP tenantgate_http_request_duration_seconds Time from the parsed request to the response.\n"
        "# TYPE tenantgate_http_request_duration_seconds histogram\n";

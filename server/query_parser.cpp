@@ -10,13 +10,22 @@ bool valid_utf8(const std::string& s) {
   const std::size_t n = s.size();
   while (i < n) {
     auto c = static_cast<unsigned char>(s[i]);
-    if (c < 0x80) { ++i; continue; }
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
     std::size_t len;
     unsigned cp;
-    if (c >= 0xC2 && c <= 0xDF) { len = 2; cp = c & 0x1F; }
-    else if (c >= 0xE0 && c <= 0xEF) { len = 3; cp = c & 0x0F; }
-    else if (c >= 0xF0 && c <= 0xF4) { len = 4; cp = c & 0x07; }
-    else return false;
+    if (c >= 0xC2 && c <= 0xDF) {
+      len = 2;
+      cp = c & 0x1F;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      len = 3;
+      cp = c & 0x0F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      len = 4;
+      cp = c & 0x07;
+    } else return false;
     if (i + len > n) return false;
     for (std::size_t k = 1; k < len; ++k) {
       auto cc = static_cast<unsigned char>(s[i + k]);
@@ -154,8 +163,11 @@ bool is_valid_name(const std::string& name) noexcept {
 
 nlohmann::json parse_query(const std::multimap<std::string, std::string>& params, const QueryLimits& limits) {
   using nlohmann::json;
-  json q = {{"select", nullptr}, {"filters", json::array()}, {"order", json::array()},
-            {"limit", limits.max_rows}, {"offset", 0}};
+  json q = {{"select", nullptr},
+            {"filters", json::array()},
+            {"order", json::array()},
+            {"limit", limits.max_rows},
+            {"offset", 0}};
   std::set<std::string> seen_special;
   std::size_t values = 0;
   for (const auto& [key, value] : params) {
@@ -212,8 +224,8 @@ nlohmann::json parse_query(const std::multimap<std::string, std::string>& params
       std::string op = rest.substr(0, dot);
       std::string arg = rest.substr(dot + 1);
       f["op"] = op;
-      if (op == "eq" || op == "neq" || op == "lt" || op == "lte" || op == "gt" || op == "gte" ||
-          op == "like" || op == "ilike") {
+      if (op == "eq" || op == "neq" || op == "lt" || op == "lte" || op == "gt" || op == "gte" || op == "like" ||
+          op == "ilike") {
         f["val"] = arg;
         ++values;
       } else if (op == "in") {
@@ -228,8 +240,7 @@ nlohmann::json parse_query(const std::multimap<std::string, std::string>& params
         throw QueryError("unknown operator");
       }
       q["filters"].push_back(f);
-      if (q["filters"].size() > limits.max_filters || values > limits.max_values)
-        throw QueryError("invalid query");
+      if (q["filters"].size() > limits.max_filters || values > limits.max_values) throw QueryError("invalid query");
     }
   }
   return q;

@@ -14,9 +14,9 @@ using nlohmann::json;
 struct Router::Ctx {
   const httplib::Request& req;
   httplib::Response& res;
-  std::string route = "-";   // template for metrics and the log
-  std::string name;          // table or function
-  std::string host;          // normalised Host name ("" when absent)
+  std::string route = "-";  // template for metrics and the log
+  std::string name;         // table or function
+  std::string host;         // normalised Host name ("" when absent)
   bool has_host = false;
 };
 
@@ -40,8 +40,8 @@ bool is_b64token(const std::string& t) {
   std::size_t i = 0;
   for (; i < t.size(); ++i) {
     char c = t[i];
-    bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-              c == '.' || c == '_' || c == '~' || c == '+' || c == '/';
+    bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+              c == '_' || c == '~' || c == '+' || c == '/';
     if (!ok) break;
   }
   if (i == 0) return false;
@@ -101,9 +101,12 @@ void Router::handle(const httplib::Request& req, httplib::Response& res) {
 
 void Router::fill_error(const httplib::Request& req, httplib::Response& res) {
   if (!res.body.empty()) return;
-  const char* reason = res.status == 404 ? "not found" : res.status == 413 ? "payload too large"
-                     : res.status == 414 ? "uri too long" : res.status == 416 ? "range not satisfiable"
-                     : res.status >= 500 ? "internal error" : "bad request";
+  const char* reason = res.status == 404   ? "not found"
+                       : res.status == 413 ? "payload too large"
+                       : res.status == 414 ? "uri too long"
+                       : res.status == 416 ? "range not satisfiable"
+                       : res.status >= 500 ? "internal error"
+                                           : "bad request";
   res.set_content(error_body(reason), kJson);
   res.set_header("Cache-Control", "no-store");
   (void)req;
@@ -144,9 +147,15 @@ void Router::dispatch(Ctx& ctx) {
     res.set_content(metrics_.render([this] { return db_.stats(); }), "text/plain; version=0.0.4");
     return;
   }
-  static const char* const kAuth[] = {"/auth/login", "/auth/refresh", "/auth/logout", "/auth/register",
-                                      "/auth/me", "/auth/password", "/auth/password/reset-request",
-                                      "/auth/password/reset", "/.well-known/jwks.json"};
+  static const char* const kAuth[] = {"/auth/login",
+                                      "/auth/refresh",
+                                      "/auth/logout",
+                                      "/auth/register",
+                                      "/auth/me",
+                                      "/auth/password",
+                                      "/auth/password/reset-request",
+                                      "/auth/password/reset",
+                                      "/.well-known/jwks.json"};
   for (const char* a : kAuth) {
     if (path == a) {
       ctx.route = a;
@@ -215,8 +224,8 @@ std::optional<std::string> bearer(const httplib::Request& req, httplib::Response
     return std::nullopt;
   }
   std::string v = req.get_header_value("Authorization");
-  if (v.size() < 8 || (v.compare(0, 7, "Bearer ") != 0 && v.compare(0, 7, "bearer ") != 0 &&
-                       v.compare(0, 7, "BEARER ") != 0)) {
+  if (v.size() < 8 ||
+      (v.compare(0, 7, "Bearer ") != 0 && v.compare(0, 7, "bearer ") != 0 && v.compare(0, 7, "BEARER ") != 0)) {
     unauthorized(res, "malformed token", true);
     return std::nullopt;
   }
@@ -339,8 +348,7 @@ void Router::route_api(Ctx& ctx, const std::string& name) {
     if (!is_json_type(req.get_header_value("Content-Type")))
       return send_error(res, 415, "content type must be application/json");
     auto j = parse_json_body(req.body);
-    if (!j || !(j->is_object() || (m == "POST" && j->is_array())))
-      return send_error(res, 400, "invalid body");
+    if (!j || !(j->is_object() || (m == "POST" && j->is_array()))) return send_error(res, 400, "invalid body");
     body = req.body;  // the client's own text: numbers keep their precision in jsonb
   }
   const std::string db_method = m == "HEAD" ? "GET" : m;

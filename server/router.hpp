@@ -30,8 +30,8 @@ class Router {
   void route_auth(Ctx& ctx, const std::string& what);
   void route_api(Ctx& ctx, const std::string& name);
   void route_rpc(Ctx& ctx, const std::string& name);
-  bool call(Ctx& ctx, const std::string& sql, const std::vector<std::optional<std::string>>& params,
-            int ok_status, bool empty_body = false);
+  bool call(Ctx& ctx, const std::string& sql, const std::vector<std::optional<std::string>>& params, int ok_status,
+            bool empty_body = false);
 
   const Config& config_;
   DbPool& db_;

@@ -10,26 +10,25 @@ namespace {
 
 // Plain aggregates of string literals: trivially destructible, safe in a backend.
 constexpr ReasonInfo kReasons[] = {
-    {"28000", "malformed token"},       // MalformedToken
-    {"28000", "invalid signature"},     // InvalidSignature
-    {"28000", "algorithm not allowed"}, // AlgorithmNotAllowed
-    {"28000", "unknown key"},           // UnknownKey
-    {"28000", "token expired"},         // TokenExpired
-    {"28000", "token not yet valid"},   // TokenNotYetValid
-    {"28000", "invalid issuer"},        // InvalidIssuer
-    {"28000", "invalid audience"},      // InvalidAudience
-    {"28000", "token revoked"},         // TokenRevoked
-    {"28000", "wrong token type"},      // WrongTokenType
-    {"28P01", "invalid credentials"},   // InvalidCredentials
-    {"42501", "tenant mismatch"},       // TenantMismatch
-    {"42704", "unknown tenant"},        // UnknownTenant
-    {"42501", "tenant inactive"},       // TenantInactive
-    {"22023", "invalid key"},           // InvalidKey
+    {"28000", "malformed token"},          // MalformedToken
+    {"28000", "invalid signature"},        // InvalidSignature
+    {"28000", "algorithm not allowed"},    // AlgorithmNotAllowed
+    {"28000", "unknown key"},              // UnknownKey
+    {"28000", "token expired"},            // TokenExpired
+    {"28000", "token not yet valid"},      // TokenNotYetValid
+    {"28000", "invalid issuer"},           // InvalidIssuer
+    {"28000", "invalid audience"},         // InvalidAudience
+    {"28000", "token revoked"},            // TokenRevoked
+    {"28000", "wrong token type"},         // WrongTokenType
+    {"28P01", "invalid credentials"},      // InvalidCredentials
+    {"42501", "tenant mismatch"},          // TenantMismatch
+    {"42704", "unknown tenant"},           // UnknownTenant
+    {"42501", "tenant inactive"},          // TenantInactive
+    {"22023", "invalid key"},              // InvalidKey
     {"22023", "invalid parameter value"},  // InvalidParameter
-    {"XX000", "internal error"},        // Internal
+    {"XX000", "internal error"},           // Internal
 };
-static_assert(std::size(kReasons) == static_cast<std::size_t>(Reason::Internal) + 1,
-              "one row per Reason");
+static_assert(std::size(kReasons) == static_cast<std::size_t>(Reason::Internal) + 1, "one row per Reason");
 
 }  // namespace
 

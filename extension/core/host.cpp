@@ -22,8 +22,8 @@ bool starts_with(std::string_view s, std::string_view prefix) noexcept {
 // Names a tenant schema must never take: PostgreSQL's and ours, and host labels that name
 // the service rather than a customer. Prefixes cover families (pg-…, tenantgate…).
 constexpr std::array<std::string_view, 12> kReservedNames = {
-    "public", "auth", "pg", "information-schema", "postgres", "template0", "template1",
-    "tenantgate", "www", "extensions", "pgbouncer", "tg"};
+    "public",    "auth",       "pg",  "information-schema", "postgres",  "template0",
+    "template1", "tenantgate", "www", "extensions",         "pgbouncer", "tg"};
 constexpr std::array<std::string_view, 3> kReservedPrefixes = {"pg-", "tenantgate", "tg-"};
 
 bool syntactically_valid(std::string_view slug) noexcept {
@@ -47,9 +47,7 @@ bool is_reserved_slug(std::string_view slug) noexcept {
   return false;
 }
 
-bool is_valid_slug(std::string_view slug) noexcept {
-  return syntactically_valid(slug) && !is_reserved_slug(slug);
-}
+bool is_valid_slug(std::string_view slug) noexcept { return syntactically_valid(slug) && !is_reserved_slug(slug); }
 
 std::optional<std::string> slug_for_host(std::string_view host, std::string_view base_domain) noexcept {
   try {

@@ -57,8 +57,8 @@ class Key {
   static Key from_storage(Alg alg, std::string_view stored);
 
   Alg alg() const noexcept;
-  bool can_sign() const noexcept;       // HS* always; asymmetric only with a private part
-  bool is_symmetric() const noexcept;   // HS*
+  bool can_sign() const noexcept;      // HS* always; asymmetric only with a private part
+  bool is_symmetric() const noexcept;  // HS*
 
   // The public JWK: {"kty","alg","use":"sig","kid", n/e | crv/x/y | crv/x}. Never a secret or
   // private member. Throws Reason::InvalidKey for HS* keys (they have no public form).
@@ -106,12 +106,12 @@ struct ClaimNodes {
 // segment share one (jws.cpp keeps the last few per thread, so a key's tokens are not
 // re-decoded and re-parsed each time).
 struct JwsHeader {
-  std::string json;                 // decoded header JSON text, as received
-  std::string alg_name;             // "alg" as sent (string)
-  std::optional<Alg> alg;           // nullopt when the name is not one we implement
-  std::optional<std::string> kid;   // "kid"
-  std::optional<std::string> typ;   // "typ"
-  bool has_crit = false;            // "crit": verify_signature refuses it after the signature
+  std::string json;                // decoded header JSON text, as received
+  std::string alg_name;            // "alg" as sent (string)
+  std::optional<Alg> alg;          // nullopt when the name is not one we implement
+  std::optional<std::string> kid;  // "kid"
+  std::optional<std::string> typ;  // "typ"
+  bool has_crit = false;           // "crit": verify_signature refuses it after the signature
 };
 
 // A decoded signature, held in place when it is short (HMAC, ECDSA, EdDSA: at most 132 bytes)
@@ -134,13 +134,13 @@ class SignatureBytes {
 };
 
 struct ParsedToken {
-  std::string_view signing_input;       // "<header>.<payload>" exactly as received (views into the token)
+  std::string_view signing_input;  // "<header>.<payload>" exactly as received (views into the token)
   std::shared_ptr<const JwsHeader> header;
-  SignatureBytes signature;             // decoded signature bytes
+  SignatureBytes signature;  // decoded signature bytes
   // Unverified hints to pick a key (never trusted for anything else):
   std::optional<std::string> tenant_hint;  // payload "tenant" when it is a string
-  json::Document payload;  // the payload parsed (an object); its source is the JSON text as received
-  ClaimNodes claims;       // the registered claims' values within `payload`
+  json::Document payload;                  // the payload parsed (an object); its source is the JSON text as received
+  ClaimNodes claims;                       // the registered claims' values within `payload`
 
   const std::string& payload_json() const noexcept { return payload.source(); }
   const std::string& header_json() const noexcept { return header->json; }

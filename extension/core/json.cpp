@@ -64,7 +64,9 @@ class Parser {
   }
 
  private:
-  static bool is(unsigned char byte, unsigned char byte_class) noexcept { return (kClasses.of[byte] & byte_class) != 0; }
+  static bool is(unsigned char byte, unsigned char byte_class) noexcept {
+    return (kClasses.of[byte] & byte_class) != 0;
+  }
   static bool is_digit(unsigned char c) noexcept { return is(c, kDigit); }
   static const char* skip_plain(const char* p) noexcept {
     while (is(static_cast<unsigned char>(*p), kPlain)) ++p;
@@ -134,9 +136,18 @@ class Parser {
       case '{': parse_object(depth + 1); break;
       case '[': parse_array(depth + 1); break;
       case '"': parse_string(); break;
-      case 't': expect_literal("true"); push_scalar(Type::Bool, 0, 0, true); break;
-      case 'f': expect_literal("false"); push_scalar(Type::Bool, 0, 0, false); break;
-      case 'n': expect_literal("null"); push_scalar(Type::Null, 0, 0, false); break;
+      case 't':
+        expect_literal("true");
+        push_scalar(Type::Bool, 0, 0, true);
+        break;
+      case 'f':
+        expect_literal("false");
+        push_scalar(Type::Bool, 0, 0, false);
+        break;
+      case 'n':
+        expect_literal("null");
+        push_scalar(Type::Null, 0, 0, false);
+        break;
       case '\0':
         if (at_end()) fail("unexpected end");
         parse_number();  // a NUL byte: not a value ("invalid value")
@@ -165,8 +176,14 @@ class Parser {
         parse_value(depth);
         ++members;
         skip_ws();
-        if (peek() == ',') { ++p_; continue; }
-        if (peek() == '}') { ++p_; break; }
+        if (peek() == ',') {
+          ++p_;
+          continue;
+        }
+        if (peek() == '}') {
+          ++p_;
+          break;
+        }
         if (at_end()) fail("unexpected end");
         fail("comma or closing brace expected");
       }
@@ -234,8 +251,14 @@ class Parser {
         parse_value(depth);
         ++elements;
         skip_ws();
-        if (peek() == ',') { ++p_; continue; }
-        if (peek() == ']') { ++p_; break; }
+        if (peek() == ',') {
+          ++p_;
+          continue;
+        }
+        if (peek() == ']') {
+          ++p_;
+          break;
+        }
         if (at_end()) fail("unexpected end");
         fail("comma or closing bracket expected");
       }
@@ -313,14 +336,22 @@ class Parser {
     int len = 0;
     unsigned char lo = 0x80, hi = 0xBF;
     if (b0 >= 0xC2 && b0 <= 0xDF) len = 2;
-    else if (b0 == 0xE0) { len = 3; lo = 0xA0; }
-    else if (b0 >= 0xE1 && b0 <= 0xEC) len = 3;
-    else if (b0 == 0xED) { len = 3; hi = 0x9F; }
-    else if (b0 >= 0xEE && b0 <= 0xEF) len = 3;
-    else if (b0 == 0xF0) { len = 4; lo = 0x90; }
-    else if (b0 >= 0xF1 && b0 <= 0xF3) len = 4;
-    else if (b0 == 0xF4) { len = 4; hi = 0x8F; }
-    else fail("invalid utf-8");
+    else if (b0 == 0xE0) {
+      len = 3;
+      lo = 0xA0;
+    } else if (b0 >= 0xE1 && b0 <= 0xEC) len = 3;
+    else if (b0 == 0xED) {
+      len = 3;
+      hi = 0x9F;
+    } else if (b0 >= 0xEE && b0 <= 0xEF) len = 3;
+    else if (b0 == 0xF0) {
+      len = 4;
+      lo = 0x90;
+    } else if (b0 >= 0xF1 && b0 <= 0xF3) len = 4;
+    else if (b0 == 0xF4) {
+      len = 4;
+      hi = 0x8F;
+    } else fail("invalid utf-8");
     if (left() < static_cast<std::size_t>(len)) fail("invalid utf-8");
     for (int i = 1; i < len; ++i) {
       const auto b = static_cast<unsigned char>(p_[i]);
@@ -420,6 +451,7 @@ class Parser {
   }
 
   static constexpr std::ptrdiff_t kMaxIntegerDigits = 18;
+
  public:
   // from_chars is locale-independent (strtod would follow LC_NUMERIC). Out-of-range values keep
   // their sign and become ±inf (overflow) or ±0 (underflow), so callers can refuse non-finite.

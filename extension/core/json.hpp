@@ -29,13 +29,13 @@ constexpr int kMaxDepthCeiling = 256;
 struct Node {
   Type type = Type::Null;
   bool boolean = false;
-  bool unescaped = false;      // String: the text had escapes; it lives in the unescaped pool
-  bool is_integer = false;     // Number: an integer of at most 18 digits (no fraction, no exponent)
-  std::uint32_t offset = 0;    // String/Number: where the text starts (source or pool)
-  std::uint32_t length = 0;    // String/Number: its length in bytes
-  std::uint32_t count = 0;     // Array: elements; Object: members
-  std::uint32_t end = 0;       // index one past the last node of this value
-  std::int64_t integer = 0;    // Number with is_integer: its value ("-0" is 0)
+  bool unescaped = false;    // String: the text had escapes; it lives in the unescaped pool
+  bool is_integer = false;   // Number: an integer of at most 18 digits (no fraction, no exponent)
+  std::uint32_t offset = 0;  // String/Number: where the text starts (source or pool)
+  std::uint32_t length = 0;  // String/Number: its length in bytes
+  std::uint32_t count = 0;   // Array: elements; Object: members
+  std::uint32_t end = 0;     // index one past the last node of this value
+  std::int64_t integer = 0;  // Number with is_integer: its value ("-0" is 0)
 };
 
 class Value;

@@ -136,8 +136,8 @@ CompactJws parse_compact(std::string_view token, const TokenLimits& limits) {
 
 std::string decode_signature_segment(std::string_view signature_b64) { return decode_segment(signature_b64); }
 
-void check_alg_and_signature(const std::optional<Alg>& alg, std::string_view signing_input,
-                             std::string_view signature, const Key& key) {
+void check_alg_and_signature(const std::optional<Alg>& alg, std::string_view signing_input, std::string_view signature,
+                             const Key& key) {
   // The key is bound to one algorithm; the header must name exactly that one (RFC 8725 §3.1).
   if (!alg || *alg != key.alg()) throw Error(Reason::AlgorithmNotAllowed);
   if (!key.verify(signing_input, signature)) throw Error(Reason::InvalidSignature);

@@ -13,10 +13,10 @@
 namespace tg::core {
 
 struct CompactJws {
-  std::string_view signing_input;  // "<header>.<payload>" as received
-  std::string_view signature_b64;  // third segment, not yet decoded
+  std::string_view signing_input;           // "<header>.<payload>" as received
+  std::string_view signature_b64;           // third segment, not yet decoded
   std::shared_ptr<const JwsHeader> header;  // checked header (possibly shared with other tokens)
-  std::string payload;             // decoded payload bytes, not parsed
+  std::string payload;                      // decoded payload bytes, not parsed
 };
 
 // Size (before anything else), exactly three segments found by scanning, canonical base64url of
@@ -31,8 +31,8 @@ std::string decode_signature_segment(std::string_view signature_b64);
 void refuse_crit_after_signature(bool has_crit);
 
 // The signature step of verify_signature for an already decoded token.
-void check_alg_and_signature(const std::optional<Alg>& alg, std::string_view signing_input,
-                             std::string_view signature, const Key& key);
+void check_alg_and_signature(const std::optional<Alg>& alg, std::string_view signing_input, std::string_view signature,
+                             const Key& key);
 
 // The members of a payload object check_claims reads (claims.cpp), and its "tenant" when that
 // is a string.

@@ -126,8 +126,8 @@ std::string Key::to_storage() const {
   unsigned char* der = nullptr;
   std::size_t len = 0;
   if (impl_->has_private) {
-    OSSL_ENCODER_CTX* ectx = OSSL_ENCODER_CTX_new_for_pkey(impl_->pkey.get(), EVP_PKEY_KEYPAIR, "DER",
-                                                           "PrivateKeyInfo", nullptr);
+    OSSL_ENCODER_CTX* ectx =
+        OSSL_ENCODER_CTX_new_for_pkey(impl_->pkey.get(), EVP_PKEY_KEYPAIR, "DER", "PrivateKeyInfo", nullptr);
     const int ok = ectx != nullptr && OSSL_ENCODER_to_data(ectx, &der, &len) == 1;
     OSSL_ENCODER_CTX_free(ectx);
     if (!ok) throw_openssl(Reason::Internal, "key export");

@@ -64,9 +64,9 @@ void prepare_key_contexts(Key::Impl& impl);
 
 enum class KeyFamily { Hmac, Rsa, RsaPss, Ec, Okp };
 KeyFamily alg_family(Alg alg) noexcept;
-const EVP_MD* alg_digest(Alg alg) noexcept;  // nullptr for EdDSA (pure Ed25519 takes no digest)
-std::size_t alg_hash_size(Alg alg) noexcept; // HS* secret minimum; PSS salt length
-std::size_t ec_field_size(Alg alg) noexcept; // 32 / 48 / 66 for ES256 / ES384 / ES512
+const EVP_MD* alg_digest(Alg alg) noexcept;   // nullptr for EdDSA (pure Ed25519 takes no digest)
+std::size_t alg_hash_size(Alg alg) noexcept;  // HS* secret minimum; PSS salt length
+std::size_t ec_field_size(Alg alg) noexcept;  // 32 / 48 / 66 for ES256 / ES384 / ES512
 int ec_curve_nid(Alg alg) noexcept;
 const char* ec_jwk_curve(Alg alg) noexcept;  // "P-256" / "P-384" / "P-521"
 
@@ -84,10 +84,10 @@ PkeyPtr decode_pkey(std::string_view data, bool pem);
 bool looks_like_pem(std::string_view material) noexcept;
 
 // JWK members (key_jwk.cpp).
-void check_jwk_metadata(const json::Value& jwk, Alg alg);          // kty/crv/alg/use/key_ops
+void check_jwk_metadata(const json::Value& jwk, Alg alg);  // kty/crv/alg/use/key_ops
 PkeyPtr pkey_from_jwk(const json::Value& jwk, Alg alg, bool keep_private);
 std::string hmac_secret_from_jwk(const json::Value& jwk, Alg alg);  // "oct" → k bytes
-bool jwk_alg_from_members(const json::Value& jwk, Alg& out);       // alg member or kty/crv default
+bool jwk_alg_from_members(const json::Value& jwk, Alg& out);        // alg member or kty/crv default
 std::string public_jwk_of(EVP_PKEY* pkey, Alg alg, std::string_view kid);
 
 // Signatures (key_sign.cpp / key_verify.cpp).

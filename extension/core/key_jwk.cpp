@@ -83,8 +83,7 @@ PkeyPtr build_pkey(const char* type, OSSL_PARAM_BLD* bld, bool with_private) {
   PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, type, nullptr));
   if (!params || !ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1) throw_openssl(Reason::Internal, "key import");
   EVP_PKEY* pkey = nullptr;
-  if (EVP_PKEY_fromdata(ctx.get(), &pkey, with_private ? EVP_PKEY_KEYPAIR : EVP_PKEY_PUBLIC_KEY,
-                        params.get()) != 1) {
+  if (EVP_PKEY_fromdata(ctx.get(), &pkey, with_private ? EVP_PKEY_KEYPAIR : EVP_PKEY_PUBLIC_KEY, params.get()) != 1) {
     refuse("jwk is not a valid key");
   }
   return PkeyPtr(pkey);
@@ -206,11 +205,20 @@ bool jwk_alg_from_members(const json::Value& jwk, Alg& out) {
   const auto kty = string_member(jwk, "kty");
   const auto crv = string_member(jwk, "crv");
   if (!kty) return false;
-  if (*kty == "RSA") { out = Alg::RS256; return true; }
-  if (*kty == "OKP" && crv && *crv == "Ed25519") { out = Alg::EdDSA; return true; }
+  if (*kty == "RSA") {
+    out = Alg::RS256;
+    return true;
+  }
+  if (*kty == "OKP" && crv && *crv == "Ed25519") {
+    out = Alg::EdDSA;
+    return true;
+  }
   if (*kty == "EC" && crv) {
     for (const Alg a : {Alg::ES256, Alg::ES384, Alg::ES512}) {
-      if (*crv == ec_jwk_curve(a)) { out = a; return true; }
+      if (*crv == ec_jwk_curve(a)) {
+        out = a;
+        return true;
+      }
     }
   }
   return false;  // oct (which HS* would it be?) and unknown curves: ambiguous, refused

@@ -88,9 +88,8 @@ bool digest_verify(const Key::Impl& key, std::string_view input, std::string_vie
   } else if (!init_verify(md.get(), key)) {
     throw_openssl(Reason::Internal, "verify init");
   }
-  const int rc = EVP_DigestVerify(md.get(), reinterpret_cast<const unsigned char*>(signature.data()),
-                                  signature.size(), reinterpret_cast<const unsigned char*>(input.data()),
-                                  input.size());
+  const int rc = EVP_DigestVerify(md.get(), reinterpret_cast<const unsigned char*>(signature.data()), signature.size(),
+                                  reinterpret_cast<const unsigned char*>(input.data()), input.size());
   ERR_clear_error();  // a failed verification leaves entries in the queue
   return rc == 1;
 }

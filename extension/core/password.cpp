@@ -66,8 +66,8 @@ struct Recipe {
   std::uint64_t n = 0;           // scrypt
   std::uint32_t r = 0;
   std::uint32_t p = 0;
-  std::string salt;              // the bytes fed to the KDF
-  std::string key;               // the expected derived key
+  std::string salt;  // the bytes fed to the KDF
+  std::string key;   // the expected derived key
 };
 
 // ---- text helpers -------------------------------------------------------------------------
@@ -421,8 +421,7 @@ bool verify_password(std::string_view password, std::string_view stored) {
   std::optional<Recipe> recipe = parse(stored);
   if (!recipe) return false;
   std::string derived = derive(*recipe, password);
-  return derived.size() == recipe->key.size() &&
-         CRYPTO_memcmp(derived.data(), recipe->key.data(), derived.size()) == 0;
+  return derived.size() == recipe->key.size() && CRYPTO_memcmp(derived.data(), recipe->key.data(), derived.size()) == 0;
 }
 
 KdfWork kdf_work_done() noexcept { return kdf_work; }

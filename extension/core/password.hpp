@@ -10,11 +10,11 @@
 namespace tg::core {
 
 enum class HashFormat {
-  TenantgateScrypt,   // ours:     $scrypt$ln=17,r=8,p=1$<salt b64>$<hash b64>   (the default)
-  PasslibPbkdf2,      // passlib:  $pbkdf2-sha256$<rounds>$<ab64 salt>$<ab64 hash> (also -sha512, -sha1)
-  DjangoPbkdf2,       // Django:   pbkdf2_sha256$<iterations>$<salt>$<b64 hash>   (also pbkdf2_sha1)
-  WerkzeugPbkdf2,     // Werkzeug: pbkdf2:sha256[:<iterations>]$<salt>$<hex hash> (also sha512, sha1)
-  WerkzeugScrypt,     // Werkzeug: scrypt[:N:r:p]$<salt>$<hex hash>
+  TenantgateScrypt,  // ours:     $scrypt$ln=17,r=8,p=1$<salt b64>$<hash b64>   (the default)
+  PasslibPbkdf2,     // passlib:  $pbkdf2-sha256$<rounds>$<ab64 salt>$<ab64 hash> (also -sha512, -sha1)
+  DjangoPbkdf2,      // Django:   pbkdf2_sha256$<iterations>$<salt>$<b64 hash>   (also pbkdf2_sha1)
+  WerkzeugPbkdf2,    // Werkzeug: pbkdf2:sha256[:<iterations>]$<salt>$<hex hash> (also sha512, sha1)
+  WerkzeugScrypt,    // Werkzeug: scrypt[:N:r:p]$<salt>$<hex hash>
 };
 
 // Identifies the format of a stored/imported hash; nullopt when it is none we accept or when

@@ -51,7 +51,7 @@ struct VerifiedAccess {
   bool session_check;  // signed by one of our own keys: auth._check_session decides
   bool unknown_key;    // no key verified it (tenant state decides between two answers)
   bool has_iat;
-  double iat;          // issued-at, seconds since the epoch (when has_iat)
+  double iat;  // issued-at, seconds since the epoch (when has_iat)
 };
 
 [[noreturn]] void raise_reason(Reason reason) {
@@ -106,10 +106,8 @@ VerifiedAccess verify_access_token(std::string_view token, const char* host_slug
     // inactive" is the answer depends on the tenant the (unverified) token names.
     tg::core::ParsedToken parsed = tg::core::parse_token(token, tg::pg::token_limits());
     out.unknown_key = true;
-    if (parsed.tenant_hint && tg::core::is_valid_slug(*parsed.tenant_hint))
-      out.slug = palloc_copy(*parsed.tenant_hint);
-    else if (host_slug != nullptr)
-      out.slug = palloc_copy(host_slug);
+    if (parsed.tenant_hint && tg::core::is_valid_slug(*parsed.tenant_hint)) out.slug = palloc_copy(*parsed.tenant_hint);
+    else if (host_slug != nullptr) out.slug = palloc_copy(host_slug);
     return out;
   }
   require_access_token_type(*verified.header);
@@ -294,8 +292,9 @@ Datum authenticate(FunctionCallInfo fcinfo) {
   // A role switch inside a SECURITY DEFINER function (or a function with SET role, or an
   // operation PostgreSQL restricts) would be undone or mis-attributed when it returns.
   if (InLocalUserIdChange() || InSecurityRestrictedOperation() || IsInParallelMode())
-    ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-                    errmsg("auth.authenticate cannot run inside a security-definer function or a restricted operation")));
+    ereport(ERROR,
+            (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+             errmsg("auth.authenticate cannot run inside a security-definer function or a restricted operation")));
   if (PG_ARGISNULL(0)) raise_reason(Reason::MalformedToken);
   text* token = PG_GETARG_TEXT_PP(0);
   const char* host_slug = PG_ARGISNULL(1) ? nullptr : host_slug_or_unknown(PG_GETARG_TEXT_PP(1));
@@ -342,9 +341,7 @@ TG_PG_FUNCTION(tg_authenticate) {
   MemoryContext caller_context = CurrentMemoryContext;
   Datum result = 0;
   PG_TRY();
-  {
-    result = authenticate(fcinfo);
-  }
+  { result = authenticate(fcinfo); }
   PG_CATCH();
   {
     MemoryContextSwitchTo(caller_context);

@@ -85,9 +85,8 @@ TG_PG_FUNCTION(tg_key_generate) {
 // auth._new_kid() -> text: 128 random bits, base64url (22 characters).
 TG_PG_FUNCTION(tg_new_kid) {
   (void)fcinfo;
-  return tg::pg::guarded([&]() -> Datum {
-    return tg::pg::text_datum(tg::core::base64url_encode(tg::core::random_bytes(16)));
-  });
+  return tg::pg::guarded(
+      [&]() -> Datum { return tg::pg::text_datum(tg::core::base64url_encode(tg::core::random_bytes(16))); });
 }
 
 // auth._jwks_keys(jwks jsonb) -> SETOF (kid, alg, key_data, public_jwk): the public keys of a
@@ -104,9 +103,8 @@ TG_PG_FUNCTION(tg_jwks_keys) {
       if (imported.kid.size() > tg::pg::max_kid_bytes) throw Error(Reason::InvalidKey, "kid too long");
       std::string data = imported.key.to_storage();
       std::string jwk = imported.key.public_jwk_json(imported.kid);
-      Datum values[4] = {tg::pg::text_datum(imported.kid),
-                         tg::pg::text_datum(tg::core::alg_name(imported.key.alg())), tg::pg::bytea_datum(data),
-                         tg::pg::jsonb_datum(jwk)};
+      Datum values[4] = {tg::pg::text_datum(imported.kid), tg::pg::text_datum(tg::core::alg_name(imported.key.alg())),
+                         tg::pg::bytea_datum(data), tg::pg::jsonb_datum(jwk)};
       bool nulls[4] = {false, false, false, false};
       tg::pg::pg_call([&] { tuplestore_putvalues(result_set->setResult, result_set->setDesc, values, nulls); });
     }

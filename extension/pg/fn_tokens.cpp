@@ -35,8 +35,8 @@ TG_PG_FUNCTION(tg_sign) {
   JsonbValue* tenant_value = getKeyJsonValueFromContainer(&claims->root, "tenant", 6, nullptr);
   if (tenant_value != nullptr) {
     if (tenant_value->type != jbvString)
-      ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                      errmsg("invalid parameter value: tenant must be a string")));
+      ereport(ERROR,
+              (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("invalid parameter value: tenant must be a string")));
     tenant = pnstrdup(tenant_value->val.string.val, tenant_value->val.string.len);
   }
   const char* payload = JsonbToCString(nullptr, &claims->root, static_cast<int>(VARSIZE(claims)));

@@ -55,11 +55,11 @@ extern "C" {
 
 // Exported V1 function: the first declaration carries the visibility, PG_FUNCTION_INFO_V1 adds
 // the pg_finfo_ record, the last line opens the definition.
-#define TG_PG_FUNCTION(name)                            \
+#define TG_PG_FUNCTION(name)                           \
   extern "C" PGDLLEXPORT Datum name(PG_FUNCTION_ARGS); \
-  extern "C" {                                          \
-  PG_FUNCTION_INFO_V1(name);                            \
-  }                                                     \
+  extern "C" {                                         \
+  PG_FUNCTION_INFO_V1(name);                           \
+  }                                                    \
   extern "C" PGDLLEXPORT Datum name(PG_FUNCTION_ARGS)
 
 namespace tg::pg {

@@ -24,8 +24,8 @@ void define_token_gucs() {
   DefineCustomIntVariable("tenantgate.max_token_size", "Largest token, in bytes, that is even looked at.", nullptr,
                           &max_token_size_guc, 16384, 1024, 1048576, PGC_SUSET, GUC_UNIT_BYTE, nullptr, nullptr,
                           nullptr);
-  DefineCustomStringVariable("tenantgate.issuer", "Required iss claim of verified tokens; empty: not checked.",
-                             nullptr, &issuer_guc, "", PGC_SUSET, 0, nullptr, nullptr, nullptr);
+  DefineCustomStringVariable("tenantgate.issuer", "Required iss claim of verified tokens; empty: not checked.", nullptr,
+                             &issuer_guc, "", PGC_SUSET, 0, nullptr, nullptr, nullptr);
   DefineCustomStringVariable("tenantgate.audience",
                              "Required aud claim (or element of it) of verified tokens; empty: not checked.", nullptr,
                              &audience_guc, "", PGC_SUSET, 0, nullptr, nullptr, nullptr);

@@ -8,9 +8,9 @@ namespace tg::pg {
 // Called once from _PG_init.
 void define_token_gucs();
 
-int leeway_seconds() noexcept;      // tenantgate.leeway, 0..300, default 30
-int max_token_bytes() noexcept;     // tenantgate.max_token_size, 1024..1048576, default 16384
-const char* issuer() noexcept;      // tenantgate.issuer, "" = not checked (never NULL)
-const char* audience() noexcept;    // tenantgate.audience, "" = not checked (never NULL)
+int leeway_seconds() noexcept;    // tenantgate.leeway, 0..300, default 30
+int max_token_bytes() noexcept;   // tenantgate.max_token_size, 1024..1048576, default 16384
+const char* issuer() noexcept;    // tenantgate.issuer, "" = not checked (never NULL)
+const char* audience() noexcept;  // tenantgate.audience, "" = not checked (never NULL)
 
 }  // namespace tg::pg

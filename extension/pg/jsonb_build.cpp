@@ -149,8 +149,9 @@ class Writer {
 
   static void check_total(int64 total) {
     if (total > JENTRY_OFFLENMASK)
-      ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-                      errmsg("total size of jsonb object elements exceeds the maximum of %u bytes", JENTRY_OFFLENMASK)));
+      ereport(ERROR,
+              (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+               errmsg("total size of jsonb object elements exceeds the maximum of %u bytes", JENTRY_OFFLENMASK)));
   }
 
   // Writes one child's data and its JEntry at `entry_at`; `running` is the data length of the
@@ -160,7 +161,8 @@ class Writer {
     value(index, &entry);
     *running += JBE_OFFLENFLD(entry);
     check_total(*running);
-    if (position % JB_OFFSET_STRIDE == 0) entry = (entry & JENTRY_TYPEMASK) | static_cast<uint32>(*running) | JENTRY_HAS_OFF;
+    if (position % JB_OFFSET_STRIDE == 0)
+      entry = (entry & JENTRY_TYPEMASK) | static_cast<uint32>(*running) | JENTRY_HAS_OFF;
     put_entry(entry_at, entry);
   }
 

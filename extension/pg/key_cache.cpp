@@ -120,9 +120,7 @@ void fetch_key_rows(KeyRows* out, MemoryContext target) {
     SPI_finish();
   }
   PG_FINALLY();
-  {
-    SetUserIdAndSecContext(saved_user, saved_context);
-  }
+  { SetUserIdAndSecContext(saved_user, saved_context); }
   PG_END_TRY();
 }
 
@@ -238,6 +236,8 @@ const KeySet& key_set() {
   return *unsettled;
 }
 
-void register_key_cache_callback() { CacheRegisterRelcacheCallback(on_relcache_invalidation, PointerGetDatum(nullptr)); }
+void register_key_cache_callback() {
+  CacheRegisterRelcacheCallback(on_relcache_invalidation, PointerGetDatum(nullptr));
+}
 
 }  // namespace tg::pg

@@ -16,11 +16,11 @@ namespace tg::pg {
 
 struct CachedKey {
   std::string kid;
-  std::optional<std::string> tenant;      // nullopt: a global key
+  std::optional<std::string> tenant;  // nullopt: a global key
   core::Key key;
   std::optional<std::string> public_jwk;  // JSON text, asymmetric keys only
   bool active_signer = false;
-  bool tenant_active = true;              // false: the key's tenant is inactive (see below)
+  bool tenant_active = true;  // false: the key's tenant is inactive (see below)
 };
 
 struct KeySet {

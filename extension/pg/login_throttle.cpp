@@ -317,9 +317,10 @@ TG_PG_FUNCTION(tg_throttle_status) {
     }
     LWLockRelease(throttle_lock);
   }
-  char* json = psprintf("{\"attempts\": " INT64_FORMAT ", \"refused\": " INT64_FORMAT ", \"locked_seconds\": " INT64_FORMAT
-                        ", \"clients\": " INT64_FORMAT ", \"locked_clients\": " INT64_FORMAT "}",
-                        attempts, refused, locked_seconds, clients, locked_clients);
+  char* json =
+      psprintf("{\"attempts\": " INT64_FORMAT ", \"refused\": " INT64_FORMAT ", \"locked_seconds\": " INT64_FORMAT
+               ", \"clients\": " INT64_FORMAT ", \"locked_clients\": " INT64_FORMAT "}",
+               attempts, refused, locked_seconds, clients, locked_clients);
   PG_RETURN_DATUM(DirectFunctionCall1(jsonb_in, CStringGetDatum(json)));
 }
 

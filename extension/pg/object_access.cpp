@@ -40,8 +40,7 @@ bool starts_with(const char* s, const char* prefix) { return strncmp(s, prefix, 
 FunctionClass classify_builtin(Oid oid, const char* c_name) {
   switch (oid) {
     case F_PG_CANCEL_BACKEND:
-    case F_PG_TERMINATE_BACKEND:
-      return kSignals;
+    case F_PG_TERMINATE_BACKEND: return kSignals;
     case F_PG_NOTIFY:
     case F_PG_ADVISORY_LOCK_INT8:
     case F_PG_ADVISORY_LOCK_SHARED_INT8:
@@ -50,10 +49,8 @@ FunctionClass classify_builtin(Oid oid, const char* c_name) {
     case F_PG_ADVISORY_LOCK_INT4_INT4:
     case F_PG_ADVISORY_LOCK_SHARED_INT4_INT4:
     case F_PG_TRY_ADVISORY_LOCK_INT4_INT4:
-    case F_PG_TRY_ADVISORY_LOCK_SHARED_INT4_INT4:
-      return kTenantRefused;
-    default:
-      break;
+    case F_PG_TRY_ADVISORY_LOCK_SHARED_INT4_INT4: return kTenantRefused;
+    default: break;
   }
   // Counters (tuples fetched through an index count rows RLS then hides), sizes, the lock table
   // and other sessions' activity describe every tenant's rows of a shared table and every client.
@@ -88,8 +85,7 @@ bool session_is_authenticator() {
   Oid session_user = GetSessionUserId();
   if (session_user != authenticator_checked_for) {
     Oid group = get_role_oid("tenantgate_authenticator", true);
-    authenticator_session =
-        !superuser_arg(session_user) && OidIsValid(group) && is_member_of_role(session_user, group);
+    authenticator_session = !superuser_arg(session_user) && OidIsValid(group) && is_member_of_role(session_user, group);
     authenticator_checked_for = session_user;
   }
   return authenticator_session;
@@ -105,10 +101,12 @@ bool session_is_authenticator() {
 
 [[noreturn]] void refuse_function_to_authenticator(Oid function, const char* needed_role) {
   char* name = get_func_name(function);
-  ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-                  errmsg("permission denied for function %s", name ? name : "function"),
-                  errdetail("Sessions of a tenantgate authenticator login cannot read statistics, or see or signal other sessions."),
-                  errhint("Use a separate login that is a member of %s.", needed_role)));
+  ereport(
+      ERROR,
+      (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE), errmsg("permission denied for function %s", name ? name : "function"),
+       errdetail(
+           "Sessions of a tenantgate authenticator login cannot read statistics, or see or signal other sessions."),
+       errhint("Use a separate login that is a member of %s.", needed_role)));
   pg_unreachable();
 }
 
@@ -124,8 +122,7 @@ void check_function_execute(Oid function) {
     refuse_function_to_authenticator(function, "pg_signal_backend");
 }
 
-extern "C" void tenantgate_object_access(ObjectAccessType access, Oid class_id, Oid object_id, int sub_id,
-                                         void* arg) {
+extern "C" void tenantgate_object_access(ObjectAccessType access, Oid class_id, Oid object_id, int sub_id, void* arg) {
   if (previous_object_access_hook != nullptr) previous_object_access_hook(access, class_id, object_id, sub_id, arg);
   switch (access) {
     case OAT_POST_CREATE:
@@ -134,11 +131,8 @@ extern "C" void tenantgate_object_access(ObjectAccessType access, Oid class_id, 
                         errmsg("creating a database object is not allowed in an authenticated transaction"),
                         errdetail("A tenant role owns nothing: objects come from migrations (auth.add_migration).")));
       break;
-    case OAT_FUNCTION_EXECUTE:
-      check_function_execute(object_id);
-      break;
-    default:
-      break;
+    case OAT_FUNCTION_EXECUTE: check_function_execute(object_id); break;
+    default: break;
   }
 }
 

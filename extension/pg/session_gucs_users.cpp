@@ -27,10 +27,10 @@ void define_user_gucs() {
                           nullptr, &access_ttl_guc, 300, 10, 24 * 3600, PGC_SUSET, GUC_UNIT_S, nullptr, nullptr,
                           nullptr);
   DefineCustomIntVariable("tenantgate.refresh_ttl", "Lifetime of refresh tokens (each rotation starts it anew).",
-                          nullptr, &refresh_ttl_guc, 7 * 24 * 3600, 60, 365 * 24 * 3600, PGC_SUSET, GUC_UNIT_S,
-                          nullptr, nullptr, nullptr);
-  DefineCustomIntVariable("tenantgate.reset_ttl", "Lifetime of password reset tokens.", nullptr, &reset_ttl_guc,
-                          3600, 60, 7 * 24 * 3600, PGC_SUSET, GUC_UNIT_S, nullptr, nullptr, nullptr);
+                          nullptr, &refresh_ttl_guc, 7 * 24 * 3600, 60, 365 * 24 * 3600, PGC_SUSET, GUC_UNIT_S, nullptr,
+                          nullptr, nullptr);
+  DefineCustomIntVariable("tenantgate.reset_ttl", "Lifetime of password reset tokens.", nullptr, &reset_ttl_guc, 3600,
+                          60, 7 * 24 * 3600, PGC_SUSET, GUC_UNIT_S, nullptr, nullptr, nullptr);
   DefineCustomIntVariable("tenantgate.login_max_failures",
                           "Failed logins of one e-mail in one tenant, within login_failure_window, that lock it "
                           "for login_lockout; 0 turns throttling off.",

@@ -40,9 +40,8 @@ void register_session_module() {
   // Every new tenant gets a signing key of its own, so auth.login works at once and one
   // tenant's key can never sign another tenant's tokens (empty: the DBA adds keys).
   DefineCustomStringVariable("tenantgate.tenant_key_alg",
-                             "Algorithm of the signing key auth.create_tenant generates; empty: none.",
-                             nullptr, &tenant_key_alg_setting, "ES256", PGC_SUSET, 0, check_tenant_key_alg,
-                             nullptr, nullptr);
+                             "Algorithm of the signing key auth.create_tenant generates; empty: none.", nullptr,
+                             &tenant_key_alg_setting, "ES256", PGC_SUSET, 0, check_tenant_key_alg, nullptr, nullptr);
   // users: token lifetimes, login throttle (and its shared memory when preloaded), reset tokens
   define_user_gucs();
   // The tenant context is transaction-scoped: the callbacks end it (and restore the role).
@@ -50,8 +49,8 @@ void register_session_module() {
   // Hooks only when preloaded: a library loaded by a session's first auth.* call would leave
   // earlier backends unprotected, so auth.authenticate refuses to run in that case.
   if (process_shared_preload_libraries_in_progress) {
-    install_isolation_hooks();      // utility and parse-analysis hooks (utility_hook.cpp)
-    install_object_access_hook();   // object creation and function execution (object_access.cpp)
+    install_isolation_hooks();     // utility and parse-analysis hooks (utility_hook.cpp)
+    install_object_access_hook();  // object creation and function execution (object_access.cpp)
   }
 }
 

@@ -49,8 +49,7 @@ extern "C" void tenant_xact_callback(XactEvent event, void*) {
       hold_cursor_declared = false;
       if (current != nullptr) restore_and_clear();
       break;
-    default:
-      break;
+    default: break;
   }
 }
 
@@ -119,8 +118,7 @@ void tenant_context_enter(const char* claims_json, int64 tenant_id, const char* 
 
   // SET LOCAL: the GUC machinery undoes these at the end of this (sub)transaction.
   if (search_path != nullptr)
-    (void)set_config_option("search_path", search_path, PGC_USERSET, PGC_S_SESSION, GUC_ACTION_LOCAL, true, 0,
-                            false);
+    (void)set_config_option("search_path", search_path, PGC_USERSET, PGC_S_SESSION, GUC_ACTION_LOCAL, true, 0, false);
   (void)set_config_option("request.jwt.claims", claims_json, PGC_USERSET, PGC_S_SESSION, GUC_ACTION_LOCAL, true, 0,
                           false);
 

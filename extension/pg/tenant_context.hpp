@@ -20,13 +20,13 @@ extern "C" {
 namespace tg::pg {
 
 struct TenantContext {
-  Jsonb* claims;     // the verified payload
+  Jsonb* claims;  // the verified payload
   int64 tenant_id;
   char* slug;
-  char* role_kind;   // "admin" or "staff"
-  char* user_id;     // the sub claim
-  Oid role_oid;      // the tenant role the transaction runs as
-  Oid saved_role;    // GetCurrentRoleId() before: InvalidOid = no SET ROLE was active
+  char* role_kind;  // "admin" or "staff"
+  char* user_id;    // the sub claim
+  Oid role_oid;     // the tenant role the transaction runs as
+  Oid saved_role;   // GetCurrentRoleId() before: InvalidOid = no SET ROLE was active
   bool saved_is_superuser;
   SubTransactionId subxid;  // the (sub)transaction that owns this context
 };

@@ -55,9 +55,7 @@ Datum token_payload_datum(const core::json::Document& payload) {
   if (GetDatabaseEncoding() != PG_UTF8 || !payload.is_object()) return token_json_datum(payload.source());
   Datum result = 0;
   try {
-    pg_call([&] {
-      result = JsonbPGetDatum(document_jsonb(payload));
-    });
+    pg_call([&] { result = JsonbPGetDatum(document_jsonb(payload)); });
     return result;
   } catch (const PgError& e) {
     // As in token_json_datum: a number beyond numeric's range is a malformed token.

@@ -13,7 +13,7 @@ void define_user_gucs();
 int access_ttl_seconds() noexcept;
 int refresh_ttl_seconds() noexcept;
 int reset_ttl_seconds() noexcept;
-int login_max_failures() noexcept;          // 0: throttling off
+int login_max_failures() noexcept;  // 0: throttling off
 int login_failure_window_seconds() noexcept;
 int login_lockout_seconds() noexcept;
 

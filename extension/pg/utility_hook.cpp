@@ -45,9 +45,9 @@ ProcessUtility_hook_type previous_utility_hook = nullptr;
 post_parse_analyze_hook_type previous_analyze_hook = nullptr;
 
 [[noreturn]] void refuse_in_tenant(const char* what) {
-  ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-                  errmsg("%s is not allowed in an authenticated transaction", what),
-                  errdetail("auth.authenticate() fixed the role, tenant and claims of this transaction.")));
+  ereport(ERROR,
+          (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE), errmsg("%s is not allowed in an authenticated transaction", what),
+           errdetail("auth.authenticate() fixed the role, tenant and claims of this transaction.")));
   pg_unreachable();
 }
 
@@ -116,8 +116,7 @@ void check_in_tenant_context(Node* statement) {
       if ((reinterpret_cast<DeclareCursorStmt*>(statement)->options & CURSOR_OPT_HOLD) != 0)
         refuse_in_tenant("a WITH HOLD cursor");
       break;
-    default:
-      break;
+    default: break;
   }
 }
 
@@ -139,8 +138,7 @@ bool may_manage_protected_roles() {
 }
 
 [[noreturn]] void refuse_role(const char* name) {
-  ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-                  errmsg("role \"%s\" is managed by tenantgate", name),
+  ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE), errmsg("role \"%s\" is managed by tenantgate", name),
                   errdetail("Only superusers and members of tenantgate_admin may grant, alter or drop it.")));
   pg_unreachable();
 }
@@ -182,7 +180,8 @@ void check_role_management(Node* statement) {
     case T_AlterRoleSetStmt: check_authenticator_login(reinterpret_cast<AlterRoleSetStmt*>(statement)->role); break;
     case T_DropRoleStmt: {
       ListCell* cell;
-      foreach (cell, reinterpret_cast<DropRoleStmt*>(statement)->roles) check_role_spec(static_cast<RoleSpec*>(lfirst(cell)));
+      foreach (cell, reinterpret_cast<DropRoleStmt*>(statement)->roles)
+        check_role_spec(static_cast<RoleSpec*>(lfirst(cell)));
       break;
     }
     case T_RenameStmt: {
@@ -192,8 +191,7 @@ void check_role_management(Node* statement) {
         refuse_role(rename->subname);
       break;
     }
-    default:
-      break;
+    default: break;
   }
 }
 
@@ -212,8 +210,7 @@ extern "C" void tenantgate_process_utility(PlannedStmt* planned, const char* que
   if (!may_manage_protected_roles()) check_role_management(statement);
   if (previous_utility_hook != nullptr)
     previous_utility_hook(planned, query_string, read_only_tree, context, params, query_env, dest, qc);
-  else
-    standard_ProcessUtility(planned, query_string, read_only_tree, context, params, query_env, dest, qc);
+  else standard_ProcessUtility(planned, query_string, read_only_tree, context, params, query_env, dest, qc);
 }
 
 // What a statement analysed inside a tenant context may not call, or nullptr: set_config() of

@@ -30,11 +30,10 @@ void check_key(const Key& key, Pairs pairs = Pairs::Checked) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size < 2) return 0;
-  constexpr tg::core::Alg kAlgs[] = {tg::core::Alg::HS256, tg::core::Alg::HS384, tg::core::Alg::HS512,
-                                     tg::core::Alg::RS256, tg::core::Alg::RS384, tg::core::Alg::RS512,
-                                     tg::core::Alg::PS256, tg::core::Alg::PS384, tg::core::Alg::PS512,
-                                     tg::core::Alg::ES256, tg::core::Alg::ES384, tg::core::Alg::ES512,
-                                     tg::core::Alg::EdDSA};
+  constexpr tg::core::Alg kAlgs[] = {
+      tg::core::Alg::HS256, tg::core::Alg::HS384, tg::core::Alg::HS512, tg::core::Alg::RS256, tg::core::Alg::RS384,
+      tg::core::Alg::RS512, tg::core::Alg::PS256, tg::core::Alg::PS384, tg::core::Alg::PS512, tg::core::Alg::ES256,
+      tg::core::Alg::ES384, tg::core::Alg::ES512, tg::core::Alg::EdDSA};
   const tg::core::Alg alg = kAlgs[data[0] % 13];
   const bool allow_symmetric = (data[1] & 1) != 0;
   const std::string text(reinterpret_cast<const char*>(data + 2), size - 2);

@@ -32,8 +32,8 @@ TEST(Algorithms, any_tampering_is_detected) {
     const std::string token = sign_token(key, std::nullopt, kPayload);
     const auto dot1 = token.find('.'), dot2 = token.rfind('.');
     // Payload changed, signature kept.
-    const std::string other = testing::b64(std::string(R"({"sub":"u1","tenant":"company2","exp":)") +
-                                           testing::kFarFuture + "}");
+    const std::string other =
+        testing::b64(std::string(R"({"sub":"u1","tenant":"company2","exp":)") + testing::kFarFuture + "}");
     EXPECT_REASON(verify(token.substr(0, dot1 + 1) + other + token.substr(dot2), key), Reason::InvalidSignature);
     // Header changed (kid added), signature kept.
     const std::string header = testing::b64(std::string(R"({"alg":")") + alg_name(alg) + R"(","kid":"x"})");
@@ -67,7 +67,9 @@ std::string ecdsa_sig(Alg alg, const BIGNUM* r, const BIGNUM* s) {
   return raw;
 }
 
-int curve_of(Alg alg) { return alg == Alg::ES256 ? NID_X9_62_prime256v1 : alg == Alg::ES384 ? NID_secp384r1 : NID_secp521r1; }
+int curve_of(Alg alg) {
+  return alg == Alg::ES256 ? NID_X9_62_prime256v1 : alg == Alg::ES384 ? NID_secp384r1 : NID_secp521r1;
+}
 
 TEST(Algorithms, ecdsa_signatures_always_have_the_fixed_length) {
   for (const auto& [alg, rounds] : {std::pair{Alg::ES256, 3000}, {Alg::ES384, 600}, {Alg::ES512, 600}}) {

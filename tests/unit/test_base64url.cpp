@@ -32,13 +32,13 @@ TEST(Base64url, round_trips_every_length_and_byte) {
 }
 
 TEST(Base64url, rejects_non_canonical_forms) {
-  EXPECT_FALSE(base64url_decode("Zg=="));     // padding
+  EXPECT_FALSE(base64url_decode("Zg=="));  // padding
   EXPECT_FALSE(base64url_decode("Zm8="));
-  EXPECT_FALSE(base64url_decode("+/+/"));     // standard alphabet
-  EXPECT_FALSE(base64url_decode("Zm9 v"));    // whitespace
+  EXPECT_FALSE(base64url_decode("+/+/"));   // standard alphabet
+  EXPECT_FALSE(base64url_decode("Zm9 v"));  // whitespace
   EXPECT_FALSE(base64url_decode("Zm9v\n"));
   EXPECT_FALSE(base64url_decode("Zm9v\r\nYg"));
-  EXPECT_FALSE(base64url_decode("Zm9vY"));    // length % 4 == 1
+  EXPECT_FALSE(base64url_decode("Zm9vY"));  // length % 4 == 1
   EXPECT_FALSE(base64url_decode("Z"));
   EXPECT_FALSE(base64url_decode("Zm9v%2E"));  // percent-encoding
   EXPECT_FALSE(base64url_decode(std::string("Zm\0v", 4)));

@@ -33,8 +33,8 @@ TEST(SlugRules, rejects_non_labels) {
 }
 
 TEST(SlugRules, reserved_names_are_refused) {
-  for (const char* name : {"public", "auth", "pg", "pg-catalog", "postgres", "template1", "tenantgate",
-                           "tenantgate-x", "www", "tg", "tg-x"}) {
+  for (const char* name : {"public", "auth", "pg", "pg-catalog", "postgres", "template1", "tenantgate", "tenantgate-x",
+                           "www", "tg", "tg-x"}) {
     EXPECT_TRUE(is_reserved_slug(name)) << name;
     EXPECT_FALSE(is_valid_slug(name)) << name;
   }
@@ -83,8 +83,8 @@ TEST(SlugForHost, empty_base_domain_takes_a_single_label) {
 
 // HTTP-01..04 at the mapping level: nothing but ASCII [a-z0-9-] labels, no decoding of any kind.
 TEST(SlugForHost, rejects_non_ascii_encoded_and_control_characters) {
-  EXPECT_EQ(slug_for_host("c\xd0\xbempany1.example.com", "example.com"), std::nullopt);  // Cyrillic o
-  EXPECT_EQ(slug_for_host("\xef\xbd\x83ompany1.example.com", "example.com"), std::nullopt);  // fullwidth c
+  EXPECT_EQ(slug_for_host("c\xd0\xbempany1.example.com", "example.com"), std::nullopt);       // Cyrillic o
+  EXPECT_EQ(slug_for_host("\xef\xbd\x83ompany1.example.com", "example.com"), std::nullopt);   // fullwidth c
   EXPECT_EQ(slug_for_host("company1\xe2\x80\x8b.example.com", "example.com"), std::nullopt);  // zero-width space
   EXPECT_EQ(slug_for_host("company%31.example.com", "example.com"), std::nullopt);
   EXPECT_EQ(slug_for_host("company1%2eexample.com", "example.com"), std::nullopt);

@@ -128,10 +128,10 @@ TEST(Attacks, never_uses_embedded_key_material) {  // JWT-10
 
 TEST(Attacks, rejects_every_crit_header) {  // JWT-11
   const Key& key = test_key(Alg::HS256);
-  for (const char* h : {R"({"alg":"HS256","crit":["bork"],"bork":1})", R"({"alg":"HS256","crit":["cnf"],"cnf":{}})",
-                        R"({"alg":"HS256","crit":[]})", R"({"alg":"HS256","crit":["alg"]})",
-                        R"({"alg":"HS256","crit":["exp"]})", R"({"alg":"HS256","crit":"b64"})",
-                        R"({"alg":"HS256","crit":["x","x"]})", R"({"alg":"HS256","crit":null})"}) {
+  for (const char* h :
+       {R"({"alg":"HS256","crit":["bork"],"bork":1})", R"({"alg":"HS256","crit":["cnf"],"cnf":{}})",
+        R"({"alg":"HS256","crit":[]})", R"({"alg":"HS256","crit":["alg"]})", R"({"alg":"HS256","crit":["exp"]})",
+        R"({"alg":"HS256","crit":"b64"})", R"({"alg":"HS256","crit":["x","x"]})", R"({"alg":"HS256","crit":null})"}) {
     EXPECT_REASON(verify(forge(key, h, kPayload), key), Reason::MalformedToken) << h;
   }
 }
@@ -148,18 +148,22 @@ TEST(Attacks, signature_is_checked_before_crit) {  // JWT-39: a forged token is 
 TEST(Attacks, rejects_b64_false_unencoded_payloads) {  // JWT-12
   const Key key = a1_key();
   // RFC 7797 §4.2 exactly as published (the payload "$.02" itself contains a dot).
-  EXPECT_REASON(verify("eyJhbGciOiJIUzI1NiIsImI2NCI6ZmFsc2UsImNyaXQiOlsiYjY0Il19.$.02.A5dxf2s96_n5FLueVuW1Z_vh161FwXZC4YLPff6dmDY",
-                       key),
-                Reason::MalformedToken);
+  EXPECT_REASON(
+      verify(
+          "eyJhbGciOiJIUzI1NiIsImI2NCI6ZmFsc2UsImNyaXQiOlsiYjY0Il19.$.02.A5dxf2s96_n5FLueVuW1Z_vh161FwXZC4YLPff6dmDY",
+          key),
+      Reason::MalformedToken);
   EXPECT_REASON(verify("eyJhbGciOiJIUzI1NiIsImI2NCI6ZmFsc2V9.$.02.GsyM6AQJbQHY8aQKCbZSPJHzMRWo3HKIlcDuXof7nqs", key),
                 Reason::MalformedToken);
   // Properly signed over base64url payloads: the b64 member alone is enough to refuse.
-  EXPECT_REASON(verify(forge(key, R"({"alg":"HS256","b64":false,"crit":["b64"]})", kPayload), key), Reason::MalformedToken);
+  EXPECT_REASON(verify(forge(key, R"({"alg":"HS256","b64":false,"crit":["b64"]})", kPayload), key),
+                Reason::MalformedToken);
   EXPECT_REASON(verify(forge(key, R"({"alg":"HS256","b64":false})", kPayload), key), Reason::MalformedToken);
   const std::string raw = b64(R"({"alg":"HS256","b64":false,"crit":["b64"]})") + R"(.{"tenant":"company2"})";
   EXPECT_REASON(verify(raw + "." + b64(key.sign(raw)), key), Reason::MalformedToken);
   // RFC 7797 §4.1 (b64 true): an ordinary JWS whose payload "$.02" is not JSON.
-  EXPECT_ACCEPTED(verify_compact_signature_only("eyJhbGciOiJIUzI1NiJ9.JC4wMg.5mvfOroL-g7HyqJoozehmsaqmvTYGEq5jTI1gVvoEoQ", key));
+  EXPECT_ACCEPTED(
+      verify_compact_signature_only("eyJhbGciOiJIUzI1NiJ9.JC4wMg.5mvfOroL-g7HyqJoozehmsaqmvTYGEq5jTI1gVvoEoQ", key));
 }
 
 TEST(Attacks, rejects_psychic_ecdsa_signatures) {  // JWT-13
@@ -171,8 +175,9 @@ TEST(Attacks, rejects_psychic_ecdsa_signatures) {  // JWT-13
     EXPECT_REASON(verify(token, test_key(alg)), Reason::InvalidSignature) << alg_name(alg);
   }
   // The 86-character all-zero ES256 signature from the recipe.
-  EXPECT_REASON(verify(b64(R"({"alg":"ES256"})") + "." + kPayloadB64 + "." + std::string(86, 'A'), test_key(Alg::ES256)),
-                Reason::InvalidSignature);
+  EXPECT_REASON(
+      verify(b64(R"({"alg":"ES256"})") + "." + kPayloadB64 + "." + std::string(86, 'A'), test_key(Alg::ES256)),
+      Reason::InvalidSignature);
 }
 
 TEST(Attacks, rejects_ecdsa_signatures_of_the_wrong_encoding_or_length) {  // JWT-14
@@ -229,14 +234,19 @@ TEST(Attacks, rejects_invalid_curve_points_at_import) {  // JWT-16
   EXPECT_REASON(Key::from_public_jwk(R"({"kty":"EC","crv":"P-256",)" + x +
                                      R"(,"y":"UI8exy-C06a7DUnjIdENkxeFtHM4-l_41LqEw9nVgmx"})"),
                 Reason::InvalidKey);
-  EXPECT_REASON(Key::from_public_jwk(R"({"kty":"EC","crv":"P-384","alg":"ES256",)" + x + "," + y + "}"), Reason::InvalidKey);
-  EXPECT_REASON(Key::from_public_jwk(R"({"kty":"EC","crv":"P-384",)" + x + "," + y + "}"), Reason::InvalidKey);
-  EXPECT_REASON(Key::from_public_jwk(R"({"kty":"RSA","alg":"ES256","crv":"P-256",)" + x + "," + y + "}"), Reason::InvalidKey);
-  EXPECT_REASON(Key::from_public_jwk(R"({"kty":"EC","crv":"P-256","alg":"ES256K",)" + x + "," + y + "}"), Reason::InvalidKey);
-  EXPECT_REASON(Key::from_public_jwk(R"({"kty":"OKP","crv":"Ed25519","x":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"})"),
+  EXPECT_REASON(Key::from_public_jwk(R"({"kty":"EC","crv":"P-384","alg":"ES256",)" + x + "," + y + "}"),
                 Reason::InvalidKey);
-  EXPECT_REASON(Key::from_public_jwk(R"({"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHUQ"})"),
-                Reason::InvalidKey);  // 31 bytes
+  EXPECT_REASON(Key::from_public_jwk(R"({"kty":"EC","crv":"P-384",)" + x + "," + y + "}"), Reason::InvalidKey);
+  EXPECT_REASON(Key::from_public_jwk(R"({"kty":"RSA","alg":"ES256","crv":"P-256",)" + x + "," + y + "}"),
+                Reason::InvalidKey);
+  EXPECT_REASON(Key::from_public_jwk(R"({"kty":"EC","crv":"P-256","alg":"ES256K",)" + x + "," + y + "}"),
+                Reason::InvalidKey);
+  EXPECT_REASON(
+      Key::from_public_jwk(R"({"kty":"OKP","crv":"Ed25519","x":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"})"),
+      Reason::InvalidKey);
+  EXPECT_REASON(
+      Key::from_public_jwk(R"({"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHUQ"})"),
+      Reason::InvalidKey);  // 31 bytes
 }
 
 TEST(Attacks, rejects_weak_rsa_keys) {  // JWT-17
@@ -298,7 +308,8 @@ TEST(Attacks, jwks_import_refuses_secrets_duplicates_and_non_signature_keys) {  
     EXPECT_REASON(import_jwks_keys(R"({"keys":[)" + bad + "]}"), Reason::InvalidKey) << bad;
   }
   for (const char* aes : {"A256GCM", "A256KW"}) {
-    const std::string k = std::string(R"({"kty":"oct","kid":"a","alg":")") + aes + R"(","k":")" + b64(std::string(32, 'k')) + "\"}";
+    const std::string k =
+        std::string(R"({"kty":"oct","kid":"a","alg":")") + aes + R"(","k":")" + b64(std::string(32, 'k')) + "\"}";
     EXPECT_REASON(import_jwks_keys(R"({"keys":[)" + k + "]}", true), Reason::InvalidKey) << aes;
   }
 }
@@ -308,10 +319,17 @@ TEST(Attacks, rejects_non_canonical_base64url) {  // JWT-21
   EXPECT_ACCEPTED(verify_compact_signature_only(kA1Token, key));
   const auto dot1 = kA1Token.find('.'), dot2 = kA1Token.rfind('.');
   const std::string h = kA1Token.substr(0, dot1), p = kA1Token.substr(dot1 + 1, dot2 - dot1 - 1), s = sig_of(kA1Token);
-  std::vector<std::string> bad = {h + "=." + p + "." + s, h + "." + p + "==." + s, h + "." + p + "." + s + "=",
-                                  " " + kA1Token, kA1Token + " ", kA1Token + "\n", h + ".\t" + p + "." + s,
+  std::vector<std::string> bad = {h + "=." + p + "." + s,
+                                  h + "." + p + "==." + s,
+                                  h + "." + p + "." + s + "=",
+                                  " " + kA1Token,
+                                  kA1Token + " ",
+                                  kA1Token + "\n",
+                                  h + ".\t" + p + "." + s,
                                   h + "." + p + "." + s.substr(0, 20) + "\r\n" + s.substr(20),
-                                  h + "?." + p + "." + s, h + "." + p + "#." + s, h + "%2E" + p + "." + s,
+                                  h + "?." + p + "." + s,
+                                  h + "." + p + "#." + s,
+                                  h + "%2E" + p + "." + s,
                                   h + "." + p + "." + s + "AA"};
   for (const char last : {'l', 'm', 'n'}) bad.push_back(h + "." + p + "." + s.substr(0, s.size() - 1) + last);
   std::string plus = kA1Token;
@@ -329,26 +347,39 @@ TEST(Attacks, rejects_duplicate_json_members) {  // JWT-22
                         R"({"alg":"HS256","typ":"JWT","typ":"at+jwt"})", R"({"alg":"HS256","\u0061lg":"HS256"})"}) {
     EXPECT_REASON(verify(forge(key, h, kPayload), key), Reason::MalformedToken) << h;
   }
-  EXPECT_REASON(parse_token(b64(R"({"alg":"HS256"})") +
-                            ".eyJzdWIiOiJ1MSIsInRlbmFudCI6ImNvbXBhbnkxIiwidGVuYW50IjoiY29tcGFueTIiLCJleHAiOjQxMDI0NDQ4MDB9.AA"),
-                Reason::MalformedToken);
-  for (const char* p : {R"({"tenant":"company1","\u0074enant":"company2","exp":4102444800})",
-                        R"({"exp":1,"exp":4102444800})", R"({"role":"staff","role":"admin","exp":4102444800})",
-                        R"({"jti":"a","jti":"b","exp":4102444800})"}) {
+  EXPECT_REASON(
+      parse_token(b64(R"({"alg":"HS256"})") +
+                  ".eyJzdWIiOiJ1MSIsInRlbmFudCI6ImNvbXBhbnkxIiwidGVuYW50IjoiY29tcGFueTIiLCJleHAiOjQxMDI0NDQ4MDB9.AA"),
+      Reason::MalformedToken);
+  for (const char* p :
+       {R"({"tenant":"company1","\u0074enant":"company2","exp":4102444800})", R"({"exp":1,"exp":4102444800})",
+        R"({"role":"staff","role":"admin","exp":4102444800})", R"({"jti":"a","jti":"b","exp":4102444800})"}) {
     EXPECT_REASON(verify(forge(key, R"({"alg":"HS256"})", p), key), Reason::MalformedToken) << p;
   }
 }
 
 TEST(Attacks, rejects_non_strict_json_and_utf8) {  // JWT-23
   const Key& key = test_key(Alg::HS256);
-  for (const std::string& p :
-       {std::string("0"), std::string("[]"), std::string("\"x\""), std::string("null"), std::string(R"({"a":1}x)"),
-        std::string(R"({"a":1}{"b":2})"), std::string("\xef\xbb\xbf{}"), std::string("/* */{}"),
-        std::string(R"({"exp":NaN})"), std::string(R"({"exp":Infinity})"), std::string("{'a':1}"),
-        std::string(R"({"a":1,})"), std::string(R"({"exp":01})"), std::string(R"({"a":"\x41"})"),
-        std::string(R"({"a":"\ud800"})"), std::string("{\"a\":\"\xc0\xaf\"}"), std::string("{\"a\":\"\xff\xfe\"}"),
-        std::string("{\"a\":\"\xf8\x88\x80\x80\x80\"}"), std::string(R"({"a":"\u0000"})"),
-        std::string(R"({"\u0000":1})")}) {
+  for (const std::string& p : {std::string("0"),
+                               std::string("[]"),
+                               std::string("\"x\""),
+                               std::string("null"),
+                               std::string(R"({"a":1}x)"),
+                               std::string(R"({"a":1}{"b":2})"),
+                               std::string("\xef\xbb\xbf{}"),
+                               std::string("/* */{}"),
+                               std::string(R"({"exp":NaN})"),
+                               std::string(R"({"exp":Infinity})"),
+                               std::string("{'a':1}"),
+                               std::string(R"({"a":1,})"),
+                               std::string(R"({"exp":01})"),
+                               std::string(R"({"a":"\x41"})"),
+                               std::string(R"({"a":"\ud800"})"),
+                               std::string("{\"a\":\"\xc0\xaf\"}"),
+                               std::string("{\"a\":\"\xff\xfe\"}"),
+                               std::string("{\"a\":\"\xf8\x88\x80\x80\x80\"}"),
+                               std::string(R"({"a":"\u0000"})"),
+                               std::string(R"({"\u0000":1})")}) {
     EXPECT_REASON(verify(forge(key, R"({"alg":"HS256"})", p), key), Reason::MalformedToken) << p;
   }
   EXPECT_REASON(verify(forge(key, R"(["HS256"])", kPayload), key), Reason::MalformedToken);
@@ -432,8 +463,9 @@ TEST(Attacks, audience_matches_string_or_array_element_exactly) {  // JWT-27
   rules.now = 1700000000;
   rules.audience = "api";
   auto run = [&](const std::string& aud) {
-    check_claims(parse_token(forge(test_key(Alg::HS256), R"({"alg":"HS256"})", R"({"exp":1800000000,"aud":)" + aud + "}")),
-                 rules);
+    check_claims(
+        parse_token(forge(test_key(Alg::HS256), R"({"alg":"HS256"})", R"({"exp":1800000000,"aud":)" + aud + "}")),
+        rules);
   };
   EXPECT_ACCEPTED(run(R"("api")"));
   EXPECT_ACCEPTED(run(R"(["other","api"])"));
@@ -449,8 +481,9 @@ TEST(Attacks, issuer_matches_byte_for_byte) {  // JWT-28
   rules.now = 1700000000;
   rules.issuer = "https://idp.example.com/";
   auto run = [&](const std::string& iss) {
-    check_claims(parse_token(forge(test_key(Alg::HS256), R"({"alg":"HS256"})", R"({"exp":1800000000,"iss":)" + iss + "}")),
-                 rules);
+    check_claims(
+        parse_token(forge(test_key(Alg::HS256), R"({"alg":"HS256"})", R"({"exp":1800000000,"iss":)" + iss + "}")),
+        rules);
   };
   EXPECT_ACCEPTED(run(R"("https://idp.example.com/")"));
   EXPECT_REASON(run(R"("https://idp.example.com")"), Reason::InvalidIssuer);
@@ -464,8 +497,9 @@ TEST(Attacks, rejects_jwe_nested_tokens_and_json_serialization) {  // JWT-35
   const Key& key = test_key(Alg::HS256);
   EXPECT_REASON(parse_token("eyJhbGciOiJSU0ExXzUiLCJlbmMiOiJBMTI4R0NNIn0.AAAA.AAAA.AAAA.AAAA"), Reason::MalformedToken);
   EXPECT_REASON(parse_token(b64(R"({"alg":"dir","enc":"A128GCM"})") + "..AAAA.AAAA.AAAA"), Reason::MalformedToken);
-  EXPECT_REASON(parse_token(R"({"payload":"Zm9v","signatures":[{"protected":"eyJhbGciOiJIUzI1NiJ9","signature":"AA"}]})"),
-                Reason::MalformedToken);
+  EXPECT_REASON(
+      parse_token(R"({"payload":"Zm9v","signatures":[{"protected":"eyJhbGciOiJIUzI1NiJ9","signature":"AA"}]})"),
+      Reason::MalformedToken);
   EXPECT_REASON(parse_token(R"({"protected":"eyJhbGciOiJIUzI1NiJ9","payload":"Zm9v","signature":"AA"})"),
                 Reason::MalformedToken);
   const std::string inner = sign_token(Key::generate(Alg::HS256), std::nullopt, R"({"tenant":"company2"})");
@@ -490,9 +524,9 @@ TEST(Attacks, rejects_nul_in_claims_and_keeps_lookalikes_byte_exact) {  // JWT-3
 
 TEST(Attacks, rejects_header_parameter_type_confusion) {  // JWT-40
   const Key& key = test_key(Alg::HS256);
-  for (const char* h : {R"({"alg":"HS256","typ":123})", R"({"alg":"HS256","typ":["at+jwt"]})",
-                        R"({"alg":"HS256","kid":{"a":1}})", R"({"alg":"HS256","cty":null})", R"({"alg":{}})",
-                        R"({"alg":"HS256","crit":{}})", "[]", R"("string")", "{}"}) {
+  for (const char* h :
+       {R"({"alg":"HS256","typ":123})", R"({"alg":"HS256","typ":["at+jwt"]})", R"({"alg":"HS256","kid":{"a":1}})",
+        R"({"alg":"HS256","cty":null})", R"({"alg":{}})", R"({"alg":"HS256","crit":{}})", "[]", R"("string")", "{}"}) {
     EXPECT_REASON(verify(forge(key, h, kPayload), key), Reason::MalformedToken) << h;
   }
   std::string many = R"({"alg":"HS256")";
@@ -502,8 +536,11 @@ TEST(Attacks, rejects_header_parameter_type_confusion) {  // JWT-40
 }
 
 TEST(Attacks, eddsa_specifics) {  // JWT-41
-  const Key key = Key::from_public_jwk(R"({"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"})");
-  const std::string a4 = "eyJhbGciOiJFZERTQSJ9.RXhhbXBsZSBvZiBFZDI1NTE5IHNpZ25pbmc.hgyY0il_MGCjP0JzlnLWG1PPOt7-09PGcvMg3AIbQR6dWbhijcNR4ki4iylGjg5BhVsPt9g7sVvpAr_MuM0KAg";
+  const Key key =
+      Key::from_public_jwk(R"({"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"})");
+  const std::string a4 =
+      "eyJhbGciOiJFZERTQSJ9.RXhhbXBsZSBvZiBFZDI1NTE5IHNpZ25pbmc.hgyY0il_MGCjP0JzlnLWG1PPOt7-"
+      "09PGcvMg3AIbQR6dWbhijcNR4ki4iylGjg5BhVsPt9g7sVvpAr_MuM0KAg";
   EXPECT_ACCEPTED(verify_compact_signature_only(a4, key));
   EXPECT_REASON(parse_token(a4), Reason::MalformedToken);  // payload is not JSON
   const std::string as_ed25519 = b64(R"({"alg":"Ed25519"})") + a4.substr(a4.find('.'));
@@ -515,7 +552,8 @@ TEST(Attacks, eddsa_specifics) {  // JWT-41
 
 TEST(Attacks, error_texts_never_echo_input) {  // JWT-38 at the core layer
   const std::string secret_marker = "SECRETMARKER";
-  const std::string token = b64(R"({"alg":"HS256","kid":")" + secret_marker + "\"}") + "." + b64("{\"x\":\"" + secret_marker + "\"}") + ".AAAA";
+  const std::string token = b64(R"({"alg":"HS256","kid":")" + secret_marker + "\"}") + "." +
+                            b64("{\"x\":\"" + secret_marker + "\"}") + ".AAAA";
   for (const auto& fn : std::vector<std::function<void()>>{
            [&] { verify(token, test_key(Alg::HS256)); }, [&] { parse_token(token + "."); },
            [&] { Key::from_material(Alg::HS256, secret_marker); },

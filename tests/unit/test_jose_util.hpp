@@ -82,9 +82,8 @@ inline const Key& test_key(Alg alg) {
   return it->second;
 }
 
-constexpr Alg kAllAlgs[] = {Alg::HS256, Alg::HS384, Alg::HS512, Alg::RS256, Alg::RS384,
-                            Alg::RS512, Alg::PS256, Alg::PS384, Alg::PS512, Alg::ES256,
-                            Alg::ES384, Alg::ES512, Alg::EdDSA};
+constexpr Alg kAllAlgs[] = {Alg::HS256, Alg::HS384, Alg::HS512, Alg::RS256, Alg::RS384, Alg::RS512, Alg::PS256,
+                            Alg::PS384, Alg::PS512, Alg::ES256, Alg::ES384, Alg::ES512, Alg::EdDSA};
 
 constexpr const char* kFarFuture = "4102444800";  // 2100-01-01
 

@@ -53,11 +53,44 @@ TEST(Json, unescapes_strings_to_utf8) {
 }
 
 TEST(Json, rejects_non_rfc8259_syntax) {
-  for (const char* bad : {"", " ", "{", "}", "{\"a\":1", "{\"a\" 1}", "{a:1}", "{'a':1}", "[1,]", "{\"a\":1,}",
-                          "[1 2]", "{\"a\":1}x", "{\"a\":1}{\"b\":2}", "/* c */{}", "{}// c", "NaN",
-                          "Infinity", "-Infinity", "01", "-01", "1.", ".5", "1e", "+1", "0x10", "tru", "nul",
-                          "True", "\"\\x41\"", "\"\\u12\"", "\"\\uZZZZ\"", "\"abc", "\"a\tb\"", "\"a\nb\"",
-                          "[1]]", "\xef\xbb\xbf{}", "\x0c{}", "\xc2\xa0{}"}) {
+  for (const char* bad : {"",
+                          " ",
+                          "{",
+                          "}",
+                          "{\"a\":1",
+                          "{\"a\" 1}",
+                          "{a:1}",
+                          "{'a':1}",
+                          "[1,]",
+                          "{\"a\":1,}",
+                          "[1 2]",
+                          "{\"a\":1}x",
+                          "{\"a\":1}{\"b\":2}",
+                          "/* c */{}",
+                          "{}// c",
+                          "NaN",
+                          "Infinity",
+                          "-Infinity",
+                          "01",
+                          "-01",
+                          "1.",
+                          ".5",
+                          "1e",
+                          "+1",
+                          "0x10",
+                          "tru",
+                          "nul",
+                          "True",
+                          "\"\\x41\"",
+                          "\"\\u12\"",
+                          "\"\\uZZZZ\"",
+                          "\"abc",
+                          "\"a\tb\"",
+                          "\"a\nb\"",
+                          "[1]]",
+                          "\xef\xbb\xbf{}",
+                          "\x0c{}",
+                          "\xc2\xa0{}"}) {
     EXPECT_TRUE(refused(bad)) << bad;
   }
 }
@@ -79,10 +112,10 @@ TEST(Json, rejects_lone_surrogates) {
 }
 
 TEST(Json, rejects_invalid_utf8) {
-  for (const char* bad : {"\"\xc0\xaf\"", "\"\xc1\xbf\"", "\"\xe0\x80\x80\"", "\"\xe0\x9f\xbf\"",
-                          "\"\xed\xa0\x80\"", "\"\xed\xbf\xbf\"", "\"\xf0\x80\x80\x80\"", "\"\xf4\x90\x80\x80\"",
-                          "\"\xf8\x88\x80\x80\x80\"", "\"\xfc\x84\x80\x80\x80\x80\"", "\"\xff\xfe\"", "\"\x80\"",
-                          "\"\xc3\"", "\"\xe2\x82\"", "\"\xf0\x9f\x98\"", "\"\xc3\x28\""}) {
+  for (const char* bad :
+       {"\"\xc0\xaf\"", "\"\xc1\xbf\"", "\"\xe0\x80\x80\"", "\"\xe0\x9f\xbf\"", "\"\xed\xa0\x80\"", "\"\xed\xbf\xbf\"",
+        "\"\xf0\x80\x80\x80\"", "\"\xf4\x90\x80\x80\"", "\"\xf8\x88\x80\x80\x80\"", "\"\xfc\x84\x80\x80\x80\x80\"",
+        "\"\xff\xfe\"", "\"\x80\"", "\"\xc3\"", "\"\xe2\x82\"", "\"\xf0\x9f\x98\"", "\"\xc3\x28\""}) {
     EXPECT_TRUE(refused(bad)) << "case " << bad;
   }
 }
@@ -209,11 +242,11 @@ TEST(JsonDocument, integers_of_up_to_18_digits_carry_their_value) {
     bool is_integer;
     std::int64_t value;
   };
-  for (const Case& c : {Case{"0", true, 0}, Case{"-0", true, 0}, Case{"42", true, 42}, Case{"-42", true, -42},
-                        Case{"999999999999999999", true, 999999999999999999},
-                        Case{"-999999999999999999", true, -999999999999999999},
-                        Case{"1000000000000000000", false, 0}, Case{"99999999999999999999999", false, 0},
-                        Case{"1.0", false, 0}, Case{"1e3", false, 0}, Case{"-5E-1", false, 0}}) {
+  for (const Case& c :
+       {Case{"0", true, 0}, Case{"-0", true, 0}, Case{"42", true, 42}, Case{"-42", true, -42},
+        Case{"999999999999999999", true, 999999999999999999}, Case{"-999999999999999999", true, -999999999999999999},
+        Case{"1000000000000000000", false, 0}, Case{"99999999999999999999999", false, 0}, Case{"1.0", false, 0},
+        Case{"1e3", false, 0}, Case{"-5E-1", false, 0}}) {
     const Document d = parse_document(std::string("[") + c.text + "]", Reason::MalformedToken);
     const Node& n = d.node(1);
     ASSERT_EQ(n.type, Type::Number) << c.text;

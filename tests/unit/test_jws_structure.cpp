@@ -50,8 +50,8 @@ TEST(JwsStructure, rejects_wrong_segment_counts_and_empty_segments) {
   const auto dot2 = token.rfind('.');
   const std::string h = token.substr(0, dot1), p = token.substr(dot1 + 1, dot2 - dot1 - 1), s = token.substr(dot2 + 1);
   for (const std::string& bad : {std::string(), std::string("."), std::string(".."), std::string("..."), h, h + "." + p,
-                                  h + ".." + s, "." + p + "." + s, p + "." + s, "." + p + ".", token + ".",
-                                  token + ".foo", h + "." + p + "." + s + "." + s + "." + s}) {
+                                 h + ".." + s, "." + p + "." + s, p + "." + s, "." + p + ".", token + ".",
+                                 token + ".foo", h + "." + p + "." + s + "." + s + "." + s}) {
     EXPECT_REASON(parse_token(bad), Reason::MalformedToken) << bad;
     EXPECT_REASON(decode_token(bad), Reason::MalformedToken) << bad;
   }
@@ -77,16 +77,16 @@ TEST(JwsStructure, enforces_header_member_types) {
 
 TEST(JwsStructure, refuses_extensions_compression_encryption_and_nesting) {
   // "crit": refused by verify_signature after the signature (JWT-39) and by decode_token at once.
-  for (const char* header : {R"({"alg":"HS256","crit":["bork"],"bork":1})", R"({"alg":"HS256","crit":[]})",
-                             R"({"alg":"HS256","crit":["alg"]})", R"({"alg":"HS256","crit":"b64"})",
-                             R"({"alg":"HS256","crit":{}})"}) {
+  for (const char* header :
+       {R"({"alg":"HS256","crit":["bork"],"bork":1})", R"({"alg":"HS256","crit":[]})",
+        R"({"alg":"HS256","crit":["alg"]})", R"({"alg":"HS256","crit":"b64"})", R"({"alg":"HS256","crit":{}})"}) {
     EXPECT_TRUE(parse_token(hs_token(header)).header->has_crit) << header;
     EXPECT_REASON(testing::verify(hs_token(header), test_key(Alg::HS256)), Reason::MalformedToken) << header;
     EXPECT_REASON(decode_token(hs_token(header)), Reason::MalformedToken) << header;
   }
-  for (const char* header : {R"({"alg":"HS256","b64":true})",
-                             R"({"alg":"HS256","zip":"DEF"})", R"({"alg":"HS256","enc":"A128GCM"})",
-                             R"({"alg":"HS256","cty":"JWT"})", R"({"alg":"HS256","cty":"jwt"})"}) {
+  for (const char* header :
+       {R"({"alg":"HS256","b64":true})", R"({"alg":"HS256","zip":"DEF"})", R"({"alg":"HS256","enc":"A128GCM"})",
+        R"({"alg":"HS256","cty":"JWT"})", R"({"alg":"HS256","cty":"jwt"})"}) {
     EXPECT_REASON(parse_token(hs_token(header)), Reason::MalformedToken) << header;
     EXPECT_REASON(decode_token(hs_token(header)), Reason::MalformedToken) << header;
   }
@@ -126,7 +126,8 @@ TEST(JwsStructure, decode_token_returns_header_and_payload_without_verifying) {
   const std::string token =
       b64("{\"alg\":\"RS256\",\r\n \"kid\":\"k\"}") + "." + b64(R"({"sub" : "x", "n": 1.50})") + ".not-a-signature";
   EXPECT_EQ(decode_token(token), R"({"header":{"alg":"RS256","kid":"k"},"payload":{"sub":"x","n":1.50}})");
-  EXPECT_EQ(decode_token(b64(R"({"alg":"HS256"})") + "." + b64("{}") + "."), R"({"header":{"alg":"HS256"},"payload":{}})");
+  EXPECT_EQ(decode_token(b64(R"({"alg":"HS256"})") + "." + b64("{}") + "."),
+            R"({"header":{"alg":"HS256"},"payload":{}})");
   EXPECT_REASON(decode_token(b64(R"({"alg":"none"})") + "." + b64("{}") + "."), Reason::AlgorithmNotAllowed);
 }
 
@@ -151,10 +152,10 @@ TEST(JwsStructure, signature_only_check_skips_the_payload_json_rule) {
   EXPECT_REASON(parse_token(token), Reason::MalformedToken);
   EXPECT_ACCEPTED(verify_compact_signature_only(token, key));
   EXPECT_REASON(verify_compact_signature_only(token + "=", key), Reason::MalformedToken);
-  EXPECT_REASON(verify_compact_signature_only(forge(key, R"({"alg":"HS256"})", "fop").substr(0, token.size() - 2) +
-                                                  token.substr(token.size() - 2),
-                                              key),
-                Reason::InvalidSignature);
+  EXPECT_REASON(
+      verify_compact_signature_only(
+          forge(key, R"({"alg":"HS256"})", "fop").substr(0, token.size() - 2) + token.substr(token.size() - 2), key),
+      Reason::InvalidSignature);
 }
 
 // Tokens with byte-identical header segments share one parsed header; anything else about the
@@ -170,7 +171,8 @@ TEST(JwsStructure, identical_header_segments_share_one_parse) {
   EXPECT_REASON(parse_token(hs_token(header, R"({"a":1,"a":2})")), Reason::MalformedToken);
   const std::string good = hs_token(header);
   EXPECT_REASON(parse_token(good + "="), Reason::MalformedToken);
-  EXPECT_REASON(verify_signature(parse_token(hs_token(header) + ""), test_key(Alg::HS512)), Reason::AlgorithmNotAllowed);
+  EXPECT_REASON(verify_signature(parse_token(hs_token(header) + ""), test_key(Alg::HS512)),
+                Reason::AlgorithmNotAllowed);
   // same bytes under a smaller depth bound: parsed (and refused) again, never taken from the cache
   const std::string nested = R"({"alg":"HS256","x":{"y":{"z":1}}})";
   EXPECT_NO_THROW(parse_token(hs_token(nested)));
@@ -203,7 +205,7 @@ TEST(JwsStructure, signatures_of_every_size_decode_in_place_or_on_the_heap) {
   EXPECT_EQ(s.view(), std::string_view("\x01\x02\x03", 3));
   EXPECT_FALSE(s.assign_base64url("AQI="));
   EXPECT_FALSE(s.assign_base64url(std::string(398, 'A') + "B"));  // non-zero trailing bits, long
-  EXPECT_FALSE(s.assign_base64url(std::string(401, 'A')));         // length % 4 == 1
+  EXPECT_FALSE(s.assign_base64url(std::string(401, 'A')));        // length % 4 == 1
   EXPECT_TRUE(s.assign_base64url(""));
   EXPECT_EQ(s.size(), 0u);
 }

@@ -98,7 +98,8 @@ TEST(Keys, hmac_accepts_an_oct_jwk_and_nothing_asymmetric) {
   const Key key = Key::from_material(Alg::HS256, R"({"kty":"oct","k":")" + k + R"("})");
   EXPECT_EQ(key.to_storage(), std::string(32, 's'));
   EXPECT_REASON(Key::from_material(Alg::HS384, R"({"kty":"oct","k":")" + k + R"("})"), Reason::InvalidKey);
-  EXPECT_REASON(Key::from_material(Alg::HS256, R"({"kty":"oct","alg":"HS512","k":")" + k + R"("})"), Reason::InvalidKey);
+  EXPECT_REASON(Key::from_material(Alg::HS256, R"({"kty":"oct","alg":"HS512","k":")" + k + R"("})"),
+                Reason::InvalidKey);
   EXPECT_REASON(Key::from_material(Alg::HS256, R"({"kty":"oct","use":"enc","k":")" + k + R"("})"), Reason::InvalidKey);
   EXPECT_REASON(Key::from_material(Alg::HS256, R"({"kty":"oct","k":"", "x": 1, "x": 2})"), Reason::InvalidKey);
   const Key& rsa = test_key(Alg::RS256);
@@ -186,9 +187,9 @@ TEST(Keys, rsa_size_and_exponent_policy) {
   EXPECT_REASON(Key::from_public_jwk(R"({"kty":"RSA","n":")" + base64url_encode(n16k) + R"(","e":"AQAB"})"),
                 Reason::InvalidKey);
   const Key& rs = test_key(Alg::RS256);
-  EXPECT_REASON(Key::from_public_jwk(replace_member(rs, "e", "AQAA")), Reason::InvalidKey);  // even
-  EXPECT_REASON(Key::from_public_jwk(replace_member(rs, "e", "Aw")), Reason::InvalidKey);    // 3
-  EXPECT_REASON(Key::from_public_jwk(replace_member(rs, "e", "AQ")), Reason::InvalidKey);    // 1
+  EXPECT_REASON(Key::from_public_jwk(replace_member(rs, "e", "AQAA")), Reason::InvalidKey);    // even
+  EXPECT_REASON(Key::from_public_jwk(replace_member(rs, "e", "Aw")), Reason::InvalidKey);      // 3
+  EXPECT_REASON(Key::from_public_jwk(replace_member(rs, "e", "AQ")), Reason::InvalidKey);      // 1
   EXPECT_REASON(Key::from_public_jwk(replace_member(rs, "e", "AAEAAQ")), Reason::InvalidKey);  // leading zero
   const std::string n = *base64url_decode(jwk_of(rs).root().find("n")->text());
   EXPECT_REASON(Key::from_public_jwk(replace_member(rs, "n", base64url_encode(std::string(1, '\0') + n))),
@@ -215,7 +216,8 @@ TEST(Keys, ec_jwk_coordinates_must_be_full_size_and_on_the_curve) {
   y_flipped[31] = static_cast<char>(y_flipped[31] ^ 1);
   EXPECT_REASON(Key::from_public_jwk(replace_member(key, "y", base64url_encode(y_flipped))), Reason::InvalidKey);
   EXPECT_REASON(Key::from_public_jwk(replace_member(key, "x", base64url_encode(x.substr(1)))), Reason::InvalidKey);
-  EXPECT_REASON(Key::from_public_jwk(replace_member(key, "x", base64url_encode(std::string(1, '\0') + x))), Reason::InvalidKey);
+  EXPECT_REASON(Key::from_public_jwk(replace_member(key, "x", base64url_encode(std::string(1, '\0') + x))),
+                Reason::InvalidKey);
   const std::string zero = base64url_encode(std::string(32, '\0'));
   EXPECT_REASON(Key::from_public_jwk(R"({"kty":"EC","crv":"P-256","x":")" + zero + R"(","y":")" + zero + R"("})"),
                 Reason::InvalidKey);
@@ -254,12 +256,13 @@ TEST(Keys, ed25519_rejects_small_order_and_off_curve_points) {
   two[0] = 2;
   EXPECT_REASON(Key::from_public_jwk(R"({"kty":"OKP","crv":"Ed25519","x":")" + base64url_encode(two) + R"("})"),
                 Reason::InvalidKey);
-  EXPECT_REASON(Key::from_public_jwk(R"({"kty":"OKP","crv":"Ed25519","x":")" + base64url_encode(std::string(31, 'a')) +
-                                     R"("})"),
-                Reason::InvalidKey);
+  EXPECT_REASON(
+      Key::from_public_jwk(R"({"kty":"OKP","crv":"Ed25519","x":")" + base64url_encode(std::string(31, 'a')) + R"("})"),
+      Reason::InvalidKey);
   EXPECT_REASON(Key::from_public_jwk(R"({"kty":"OKP","crv":"Ed448","x":"AAAA"})"), Reason::InvalidKey);
-  EXPECT_REASON(Key::from_public_jwk(R"({"kty":"OKP","crv":"X25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"})"),
-                Reason::InvalidKey);
+  EXPECT_REASON(
+      Key::from_public_jwk(R"({"kty":"OKP","crv":"X25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"})"),
+      Reason::InvalidKey);
   EXPECT_REASON(Key::from_public_jwk(with_member(rfc8037, R"("alg":"Ed25519")")), Reason::InvalidKey);
   for (int i = 0; i < 50; ++i) {  // generated keys always pass the same checks
     const Key k = Key::generate(Alg::EdDSA);
@@ -340,7 +343,7 @@ TEST(Keys, private_jwk_can_sign_and_mismatched_private_part_is_refused) {
   std::string jwk = ed.public_jwk_json("k");
   jwk.insert(jwk.size() - 1, R"(,"d":")" + d + "\"");
   EXPECT_REASON(Key::from_material(Alg::EdDSA, jwk), Reason::InvalidKey);  // d does not belong to x
-  EXPECT_FALSE(Key::from_public_jwk(jwk).can_sign());  // public import ignores d
+  EXPECT_FALSE(Key::from_public_jwk(jwk).can_sign());                      // public import ignores d
 }
 
 TEST(Keys, storage_round_trips) {

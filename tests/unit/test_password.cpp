@@ -26,8 +26,8 @@
 namespace {
 
 using tg::core::burn_password_work;
-using tg::core::HashFormat;
 using tg::core::hash_password;
+using tg::core::HashFormat;
 using tg::core::identify_hash;
 using tg::core::kdf_work_done;
 using tg::core::KdfWork;
@@ -36,12 +36,14 @@ using tg::core::verify_password;
 
 constexpr const char* kPw = "correct horse";
 
-constexpr const char* kPasslibFoo = "$pbkdf2-sha256$29000$5ry31vofg7CWkhJCSClFKA$i01NZ9cAJCAYlXQCY2AXmcmJfe8eD5vZMDOy0h8tH2U";
+constexpr const char* kPasslibFoo =
+    "$pbkdf2-sha256$29000$5ry31vofg7CWkhJCSClFKA$i01NZ9cAJCAYlXQCY2AXmcmJfe8eD5vZMDOy0h8tH2U";
 // salt bytes fb ef be 01 ×4 (ab64 "....Afvvvg…": '.' stands for '+')
 constexpr const char* kPasslibSha512 =
     "$pbkdf2-sha512$1000$....AfvvvgH7774B....AQ$g2ImfCsAYSa9UFontATuuGpTHd/"
     "SfKUIds5vfWOH5w3f2MmWD2r99LpgypsllxNgKxbsk0AYF7QR5B01TO5dTg";
-constexpr const char* kDjango = "pbkdf2_sha256$1000$Xv9sN2qLwP4kR7tY1zA3bC$JGYnmyaV0PpOk8DW4uhuYx9bL/L/he0YNzSYSUs72NM=";
+constexpr const char* kDjango =
+    "pbkdf2_sha256$1000$Xv9sN2qLwP4kR7tY1zA3bC$JGYnmyaV0PpOk8DW4uhuYx9bL/L/he0YNzSYSUs72NM=";
 constexpr const char* kDjangoSha1 = "pbkdf2_sha1$1000$Xv9sN2qLwP4kR7tY1zA3bC$CahVpoFU+lW7xZNCe3c/I+BwufQ=";
 constexpr const char* kWerkzeug =
     "pbkdf2:sha256:1000$hK3mQ9zLpR2vX8wN$c76b97a27b9d590b137c4117b5ba8232bd8fe024784ee52261cf2a19b3d9077e";
@@ -58,8 +60,10 @@ constexpr const char* kWerkzeugScrypt =
 constexpr const char* kWerkzeugScryptNoParams =
     "scrypt$hK3mQ9zLpR2vX8wN$be90849230c0f828d19b2279c857f5aacd45d35d194cab5a8f4869ebdb30eb0d70f034f1324ac92c62c3aea"
     "ba7239b184fafc549d980f5c8852a8ca203cb29c6";
-constexpr const char* kOursLn10 = "$scrypt$ln=10,r=8,p=1$AAECAwQFBgcICQoLDA0ODw$nfkj3u1fRTHCea+fVr03sWV770kp5wLOLoEakziKhqE";
-constexpr const char* kOursLn16 = "$scrypt$ln=16,r=8,p=1$AAECAwQFBgcICQoLDA0ODw$AEdilbUUghuzO9l/XjztzHn0E0plniwgnETbi2/m6IM";
+constexpr const char* kOursLn10 =
+    "$scrypt$ln=10,r=8,p=1$AAECAwQFBgcICQoLDA0ODw$nfkj3u1fRTHCea+fVr03sWV770kp5wLOLoEakziKhqE";
+constexpr const char* kOursLn16 =
+    "$scrypt$ln=16,r=8,p=1$AAECAwQFBgcICQoLDA0ODw$AEdilbUUghuzO9l/XjztzHn0E0plniwgnETbi2/m6IM";
 
 // The KDF work `call` costs: the difference of two readings of the thread's counter. Costs are
 // asserted in work, never in time, so no assertion depends on the machine's speed or load.

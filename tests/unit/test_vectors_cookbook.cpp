@@ -80,7 +80,8 @@ TEST(VectorsCookbook, rfc7797_unencoded_payloads_are_rejected) {
   EXPECT_REASON(verify_compact_signature_only(with_crit + ".$.02.A5dxf2s96_n5FLueVuW1Z_vh161FwXZC4YLPff6dmDY", key),
                 Reason::MalformedToken);
   const std::string encoded = v["signing"]["protected_b64u"].get<std::string>() + "." + testing::b64("$.02");
-  EXPECT_REASON(verify_compact_signature_only(encoded + "." + testing::b64(key.sign(encoded)), key), Reason::MalformedToken);
+  EXPECT_REASON(verify_compact_signature_only(encoded + "." + testing::b64(key.sign(encoded)), key),
+                Reason::MalformedToken);
   EXPECT_REASON(parse_token(v["output"]["json"].dump()), Reason::MalformedToken);
   EXPECT_REASON(parse_token(v["output"]["json_flat"].dump()), Reason::MalformedToken);
 }

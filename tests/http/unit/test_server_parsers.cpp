@@ -19,9 +19,9 @@ TEST(Host, NormalisesCaseTrailingDotAndPort) {
 }
 
 TEST(Host, RefusesBadPortsEmptyLabelsAndForeignBytes) {
-  for (const char* bad : {"", "a.com:", "a.com:0", "a.com:65536", "a.com:99999", "a.com:abc", "a..com", ".a.com",
-                          "a.com..", "a%2Ecom", "a.com\r\nX: y", "c\xc3\xb6mpany.com", "a b.com", "a_b.com", "user@a.com",
-                          "a.com:80:80", "[zz]"}) {
+  for (const char* bad :
+       {"", "a.com:", "a.com:0", "a.com:65536", "a.com:99999", "a.com:abc", "a..com", ".a.com", "a.com..", "a%2Ecom",
+        "a.com\r\nX: y", "c\xc3\xb6mpany.com", "a b.com", "a_b.com", "user@a.com", "a.com:80:80", "[zz]"}) {
     EXPECT_FALSE(parse_host(bad)) << bad;
   }
   EXPECT_TRUE(parse_host("[::1]:8080"));
@@ -49,7 +49,9 @@ TEST(Head, RefusesEveryTransferEncoding) {
   EXPECT_EQ(judge("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n").status, 411);
   EXPECT_EQ(judge("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n").status, 400);
   EXPECT_EQ(judge("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: xchunked\r\n\r\n").status, 400);
-  EXPECT_EQ(judge("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n").status, 400);
+  EXPECT_EQ(
+      judge("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n").status,
+      400);
 }
 
 TEST(Head, RefusesAmbiguousOrNonNumericContentLength) {
@@ -86,7 +88,8 @@ TEST(Head, PercentInAuthorizationIsInvalidToken) {
   auto v = judge("GET / HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer a%2Eb\r\n\r\n");
   EXPECT_EQ(v.status, 401);
   EXPECT_TRUE(v.bearer_challenge);
-  EXPECT_EQ(judge("GET / HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer a\r\nAuthorization: Bearer b\r\n\r\n").status, 400);
+  EXPECT_EQ(judge("GET / HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer a\r\nAuthorization: Bearer b\r\n\r\n").status,
+            400);
 }
 
 TEST(Head, CountsHeaders) {
@@ -104,9 +107,9 @@ TEST(Query, SplitsOnFirstEqualsAndDecodes) {
 }
 
 TEST(Query, BuildsStructuredFilters) {
-  std::multimap<std::string, std::string> p = {{"select", "id,title"}, {"order", "id.desc.nullslast"},
-                                               {"limit", "5"}, {"offset", "10"}, {"amount", "not.gte.3"},
-                                               {"tag", "in.(a,\"b,c\",\"d\\\"e\")"}, {"done", "is.null"}};
+  std::multimap<std::string, std::string> p = {
+      {"select", "id,title"},  {"order", "id.desc.nullslast"},       {"limit", "5"},     {"offset", "10"},
+      {"amount", "not.gte.3"}, {"tag", "in.(a,\"b,c\",\"d\\\"e\")"}, {"done", "is.null"}};
   auto j = parse_query(p, QueryLimits{});
   EXPECT_EQ(j["select"], nlohmann::json::array({"id", "title"}));
   EXPECT_EQ(j["order"][0]["dir"], "desc");
@@ -131,10 +134,18 @@ TEST(Query, CapsLimitAndRefusesJunk) {
   l.max_rows = 100;
   EXPECT_EQ(parse_query({{"limit", "5000"}}, l)["limit"], 100);
   EXPECT_EQ(parse_query({}, l)["limit"], 100);
-  for (auto [k, v] : std::vector<std::pair<std::string, std::string>>{
-           {"limit", "-1"}, {"limit", "1e9"}, {"limit", "99999999999999999999"}, {"offset", "abc"}, {"id", "xx.1"},
-           {"id", "eq1"}, {"id", "in.(1,2"}, {"id", "is.maybe"}, {"order", "id.up"},
-           {"select", "a,"}, {"id\n", "eq.1"}, {"id", "eq.\x01"}}) {
+  for (auto [k, v] : std::vector<std::pair<std::string, std::string>>{{"limit", "-1"},
+                                                                      {"limit", "1e9"},
+                                                                      {"limit", "99999999999999999999"},
+                                                                      {"offset", "abc"},
+                                                                      {"id", "xx.1"},
+                                                                      {"id", "eq1"},
+                                                                      {"id", "in.(1,2"},
+                                                                      {"id", "is.maybe"},
+                                                                      {"order", "id.up"},
+                                                                      {"select", "a,"},
+                                                                      {"id\n", "eq.1"},
+                                                                      {"id", "eq.\x01"}}) {
     EXPECT_THROW(parse_query({{k, v}}, l), QueryError) << k << "=" << v;
   }
   std::multimap<std::string, std::string> many;
