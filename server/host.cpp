@@ -1,5 +1,7 @@
 #include "host.hpp"
 
+#include "core/ascii.hpp"
+
 namespace tg::server {
 
 std::optional<HostName> parse_host(std::string_view raw) noexcept {
@@ -22,7 +24,7 @@ std::optional<HostName> parse_host(std::string_view raw) noexcept {
         port = rest.substr(1);
         if (port.empty()) return std::nullopt;
       }
-      for (char c : name) h.name.push_back(static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c));
+      for (char c : name) h.name.push_back(core::ascii_lower(c));
     } else {
       auto colon = raw.find(':');
       if (colon != std::string_view::npos) {
@@ -42,7 +44,7 @@ std::optional<HostName> parse_host(std::string_view raw) noexcept {
         }
         bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
         if (!ok || ++label_len > 63) return std::nullopt;
-        h.name.push_back(static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c));
+        h.name.push_back(core::ascii_lower(c));
       }
       if (label_len == 0) return std::nullopt;
     }

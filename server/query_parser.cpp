@@ -2,6 +2,8 @@
 
 #include <set>
 
+#include "core/ascii.hpp"
+
 namespace tg::server {
 namespace {
 
@@ -106,14 +108,8 @@ std::string percent_decode(const std::string& s) {
     if (c == '+') {
       out.push_back(' ');
     } else if (c == '%') {
-      auto hex = [](char h) -> int {
-        if (h >= '0' && h <= '9') return h - '0';
-        if (h >= 'a' && h <= 'f') return h - 'a' + 10;
-        if (h >= 'A' && h <= 'F') return h - 'A' + 10;
-        return -1;
-      };
       if (i + 2 >= s.size()) throw QueryError("invalid query");
-      int hi = hex(s[i + 1]), lo = hex(s[i + 2]);
+      int hi = core::hex_digit_value(s[i + 1]), lo = core::hex_digit_value(s[i + 2]);
       if (hi < 0 || lo < 0) throw QueryError("invalid query");
       out.push_back(static_cast<char>(hi * 16 + lo));
       i += 2;

@@ -3,6 +3,7 @@
 #include <cctype>
 #include <cstring>
 
+#include "core/ascii.hpp"
 #include "host.hpp"
 
 namespace tg::server {
@@ -10,11 +11,7 @@ namespace {
 
 bool is_tchar(unsigned char c) { return std::isalnum(c) || std::strchr("!#$%&'*+-.^_`|~", c) != nullptr; }
 
-std::string lower(std::string s) {
-  for (auto& c : s)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
-  return s;
-}
+using core::ascii_lower;
 
 }  // namespace
 
@@ -80,7 +77,7 @@ HeadVerdict judge_head(const std::string& head, const FramingLimits& limits) {
     if (colon == std::string::npos || colon == 0) return head_refusal(400, "malformed request");
     for (std::size_t k = 0; k < colon; ++k)
       if (!is_tchar(static_cast<unsigned char>(h[k]))) return head_refusal(400, "malformed request");
-    std::string name = lower(h.substr(0, colon));
+    std::string name = ascii_lower(h.substr(0, colon));
     std::size_t b = colon + 1, e = h.size();
     while (b < e && (h[b] == ' ' || h[b] == '\t')) ++b;
     while (e > b && (h[e - 1] == ' ' || h[e - 1] == '\t')) --e;
@@ -92,10 +89,10 @@ HeadVerdict judge_head(const std::string& head, const FramingLimits& limits) {
       ++lengths;
       length = value;
     } else if (name == "transfer-encoding") {
-      chunked_only = !transfer_encoding && lower(value) == "chunked";
+      chunked_only = !transfer_encoding && ascii_lower(value) == "chunked";
       transfer_encoding = true;
     } else if (name == "content-encoding") {
-      if (lower(value) != "identity") return head_refusal(415, "content encoding not supported");
+      if (ascii_lower(value) != "identity") return head_refusal(415, "content encoding not supported");
     } else if (name == "authorization") {
       ++auths;
       // httplib would percent-decode it; a bearer token never contains '%'.

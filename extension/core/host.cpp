@@ -5,6 +5,8 @@
 #include <array>
 #include <cstddef>
 
+#include "core/ascii.hpp"
+
 namespace tg::core {
 
 namespace {
@@ -12,8 +14,6 @@ namespace {
 constexpr std::size_t kMaxLabel = 63;
 
 bool is_slug_char(char c) noexcept { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; }
-
-char ascii_lower(char c) noexcept { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
 bool starts_with(std::string_view s, std::string_view prefix) noexcept {
   return s.size() >= prefix.size() && s.substr(0, prefix.size()) == prefix;

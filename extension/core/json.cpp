@@ -11,6 +11,8 @@
 #include <string>
 #include <system_error>
 
+#include "core/ascii.hpp"
+
 namespace tg::core::json {
 
 namespace {
@@ -288,12 +290,9 @@ class Parser {
     if (left() < 4) fail("bad unicode escape");
     std::uint32_t v = 0;
     for (int i = 0; i < 4; ++i) {
-      const unsigned char c = peek();
-      v <<= 4;
-      if (c >= '0' && c <= '9') v |= c - '0';
-      else if (c >= 'a' && c <= 'f') v |= c - 'a' + 10;
-      else if (c >= 'A' && c <= 'F') v |= c - 'A' + 10;
-      else fail("bad unicode escape");
+      const int digit = hex_digit_value(static_cast<char>(peek()));
+      if (digit < 0) fail("bad unicode escape");
+      v = (v << 4) | static_cast<std::uint32_t>(digit);
       ++p_;
     }
     return v;

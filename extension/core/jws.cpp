@@ -1,21 +1,12 @@
 // Compact JWS (RFC 7515 §7.1): taking tokens apart, verifying, signing and decoding. Every
 // structural rule lives in parse_compact so the verifying and the debugging paths cannot drift.
-#include <cctype>
-
+#include "core/ascii.hpp"
 #include "core/jws_internal.hpp"
 
 namespace tg::core {
 namespace {
 
 [[noreturn]] void malformed(const char* detail) { throw Error(Reason::MalformedToken, detail); }
-
-bool equals_ignoring_ascii_case(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
-  }
-  return true;
-}
 
 std::string decode_segment(std::string_view segment) {
   auto bytes = base64url_decode(segment);

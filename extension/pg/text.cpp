@@ -64,10 +64,4 @@ Datum token_payload_datum(const core::json::Document& payload) {
   throw core::Error(core::Reason::MalformedToken);
 }
 
-std::string jsonb_text(Jsonb* value) {
-  const char* text = nullptr;
-  pg_call([&] { text = JsonbToCString(nullptr, &value->root, static_cast<int>(VARSIZE(value))); });
-  return std::string(text);
-}
-
 }  // namespace tg::pg

@@ -39,7 +39,4 @@ Datum token_payload_datum(const core::json::Document& payload);
 // jsonb from JSON text we built ourselves (errors stay PostgreSQL's).
 Datum jsonb_datum(std::string_view json);
 
-// The JSON text of a jsonb value (as jsonb_out prints it).
-std::string jsonb_text(Jsonb* value);
-
 }  // namespace tg::pg
