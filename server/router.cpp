@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "core/ascii.hpp"
 #include "host.hpp"
 #include "http_errors.hpp"
 #include "json_body.hpp"
@@ -53,9 +54,7 @@ bool is_b64token(const std::string& t) {
 bool is_json_type(const std::string& ct) {
   std::string base = ct.substr(0, ct.find(';'));
   while (!base.empty() && base.back() == ' ') base.pop_back();
-  for (auto& c : base)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
-  return base == "application/json";
+  return tg::core::ascii_lower(base) == "application/json";
 }
 
 std::string prefer_return(const httplib::Request& req) {

@@ -1,4 +1,4 @@
-// The ProcessUtility and fmgr hooks that keep an authenticated transaction inside its tenant
+// The ProcessUtility and post-parse-analysis hooks that keep an authenticated transaction inside its tenant
 // and protect the tenant roles (see docs/isolation.md for the full list and the reasons).
 #pragma once
 

@@ -105,14 +105,12 @@ VerifiedToken verify_with_stored_keys(std::string_view token, const std::optiona
   std::string kid;
   std::optional<std::string> key_tenant;
   bool tenant_active = true;
-  bool key_can_sign = false;
   {
     const CachedKey& cached = key_set().for_verification(parsed.header->kid, tenant);
     core::verify_signature(parsed, cached.key);
     kid = cached.kid;
     key_tenant = cached.tenant;
     tenant_active = cached.tenant_active;
-    key_can_sign = cached.key.can_sign();
   }
   if (!tenant_active) throw Error(Reason::TenantInactive);
   if (parsed.tenant_hint) {
@@ -125,7 +123,6 @@ VerifiedToken verify_with_stored_keys(std::string_view token, const std::optiona
   out.payload = std::move(parsed.payload);
   out.kid = std::move(kid);
   out.key_tenant = std::move(key_tenant);
-  out.key_can_sign = key_can_sign;
   return out;
 }
 

@@ -21,7 +21,6 @@ struct VerifiedToken {
   core::json::Document payload;                   // the payload parsed (an object); source(): the text as received
   std::string kid;                                // the kid of the key that verified (also when the header had none)
   std::optional<std::string> key_tenant;          // nullopt: a global key
-  bool key_can_sign = false;                      // the key has a private part / is a secret: one of ours
 };
 
 // Steps: an opaque refresh token ("tgr_...") -> WrongTokenType; structure (size limit

@@ -76,7 +76,7 @@ CREATE FUNCTION auth.audit()
               ELSE 'executable by tenant roles without SET search_path' END
     FROM candidates c
    WHERE c.prosecdef OR c.oid IN (SELECT oid FROM reachable)
-   ORDER BY 1::pg_catalog.text
+   ORDER BY c.oid::pg_catalog.regprocedure::pg_catalog.text
   $$;
 REVOKE ALL ON FUNCTION auth.audit() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION auth.audit() TO tenantgate_admin;

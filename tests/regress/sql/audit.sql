@@ -15,7 +15,7 @@ SELECT p.oid::regprocedure AS unpinned_by_design
   JOIN pg_language l ON l.oid = p.prolang
  WHERE l.lanname IN ('plpgsql', 'sql')
    AND NOT EXISTS (SELECT 1 FROM unnest(p.proconfig) c WHERE c ~* '^search_path=')
- ORDER BY 1::text;
+ ORDER BY p.oid::regprocedure::text;
 -- ... and none of them declares a type that the caller's path could resolve (grammar keywords
 -- such as bigint or boolean always mean pg_catalog's types).
 SELECT p.oid::regprocedure, m[1] AS variable, m[2] AS declared_type
