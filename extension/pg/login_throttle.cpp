@@ -109,18 +109,24 @@ const char* peer_address() {
   return DatumGetCString(DirectFunctionCall1(inet_out, address));
 }
 
-// What the throttle counts a client by: the peer, or "<peer> <stated client>" ("<peer> *" for the
-// peer-wide entry). A space separates them: neither an address nor the peer contains one.
-ThrottleKey make_key(int64 tenant_id, const text* email, Scope scope, const text* stated_client) {
+// The (database, tenant, e-mail) part of a key, client left zero: what reset and status match.
+ThrottleKey email_key(int64 tenant_id, const text* email) {
   ThrottleKey key;
   std::memset(&key, 0, sizeof key);
   key.database = MyDatabaseId;
-  key.scope = scope;
   key.tenant_id = tenant_id;
   hash_pair(VARDATA_ANY(email), static_cast<int>(VARSIZE_ANY_EXHDR(email)), key.email_hash);
+  return key;
+}
+
+// What the throttle counts a client by: the peer, or "<peer> <stated client>" ("<peer> *" for the
+// peer-wide entry). A space separates them: neither an address nor the peer contains one.
+ThrottleKey make_key(int64 tenant_id, const text* email, Scope scope, const char* peer, const text* stated_client) {
+  ThrottleKey key = email_key(tenant_id, email);
+  key.scope = scope;
   StringInfoData identity;
   initStringInfo(&identity);
-  appendStringInfoString(&identity, peer_address());
+  appendStringInfoString(&identity, peer);
   if (scope == kPeerScope) {
     appendStringInfoString(&identity, " *");
   } else if (stated_client != nullptr) {
@@ -238,8 +244,9 @@ TG_PG_FUNCTION(tg_throttle_attempt) {
   int max_failures = tg::pg::login_max_failures();
   if (max_failures <= 0) PG_RETURN_BOOL(true);
   require_throttle_table();
-  ThrottleKey client_key = make_key(tenant_id, email, kClientScope, stated_client);
-  ThrottleKey peer_key = make_key(tenant_id, email, kPeerScope, nullptr);
+  const char* peer = peer_address();
+  ThrottleKey client_key = make_key(tenant_id, email, kClientScope, peer, stated_client);
+  ThrottleKey peer_key = make_key(tenant_id, email, kPeerScope, peer, nullptr);
   TimestampTz now = GetCurrentTimestamp();
   TimestampTz window = static_cast<TimestampTz>(tg::pg::login_failure_window_seconds()) * USECS_PER_SEC;
   TimestampTz lockout = static_cast<TimestampTz>(tg::pg::login_lockout_seconds()) * USECS_PER_SEC;
@@ -261,7 +268,7 @@ TG_PG_FUNCTION(tg_throttle_forget) {
   if (PG_ARGISNULL(0) || PG_ARGISNULL(1)) PG_RETURN_VOID();
   if (throttle_table == nullptr || throttle_lock == nullptr) PG_RETURN_VOID();
   text* stated_client = PG_NARGS() > 2 && !PG_ARGISNULL(2) ? PG_GETARG_TEXT_PP(2) : nullptr;
-  ThrottleKey key = make_key(PG_GETARG_INT64(0), PG_GETARG_TEXT_PP(1), kClientScope, stated_client);
+  ThrottleKey key = make_key(PG_GETARG_INT64(0), PG_GETARG_TEXT_PP(1), kClientScope, peer_address(), stated_client);
   LWLockAcquire(throttle_lock, LW_EXCLUSIVE);
   hash_search(throttle_table, &key, HASH_REMOVE, nullptr);
   LWLockRelease(throttle_lock);
@@ -272,7 +279,7 @@ TG_PG_FUNCTION(tg_throttle_forget) {
 // e-mail) for every client: after a password change or reset, or by a DBA to lift a lockout.
 TG_PG_FUNCTION(tg_throttle_reset) {
   if (throttle_table == nullptr || throttle_lock == nullptr) PG_RETURN_VOID();
-  ThrottleKey wanted = make_key(PG_GETARG_INT64(0), PG_GETARG_TEXT_PP(1), kClientScope, nullptr);
+  ThrottleKey wanted = email_key(PG_GETARG_INT64(0), PG_GETARG_TEXT_PP(1));
   LWLockAcquire(throttle_lock, LW_EXCLUSIVE);
   HASH_SEQ_STATUS scan;
   hash_seq_init(&scan, throttle_table);
@@ -296,7 +303,7 @@ TG_PG_FUNCTION(tg_throttle_status) {
   int64 clients = 0;
   int64 locked_clients = 0;
   if (throttle_table != nullptr && throttle_lock != nullptr) {
-    ThrottleKey wanted = make_key(PG_GETARG_INT64(0), PG_GETARG_TEXT_PP(1), kClientScope, nullptr);
+    ThrottleKey wanted = email_key(PG_GETARG_INT64(0), PG_GETARG_TEXT_PP(1));
     TimestampTz now = GetCurrentTimestamp();
     TimestampTz window = static_cast<TimestampTz>(tg::pg::login_failure_window_seconds()) * USECS_PER_SEC;
     LWLockAcquire(throttle_lock, LW_SHARED);

@@ -54,6 +54,14 @@ su_sql -c "ALTER DATABASE $DB SET tenantgate.login_max_failures = 3" \
        -c "ALTER DATABASE $DB SET tenantgate.login_failure_window = '15min'" \
        -c "ALTER DATABASE $DB SET tenantgate.login_lockout = '15min'" >/dev/null || { echo "setup failed"; exit 1; }
 
+# look_alike NAME LINES: passes when the two probe lines ("<value> <observations>") observe the
+# same thing: a value of another tenant and a value nobody has cannot be told apart.
+look_alike() {
+  local first second
+  first=$(sed -n 1p <<< "$2" | cut -d' ' -f2-) second=$(sed -n 2p <<< "$2" | cut -d' ' -f2-)
+  if [[ -n $first && $first == "$second" ]]; then pass "$1"; else fail "$1" "$(tr '\n' '|' <<< "$2")"; fi
+}
+
 # new_user TENANT ROLE: a user with a known password, logged in; sets U_EMAIL U_PW U_ID U_TOK U_REF.
 new_user() {
   U_EMAIL="$2-$RANDOM$RANDOM@$1.test" U_PW="pw-$RANDOM$RANDOM-long-enough"
@@ -457,13 +465,7 @@ SELECT 'after:' || idx_tup_fetch || ':' || idx_tup_read FROM pg_stat_user_indexe
     IFS=: read -r _ bf br <<< "$b"; IFS=: read -r _ af ar <<< "$a"
     d21+="$v fetch+$(( ${af:-0} - ${bf:-0} )) read+$(( ${ar:-0} - ${br:-0} )) $(grep -o '^found:[0-9]*' <<< "$o")"$'\n'
   done
-  first=$(sed -n 1p <<< "$d21" | cut -d' ' -f2-) second=$(sed -n 2p <<< "$d21" | cut -d' ' -f2-)
-  if [[ -n $first && $first == "$second" ]]; then
-    pass "ISO-D21 [$M] counters read after COMMIT outside the context: a value of another tenant and one nobody has look alike (beyond spec)"
-  else
-    fail "ISO-D21 [$M] counters read after COMMIT outside the context: a value of another tenant and one nobody has look alike (beyond spec)" \
-      "$(tr '\n' '|' <<< "$d21")"
-  fi
+  look_alike "ISO-D21 [$M] counters read after COMMIT outside the context: a value of another tenant and one nobody has look alike (beyond spec)" "$d21"
   # beyond spec: the same transaction's counters, read after ROLLBACK TO the savepoint that saw
   # authenticate (the context is gone, the transaction and its pending counters are not)
   d22=""
@@ -482,13 +484,7 @@ ROLLBACK;")
     # a delta: pending counters of earlier transactions of the backend are included until flushed
     d22+="$v fetched+$(( ${a:-0} - ${b:-0} )) $(grep -o '^found:[0-9]*\|ERROR: .*' <<< "$o" | tr '\n' ' ')"$'\n'
   done
-  first=$(sed -n 1p <<< "$d22" | cut -d' ' -f2-) second=$(sed -n 2p <<< "$d22" | cut -d' ' -f2-)
-  if [[ -n $first && $first == "$second" ]]; then
-    pass "ISO-D22 [$M] xact counters after ROLLBACK TO the authenticate savepoint: another tenant's value and nobody's look alike (beyond spec)"
-  else
-    fail "ISO-D22 [$M] xact counters after ROLLBACK TO the authenticate savepoint: another tenant's value and nobody's look alike (beyond spec)" \
-      "$(tr '\n' '|' <<< "$d22")"
-  fi
+  look_alike "ISO-D22 [$M] xact counters after ROLLBACK TO the authenticate savepoint: another tenant's value and nobody's look alike (beyond spec)" "$d22"
 done
 
 # --- ISO-E: WITH HOLD cursors never carry tenant rows out of the transaction. A cursor's plan
