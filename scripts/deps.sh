@@ -15,6 +15,7 @@ PACKAGES=(
   build-essential cmake g++ pkg-config                      # configure (server/ uses pkg_check_modules)
   clang libclang-rt-14-dev                                  # tests/fuzz (clang++ -fsanitize=fuzzer)
   clang-format-14                                           # the format check
+  clang-tidy-14                                             # the static checks (.clang-tidy)
   libgtest-dev libgmock-dev                                 # tests/unit, tests/http's C++ helpers
   postgresql-15 postgresql-server-dev-15 postgresql-contrib postgresql-15-pgtap pgbouncer
   libssl-dev libpq-dev libcpp-httplib-dev nlohmann-json3-dev

@@ -84,6 +84,7 @@ DbResult DbPool::run(Slot& slot, const std::string& sql, const std::vector<std::
   DbResult out;
   PGconn* c = slot.conn;
   std::vector<const char*> values;
+  values.reserve(params.size());
   for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);
   auto fail = [&](DbResult::Kind kind) {
     drop(slot);

@@ -79,7 +79,7 @@ int main(int argc, char** argv) {
         router.fill_error(req, res);
         return httplib::Server::HandlerResponse::Handled;
       }));
-  server.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+  server.set_exception_handler([](const httplib::Request&, httplib::Response& res, const std::exception_ptr&) {
     res.headers.clear();
     res.status = 500;
     res.set_content(error_body("internal error"), "application/json; charset=utf-8");
@@ -113,7 +113,8 @@ int main(int argc, char** argv) {
   bool ok = server.listen_after_bind();  // returns once stopped and every worker has finished
   db.close();
   if (signal_thread.joinable()) {
-    pthread_kill(signal_thread.native_handle(), SIGTERM);
+    // Wakes the thread's sigwait() (SIGTERM is blocked everywhere and only waited for there).
+    pthread_kill(signal_thread.native_handle(), SIGTERM);  // NOLINT(bugprone-bad-signal-to-kill-thread)
     signal_thread.join();
   }
   if (tls != nullptr) SSL_CTX_free(tls);

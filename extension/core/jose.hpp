@@ -80,8 +80,8 @@ class Key {
 };
 
 struct TokenLimits {
-  std::size_t max_token_bytes = 16 * 1024;  // checked before any decoding
-  int max_json_depth = 32;                  // nesting bound of header and payload
+  std::size_t max_token_bytes = std::size_t{16} * 1024;  // checked before any decoding
+  int max_json_depth = 32;                               // nesting bound of header and payload
 };
 
 // Where parse_token found the registered claims check_claims reads, as node indices into the

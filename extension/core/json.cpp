@@ -334,6 +334,8 @@ class Parser {
     const unsigned char b0 = peek();
     int len = 0;
     unsigned char lo = 0x80, hi = 0xBF;
+    // One branch per row of the RFC's table, so it can be read against it.
+    // NOLINTBEGIN(bugprone-branch-clone)
     if (b0 >= 0xC2 && b0 <= 0xDF) len = 2;
     else if (b0 == 0xE0) {
       len = 3;
@@ -351,6 +353,7 @@ class Parser {
       len = 4;
       hi = 0x8F;
     } else fail("invalid utf-8");
+    // NOLINTEND(bugprone-branch-clone)
     if (left() < static_cast<std::size_t>(len)) fail("invalid utf-8");
     for (int i = 1; i < len; ++i) {
       const auto b = static_cast<unsigned char>(p_[i]);

@@ -71,7 +71,8 @@ int short_integer_numeric(int64 value, char* out) noexcept {
   const int size = VARHDRSZ + 2 + kept * 2;
   SET_VARSIZE(out, size);
   std::memcpy(out + VARHDRSZ, &header, 2);
-  for (int i = 0; i < kept; ++i) std::memcpy(out + VARHDRSZ + 2 + 2 * i, &digits[count - 1 - i], 2);
+  for (int i = 0; i < kept; ++i)
+    std::memcpy(out + VARHDRSZ + 2 + 2 * static_cast<std::ptrdiff_t>(i), &digits[count - 1 - i], 2);
   return size;
 }
 
@@ -193,7 +194,8 @@ class Writer {
           length = short_integer_numeric(n.integer, p_);
           p_ += length;
         } else {
-          length = static_cast<int>(VARSIZE_ANY(numerics_[index]));
+          // The constructor made numerics_[index] for every number that is not a short integer.
+          length = static_cast<int>(VARSIZE_ANY(numerics_[index]));  // NOLINT(clang-analyzer-core.NullDereference)
           append(numerics_[index], static_cast<std::size_t>(length));
         }
         *entry = JENTRY_ISNUMERIC | static_cast<uint32>(padding + length);
