@@ -359,7 +359,7 @@ wrkrun() {
     *) die "unknown wrk figure $name" ;;
   esac
   local out
-  out=$(wrk -t"$WRK_T" -c"$WRK_C" -d"${secs}s" --latency -s "$script" "http://127.0.0.1:$port" -- "${sargs[@]}" 2>&1 | tr -d '\r') || true
+  out=$(wrk -t"$WRK_T" -c"$WRK_C" -d"${secs}s" --timeout 10s --latency -s "$script" "http://127.0.0.1:$port" -- "${sargs[@]}" 2>&1 | tr -d '\r') || true
   echo "$out" >"$WORK/wrk-$name.last"
   local rps p50 p99 non2xx errs
   rps=$(echo "$out" | awk '/^Requests\/sec:/ { print $2 }')
@@ -489,7 +489,8 @@ perf_profile() {
     p=$!
     if [[ $what == get ]]; then measure_wrk perf get "$DUR" >/dev/null; else pgb "$what" "$DUR" >/dev/null; fi
     wait "$p" || true
-    {
+    (
+      set +e +o pipefail  # head closes the pipes early
       echo "== CPU by command"
       perf report -i "$WORK/perf-$what.data" --no-children --sort comm --stdio -g none 2>/dev/null | grep -E '^ +[0-9]' | head -12
       local comm
@@ -499,12 +500,13 @@ perf_profile() {
         echo "== $comm: top symbols (relative)"
         perf report -i "$WORK/perf-$what.data" --no-children --comm "$comm" --percentage relative --sort dso,sym --stdio -g none 2>/dev/null | grep -E '^ +[0-9]' | head -40
       done
-    } >"$WORK/perf-$what.txt"
+    ) >"$WORK/perf-$what.txt"
   done
   say "perf reports: $WORK/perf-{get,T,E3}.txt"
 }
 
 # --- report ----------------------------------------------------------------------------------
+num() { awk -v v="$1" 'BEGIN { if (v == "" || v == "nan") print "-"; else if (v + 0 >= 100) printf "%.0f", v; else printf "%.2f", v }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "nan" || b == "nan" || a == "" || b == "" || b + 0 == 0) print "nan"; else printf "%.3f", a / b }'; }
 # verdict MEASURED OP BOUND: PASS/MISS (and by how much)
 verdict() {
@@ -523,7 +525,7 @@ report() {
   echo "load average: at start $LOAD_START; at the end $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "$("$TG_PG_BINDIR/postgres" --version); $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2); node $(node --version 2>/dev/null || echo -)"
   echo "median of $RUNS interleaved rounds, ${DUR} s per figure (after ${WARMUP} s warm-up); main figures with $t0 tenants"
-  echo "pgbench -c$CLIENTS -j$PGB_JOBS; wrk -t$WRK_T -c$WRK_C --latency; server: tenantgate-server $SERVER_ARGS (other flags default)"
+  echo "pgbench -c$CLIENTS -j$PGB_JOBS; wrk -t$WRK_T -c$WRK_C --timeout 10s --latency; server: tenantgate-server $SERVER_ARGS (other flags default)"
   echo
   echo "pgbench (one tenant's company_data, 10 rows)                                tps   (runs)"
   local f desc
@@ -567,6 +569,10 @@ report() {
        "peer/E $(ratio "$(med main:peer:rps)" "$(med pgb:E)"); server GET/T1 $(ratio "$(med main:get:rps)" "$(med pgb:T1)")"
   echo "GET: mean time inside the server per request (its /metrics histogram) $(med main:get:server_ms) ms, while wrk's p50 is $(med main:get:p50) ms"
   echo "(bad = non-2xx answers + socket errors over all runs; refresh: every request presents a never-used token)"
+  local bad
+  bad=$(sed -n 's/^tenantgate_http_requests_total{route="\([^"]*\)",method="\([^"]*\)",status="\([^2][^"]*\)"} \(.*\)$/\2 \1 \3: \4/p' \
+          "$WORK/metrics-final.txt" 2>/dev/null | grep -v -e /healthz -e /metrics | paste -sd ';' -) || true
+  echo "server's non-2xx answers over the whole run (its /metrics; 503 = no pool connection within 2 s): ${bad:-none}"
   echo
   echo "scale      T tps   server GET req/s  p99 ms   peer GET req/s   create_tenant median ms (tenants created for this row)"
   local n prev=0 tT tG tP tp
@@ -576,7 +582,7 @@ report() {
     else
       tT=$(med "scale$n:T"); tG=$(med "scale$n:get:rps"); tp=$(med "scale$n:get:p99"); tP=$(med "scale$n:peer:rps")
     fi
-    printf '%6s %10.0f %18.0f %8.2f %16s   %.2f (%s..%s)\n' "$n" "$tT" "$tG" "$tp" "$(printf '%.0f' "$tP" 2>/dev/null || echo -)" \
+    printf '%6s %10s %18s %8.2f %16s   %.2f (%s..%s)\n' "$n" "$(num "$tT")" "$(num "$tG")" "$tp" "$(num "$tP")" \
       "$(awk -v a="$prev" -v b="$n" '$1 > a && $1 <= b { print $3 }' "$WORK/create_ms.txt" | median)" "$((prev + 1))" "$n"
     prev=$n
   done
@@ -616,7 +622,7 @@ report() {
   printf '%-50s %10s    %s\n' "T-cold >= 0.5x E3" "${tcr}x" "$(verdict "$tcr" '>=' 0.5)"
   printf '%-50s %10s    %s\n' "T at $t0 tenants / T at $tl <= 1.15" "${sT}x" "$(verdict "$sT" '<=' 1.15)"
   printf '%-50s %10s    %s\n' "server GET at $t0 tenants / at $tl <= 1.15" "${sG}x" "$(verdict "$sG" '<=' 1.15)"
-  printf '%-50s %10s    %s\n' "create_tenant median <= 50 ms (at $tl tenants)" "$cm ms" "$(verdict "$cm" '<=' 50)"
+  printf '%-50s %10s    %s\n' "create_tenant median <= 50 ms (at $tl tenants)" "$(num "$cm") ms" "$(verdict "$cm" '<=' 50)"
   printf '%-50s %10s    %s\n' "migrate of $(med migrate:tenants) tenants <= 60 s" "$(med migrate:s) s" "$(verdict "$(med migrate:s)" '<=' 60)"
 }
 
@@ -657,6 +663,8 @@ main() {
   done
   qv -F ' ' -c "SELECT n, slug, ms FROM bench.create_ms ORDER BY n" >"$WORK/create_ms.txt"
 
+  # The server's own count of answers by route and status over the whole run (503 = pool busy).
+  curl -s -H "Host: $HOST" "http://127.0.0.1:$SERVER_PORT/metrics" | grep '^tenantgate_http_requests_total' >"$WORK/metrics-final.txt" || true
   stop_peer
   stop_server
   mkdir -p "$ROOT/bench/results"
