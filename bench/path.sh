@@ -16,7 +16,8 @@
 # (10000), PATH_CLIENTS (pgbench -c, 16), PATH_PGB_JOBS (-j, 2), PATH_WRK_THREADS (2),
 # PATH_WRK_CONNS (32), PATH_MEM_TENANTS (1000), PATH_MIGRATE_TENANTS (1000),
 # PATH_SERVER_ARGS (extra tenantgate-server flags; default "--access-log off"),
-# PATH_PEER=0 (skip the Node peer), PATH_LOGIN_USERS (32: users POST /auth/login cycles through),
+# PATH_PEER=0 (skip the Node peer), PATH_T1=0 (leave out T1/T1api/T1prep and use T's
+# transaction for the memory figure; automatic when router.cpp no longer calls auth.http_api), PATH_LOGIN_USERS (32: users POST /auth/login cycles through),
 # PATH_PERF=1 (perf record -a -g during one extra server GET, pgbench T and E3 run; reports in
 # $BUILD_DIR/path-work/perf-*.txt), PATH_HOLD=SECONDS (pause with everything up before the
 # rounds, for profiling by hand; the token is written to $BUILD_DIR/path-work/token).
@@ -256,6 +257,15 @@ write_pgbench_scripts() {
   echo "$call" >"$WORK/pgb/T1api.sql"
   grep -q "DEALLOCATE ALL" "$ROOT/server/db_pool.cpp" \
     || say "NOTE: server/db_pool.cpp no longer has the reset pipeline this T1 copies; T1 is the old path"
+  # T1 copies router.cpp's GET call. When the server no longer makes it (or the function is
+  # gone), the T1 figures are left out (and say so) instead of timing something else.
+  HTTP_API=1
+  if [[ ${PATH_T1:-1} == 0 ]] || ! grep -qF 'SELECT auth.http_api($1, $2, $3, $4, $5::jsonb, $6::jsonb, $7)' "$ROOT/server/router.cpp" ||
+     [[ $(qv -c "SELECT to_regprocedure('auth.http_api(text,text,text,text,jsonb,jsonb,text)') IS NOT NULL") != t ]]; then
+    HTTP_API=0
+    PGB_FIGS=(E E3 E3L T Tcold)
+    say "NOTE: router.cpp no longer sends auth.http_api(...) for GET /api: T1, T1api, T1prep left out (update write_pgbench_scripts)"
+  fi
 }
 
 # pgb NAME: tps of one pgbench run of figure NAME (script, protocol, user as below).
@@ -384,6 +394,7 @@ med() { awk -v k="$1" '$1 == k { print $2 }' "$RAW" | median; }
 vals() { awk -v k="$1" '$1 == k { printf "%s%s", (n++ ? " " : ""), $2 }' "$RAW"; }
 
 PGB_FIGS=(E E3 E3L T Tcold T1 T1api T1prep)
+HTTP_API=1
 WRK_FIGS=(get peer me post login refresh)
 
 measure_wrk() {  # measure_wrk PREFIX NAME SECONDS
@@ -450,16 +461,21 @@ migrate_test() {  # N
 
 mem_test() {  # N
   local n=$1 m=$WORK/mem
-  say "backend memory: one authenticator connection serving $n tenants (auth.http_api, as the server calls it)"
+  say "backend memory: one authenticator connection serving $n tenants (auth.http_api as the server calls it; else T's transaction)"
   mkdir -p "$m"
   q -c "SET client_min_messages = warning" -c "INSERT INTO bench.tenant_tokens
           SELECT i, 'company' || i || '.localhost',
                  bench.issue(auth.create_user('company' || i, 'mem@company' || i || '.test', NULL, 'staff', '$IMPORTED_HASH')) ->> 'access_token'
             FROM generate_series(1, $n) i" >/dev/null
   local ctx="SELECT sum(total_bytes), sum(used_bytes), count(*) FROM pg_catalog.pg_backend_memory_contexts"
-  # One line per tenant: the call the server makes for GET /api/company_data?limit=10.
+  # One line per tenant: the call the server makes for GET /api/company_data?limit=10 (or, when
+  # the server no longer calls auth.http_api, T's transaction for that tenant).
   local gen="SELECT format('SELECT length(auth.http_api(%L, %L, %L, %L, %L::jsonb, NULL, %L)) \\g /dev/null',
                     'GET', host, t, 'company_data', :'q', 'representation') FROM bench.tenant_tokens"
+  if [[ $HTTP_API == 0 ]]; then
+    gen="SELECT format(E'BEGIN;\\nSELECT auth.authenticate(%L, %L) \\\\g /dev/null\\nSELECT $COLS FROM %I.company_data LIMIT 10 \\\\g /dev/null\\nCOMMIT;',
+                  t, host, split_part(host, '.', 1)) FROM bench.tenant_tokens"
+  fi
   {
     echo "SELECT pg_backend_pid() \\g $m/pid"
     echo "$gen WHERE n = 1;" | qv -v q="$QUERY_JSON"
@@ -596,9 +612,10 @@ report() {
   fi
   if [[ -n $(vals mem:tenants) ]]; then
     awk -v n="$(med mem:tenants)" -v rb="$(med mem:rss_before_kb)" -v ra="$(med mem:rss_after_kb)" \
-        -v cb="$(med mem:ctx_before_b)" -v ca="$(med mem:ctx_after_b)" 'BEGIN {
-      printf "backend memory after one authenticator connection served %d tenants (auth.http_api each): VmRSS %.1f -> %.1f MB (+%.1f MB); memory contexts %.1f -> %.1f MB (+%.1f MB)\n",
-        n, rb / 1024, ra / 1024, (ra - rb) / 1024, cb / 1048576, ca / 1048576, (ca - cb) / 1048576 }'
+        -v cb="$(med mem:ctx_before_b)" -v ca="$(med mem:ctx_after_b)" \
+        -v how="$([[ $HTTP_API == 1 ]] && echo auth.http_api || echo "T's transaction")" 'BEGIN {
+      printf "backend memory after one authenticator connection served %d tenants (%s each): VmRSS %.1f -> %.1f MB (+%.1f MB); memory contexts %.1f -> %.1f MB (+%.1f MB)\n",
+        n, how, rb / 1024, ra / 1024, (ra - rb) / 1024, cb / 1048576, ca / 1048576, (ca - cb) / 1048576 }'
   else
     echo "backend memory: not measured (no tier reached $MEM_TENANTS tenants)"
   fi
