@@ -1,8 +1,9 @@
-// ASCII-only text helpers, the project's one lower-casing and one hex digit decoder. They do
+// ASCII-only text helpers, the project's one lower-casing and one hex decoder. They do
 // not follow the C locale (std::tolower does, and a backend's LC_CTYPE can be anything).
 // Header-only: the server uses them too.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -30,6 +31,20 @@ constexpr int hex_digit_value(char c) noexcept {
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
   if (c >= 'A' && c <= 'F') return c - 'A' + 10;
   return -1;
+}
+
+// Hex text (either case, even length) to bytes, or nullopt.
+inline std::optional<std::string> hex_decode(std::string_view text) {
+  if (text.size() % 2 != 0) return std::nullopt;
+  std::string out;
+  out.reserve(text.size() / 2);
+  for (std::size_t i = 0; i < text.size(); i += 2) {
+    const int hi = hex_digit_value(text[i]);
+    const int lo = hex_digit_value(text[i + 1]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    out.push_back(static_cast<char>(hi * 16 + lo));
+  }
+  return out;
 }
 
 }  // namespace tg::core

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "core/ascii.hpp"
+#include "core/base64.hpp"
 #include "core/error.hpp"
 #include "core/jose.hpp"
 
@@ -97,73 +98,6 @@ std::optional<std::uint64_t> parse_decimal(std::string_view text) {
   return value;
 }
 
-int base64_value(char c, char plus) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == plus) return 62;
-  if (c == '/') return 63;
-  return -1;
-}
-
-// Base64 with '/' as 63 and `plus` as 62 ('+' standard, '.' passlib's "ab64"). `padded`: the
-// length is a multiple of 4 with '=' padding (Django); else no '=' at all (passlib).
-std::optional<std::string> base64_decode(std::string_view text, char plus, bool padded) {
-  if (padded) {
-    if (text.size() % 4 != 0) return std::nullopt;
-    std::size_t pad = 0;
-    while (pad < 2 && pad < text.size() && text[text.size() - 1 - pad] == '=') ++pad;
-    text.remove_suffix(pad);
-  }
-  if (text.size() % 4 == 1) return std::nullopt;
-  std::string out;
-  out.reserve(text.size() * 3 / 4);
-  std::uint32_t buffer = 0;
-  int bits = 0;
-  for (char c : text) {
-    int v = base64_value(c, plus);
-    if (v < 0) return std::nullopt;
-    buffer = (buffer << 6) | static_cast<std::uint32_t>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<char>((buffer >> bits) & 0xFF));
-    }
-  }
-  return out;
-}
-
-std::string base64_encode_unpadded(std::string_view bytes) {
-  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  out.reserve((bytes.size() + 2) / 3 * 4);
-  std::uint32_t buffer = 0;
-  int bits = 0;
-  for (unsigned char c : bytes) {
-    buffer = (buffer << 8) | c;
-    bits += 8;
-    while (bits >= 6) {
-      bits -= 6;
-      out.push_back(kAlphabet[(buffer >> bits) & 0x3F]);
-    }
-  }
-  if (bits > 0) out.push_back(kAlphabet[(buffer << (6 - bits)) & 0x3F]);
-  return out;
-}
-
-std::optional<std::string> hex_decode(std::string_view text) {
-  if (text.size() % 2 != 0) return std::nullopt;
-  std::string out;
-  out.reserve(text.size() / 2);
-  for (std::size_t i = 0; i < text.size(); i += 2) {
-    int hi = hex_digit_value(text[i]);
-    int lo = hex_digit_value(text[i + 1]);
-    if (hi < 0 || lo < 0) return std::nullopt;
-    out.push_back(static_cast<char>(hi * 16 + lo));
-  }
-  return out;
-}
-
 const char* digest_for(std::string_view name) {
   if (name == "sha1") return "SHA1";
   if (name == "sha256") return "SHA256";
@@ -207,8 +141,8 @@ std::optional<Recipe> parse_tenantgate_scrypt(std::string_view stored) {
   recipe.n = std::uint64_t{1} << *ln;
   recipe.r = static_cast<std::uint32_t>(*r);
   recipe.p = static_cast<std::uint32_t>(*p);
-  auto salt = base64_decode(parts[3], '+', false);
-  auto key = base64_decode(parts[4], '+', false);
+  auto salt = base64_decode(parts[3], Base64Alphabet::Standard);
+  auto key = base64_decode(parts[4], Base64Alphabet::Standard);
   if (!salt || !key) return std::nullopt;
   recipe.salt = std::move(*salt);
   recipe.key = std::move(*key);
@@ -231,8 +165,8 @@ std::optional<Recipe> parse_passlib_pbkdf2(std::string_view stored) {
     return std::nullopt;
   }
   auto rounds = parse_decimal(parts[2]);
-  auto salt = base64_decode(parts[3], '.', false);
-  auto key = base64_decode(parts[4], '.', false);
+  auto salt = base64_decode(parts[3], Base64Alphabet::Passlib);
+  auto key = base64_decode(parts[4], Base64Alphabet::Passlib);
   if (!rounds || *rounds < 1 || *rounds > kMaxPbkdf2Iterations || !salt || !key) return std::nullopt;
   recipe.iterations = *rounds;
   recipe.salt = std::move(*salt);
@@ -254,7 +188,7 @@ std::optional<Recipe> parse_django_pbkdf2(std::string_view stored) {
     return std::nullopt;
   }
   auto iterations = parse_decimal(parts[1]);
-  auto key = base64_decode(parts[3], '+', true);
+  auto key = base64_decode(parts[3], Base64Alphabet::Standard, true);
   if (!iterations || *iterations < 1 || *iterations > kMaxPbkdf2Iterations || !key) return std::nullopt;
   recipe.iterations = *iterations;
   recipe.salt = std::string(parts[2]);
@@ -407,8 +341,8 @@ std::string hash_password(std::string_view password) {
   Recipe recipe = default_recipe(random_bytes(kDefaultSaltBytes));
   std::string key = derive(recipe, password);
   return "$scrypt$ln=" + std::to_string(kDefaultLogN) + ",r=" + std::to_string(kDefaultR) +
-         ",p=" + std::to_string(kDefaultP) + "$" + base64_encode_unpadded(recipe.salt) + "$" +
-         base64_encode_unpadded(key);
+         ",p=" + std::to_string(kDefaultP) + "$" + base64_encode(recipe.salt, Base64Alphabet::Standard) + "$" +
+         base64_encode(key, Base64Alphabet::Standard);
 }
 
 bool verify_password(std::string_view password, std::string_view stored) {

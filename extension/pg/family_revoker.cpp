@@ -16,6 +16,7 @@
 // Returns whether the family is revoked once the worker is done, read on a fresh snapshot.
 // Plain PostgreSQL code: no C++ object is alive when anything here ereports.
 #include "pg/guard.hpp"
+#include "pg/spi.hpp"
 
 extern "C" {
 #include "postgres.h"
@@ -51,21 +52,24 @@ constexpr const char* kRevokeSql =
 constexpr const char* kCheckSql =
     "SELECT revoked_at IS NOT NULL FROM auth.refresh_families WHERE id OPERATOR(pg_catalog.=) $1";
 
+SPIPlanPtr check_plan = nullptr;
+
+// As the owner of auth.refresh_families, on the latest snapshot: the worker committed after our
+// snapshot was taken.
 bool family_revoked_now(pg_uuid_t* family) {
   bool revoked = false;
-  if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
-  Oid types[1] = {UUIDOID};
-  SPIPlanPtr plan = SPI_prepare(kCheckSql, 1, types);
-  if (plan == nullptr) elog(ERROR, "SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
-  Datum values[1] = {UUIDPGetDatum(family)};
-  // The worker committed after our snapshot was taken: read with the latest one.
-  int rc = SPI_execute_snapshot(plan, values, nullptr, GetLatestSnapshot(), InvalidSnapshot, true, false, 1);
-  if (rc == SPI_OK_SELECT && SPI_processed == 1) {
-    bool isnull = true;
-    Datum d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-    revoked = !isnull && DatumGetBool(d);
-  }
-  SPI_finish();
+  auto read = [&](Snapshot latest) {
+    Oid types[1] = {UUIDOID};
+    SPIPlanPtr plan = tg::pg::kept_plan(&check_plan, kCheckSql, 1, types);
+    Datum values[1] = {UUIDPGetDatum(family)};
+    int rc = SPI_execute_snapshot(plan, values, nullptr, latest, InvalidSnapshot, true, false, 1);
+    if (rc == SPI_OK_SELECT && SPI_processed == 1) {
+      bool isnull = true;
+      Datum d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+      revoked = !isnull && DatumGetBool(d);
+    }
+  };
+  tg::pg::spi_as_owner(tg::pg::auth_table_owner("refresh_families"), read);
   return revoked;
 }
 

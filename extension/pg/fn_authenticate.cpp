@@ -10,18 +10,18 @@
 #include "core/host.hpp"
 #include "core/jose.hpp"
 #include "core/json.hpp"
+#include "pg/access.hpp"
 #include "pg/guard.hpp"
 #include "pg/key_cache.hpp"
 #include "pg/module.hpp"
-#include "pg/session_module.hpp"
+#include "pg/settings.hpp"
+#include "pg/spi.hpp"
 #include "pg/tenant_context.hpp"
 #include "pg/text.hpp"
 #include "pg/verify.hpp"
 
 extern "C" {
 #include "access/htup_details.h"
-#include "catalog/namespace.h"
-#include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
@@ -32,7 +32,6 @@ extern "C" {
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/snapmgr.h"
-#include "utils/syscache.h"
 #include "utils/varlena.h"
 #include "lib/stringinfo.h"
 }
@@ -163,19 +162,6 @@ const char* host_slug_or_unknown(text* host) {
   return slug;
 }
 
-Oid tenants_table_owner() {
-  Oid namespace_oid = get_namespace_oid("auth", true);
-  Oid relid = OidIsValid(namespace_oid) ? get_relname_relid("tenants", namespace_oid) : InvalidOid;
-  if (!OidIsValid(relid))
-    ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-                    errmsg("extension \"tenantgate\" is not installed in this database")));
-  HeapTuple tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
-  if (!HeapTupleIsValid(tuple)) elog(ERROR, "cache lookup failed for relation %u", relid);
-  Oid owner = reinterpret_cast<Form_pg_class>(GETSTRUCT(tuple))->relowner;
-  ReleaseSysCache(tuple);
-  return owner;
-}
-
 struct TenantRow {
   bool found;
   bool active;
@@ -196,59 +182,41 @@ constexpr const char* session_query = "SELECT auth._check_session($1)";
 SPIPlanPtr tenant_plan = nullptr;
 SPIPlanPtr session_plan = nullptr;
 
-SPIPlanPtr kept_plan(SPIPlanPtr* slot, const char* query, Oid argument_type) {
-  if (*slot == nullptr) {
-    SPIPlanPtr plan = SPI_prepare(query, 1, &argument_type);
-    if (plan == nullptr) elog(ERROR, "preparing \"%s\" failed: %s", query, SPI_result_code_string(SPI_result));
-    if (SPI_keepplan(plan) != 0) elog(ERROR, "SPI_keepplan failed");
-    *slot = plan;
-  }
-  return *slot;
-}
-
 // Reads the tenant row and runs the session check as the owner of auth.tenants, with the
-// latest committed state: a REPEATABLE READ or SERIALIZABLE caller still sees a logout, a
-// revocation or a deactivation committed after its snapshot was taken (JWT-33).
+// latest committed state (pg/spi.hpp): a REPEATABLE READ or SERIALIZABLE caller still sees a
+// logout, a revocation or a deactivation committed after its snapshot was taken (JWT-33).
 TenantRow read_tenant_and_check_session(const char* slug, const char* payload_json, bool session_check) {
   TenantRow row{};
-  Oid owner = tenants_table_owner();
-  Oid saved_user = InvalidOid;
-  int saved_context = 0;
-  GetUserIdAndSecContext(&saved_user, &saved_context);
-  SetUserIdAndSecContext(owner, saved_context | SECURITY_LOCAL_USERID_CHANGE | SECURITY_RESTRICTED_OPERATION);
-  Snapshot latest = RegisterSnapshot(GetLatestSnapshot());
   MemoryContext caller_context = CurrentMemoryContext;
-  if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
-
-  SPIPlanPtr plan = kept_plan(&tenant_plan, tenant_query, TEXTOID);
-  Datum slug_value = CStringGetTextDatum(slug);
-  if (SPI_execute_snapshot(plan, &slug_value, nullptr, latest, InvalidSnapshot, false, false, 1) != SPI_OK_SELECT)
-    elog(ERROR, "reading auth.tenants failed");
-  if (SPI_processed == 1) {
-    HeapTuple tuple = SPI_tuptable->vals[0];
-    TupleDesc desc = SPI_tuptable->tupdesc;
-    bool is_null = false;
-    row.found = true;
-    row.id = DatumGetInt64(SPI_getbinval(tuple, desc, 1, &is_null));
-    row.active = DatumGetBool(SPI_getbinval(tuple, desc, 2, &is_null));
-    row.schema_isolation = DatumGetBool(SPI_getbinval(tuple, desc, 3, &is_null));
-    row.created_at = DatumGetFloat8(SPI_getbinval(tuple, desc, 6, &is_null));
-    MemoryContext spi_context = MemoryContextSwitchTo(caller_context);
-    row.staff_role = TextDatumGetCString(SPI_getbinval(tuple, desc, 4, &is_null));
-    row.admin_role = TextDatumGetCString(SPI_getbinval(tuple, desc, 5, &is_null));
-    MemoryContextSwitchTo(spi_context);
-  }
-
-  if (row.found && row.active && session_check) {
-    SPIPlanPtr check = kept_plan(&session_plan, session_query, JSONBOID);
-    Datum claims = DirectFunctionCall1(jsonb_in, CStringGetDatum(payload_json));
-    if (SPI_execute_snapshot(check, &claims, nullptr, latest, InvalidSnapshot, false, false, 1) != SPI_OK_SELECT)
-      elog(ERROR, "session check failed");
-  }
-
-  SPI_finish();
-  UnregisterSnapshot(latest);
-  SetUserIdAndSecContext(saved_user, saved_context);
+  auto read = [&](Snapshot latest) {
+    Oid text_type = TEXTOID;
+    SPIPlanPtr plan = tg::pg::kept_plan(&tenant_plan, tenant_query, 1, &text_type);
+    Datum slug_value = CStringGetTextDatum(slug);
+    if (SPI_execute_snapshot(plan, &slug_value, nullptr, latest, InvalidSnapshot, false, false, 1) != SPI_OK_SELECT)
+      elog(ERROR, "reading auth.tenants failed");
+    if (SPI_processed == 1) {
+      HeapTuple tuple = SPI_tuptable->vals[0];
+      TupleDesc desc = SPI_tuptable->tupdesc;
+      bool is_null = false;
+      row.found = true;
+      row.id = DatumGetInt64(SPI_getbinval(tuple, desc, 1, &is_null));
+      row.active = DatumGetBool(SPI_getbinval(tuple, desc, 2, &is_null));
+      row.schema_isolation = DatumGetBool(SPI_getbinval(tuple, desc, 3, &is_null));
+      row.created_at = DatumGetFloat8(SPI_getbinval(tuple, desc, 6, &is_null));
+      MemoryContext spi_context = MemoryContextSwitchTo(caller_context);
+      row.staff_role = TextDatumGetCString(SPI_getbinval(tuple, desc, 4, &is_null));
+      row.admin_role = TextDatumGetCString(SPI_getbinval(tuple, desc, 5, &is_null));
+      MemoryContextSwitchTo(spi_context);
+    }
+    if (row.found && row.active && session_check) {
+      Oid jsonb_type = JSONBOID;
+      SPIPlanPtr check = tg::pg::kept_plan(&session_plan, session_query, 1, &jsonb_type);
+      Datum claims = DirectFunctionCall1(jsonb_in, CStringGetDatum(payload_json));
+      if (SPI_execute_snapshot(check, &claims, nullptr, latest, InvalidSnapshot, false, false, 1) != SPI_OK_SELECT)
+        elog(ERROR, "session check failed");
+    }
+  };
+  tg::pg::spi_as_owner(tg::pg::auth_table_owner("tenants"), read);
   return row;
 }
 
@@ -288,7 +256,7 @@ Datum authenticate(FunctionCallInfo fcinfo) {
   // EXECUTE is granted to PUBLIC (NOINHERIT authenticators hold no group grants); the caller
   // must still be a member of tenantgate_authenticator (or tenantgate_admin, or a superuser):
   // a login role nobody made an authenticator cannot switch into a tenant.
-  tg::pg::require_client_role("authenticate");
+  tg::pg::require_token_functions("authenticate");
   // A role switch inside a SECURITY DEFINER function (or a function with SET role, or an
   // operation PostgreSQL restricts) would be undone or mis-attributed when it returns.
   if (InLocalUserIdChange() || InSecurityRestrictedOperation() || IsInParallelMode())

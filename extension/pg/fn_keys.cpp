@@ -10,10 +10,10 @@
 #include "core/error.hpp"
 #include "core/jose.hpp"
 #include "core/jwks.hpp"
+#include "pg/access.hpp"
 #include "pg/guard.hpp"
 #include "pg/key_cache.hpp"
 #include "pg/text.hpp"
-#include "pg/verify.hpp"
 
 extern "C" {
 #include "access/htup_details.h"
@@ -116,7 +116,7 @@ TG_PG_FUNCTION(tg_jwks_keys) {
 // `tenant` (its own and the global ones; NULL: the global ones) as a JWK Set, from the key
 // cache. Only the public JWK stored at import is shown: never k, d, p, q, dp, dq, qi or oth.
 TG_PG_FUNCTION(tg_jwks) {
-  tg::pg::require_client_role("jwks");
+  tg::pg::require_token_functions("jwks");
   const char* tenant = PG_ARGISNULL(0) ? nullptr : text_to_cstring(PG_GETARG_TEXT_PP(0));
   return tg::pg::guarded([&]() -> Datum {
     std::string set = "{\"keys\":[";

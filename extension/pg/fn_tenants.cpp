@@ -5,7 +5,7 @@
 
 #include "core/host.hpp"
 #include "pg/guard.hpp"
-#include "pg/session_module.hpp"
+#include "pg/settings.hpp"
 #include "pg/text.hpp"
 
 extern "C" {

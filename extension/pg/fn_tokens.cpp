@@ -6,6 +6,7 @@
 
 #include "core/error.hpp"
 #include "core/jose.hpp"
+#include "pg/access.hpp"
 #include "pg/guard.hpp"
 #include "pg/key_cache.hpp"
 #include "pg/text.hpp"
@@ -57,7 +58,7 @@ TG_PG_FUNCTION(tg_sign) {
 
 // auth.verify(token text) RETURNS jsonb — the payload, verified against the stored keys.
 TG_PG_FUNCTION(tg_verify) {
-  tg::pg::require_client_role("verify");
+  tg::pg::require_token_functions("verify");
   text* token = PG_GETARG_TEXT_PP(0);
   return tg::pg::guarded([&]() -> Datum {
     tg::pg::VerifiedToken verified = tg::pg::verify_with_stored_keys(tg::pg::view_of(token), std::nullopt, true);
@@ -68,7 +69,7 @@ TG_PG_FUNCTION(tg_verify) {
 // auth.verify(token text, key text, alg text) RETURNS jsonb — against one explicit key; `alg`
 // must equal the header's exactly.
 TG_PG_FUNCTION(tg_verify_with_key) {
-  tg::pg::require_client_role("verify");
+  tg::pg::require_token_functions("verify");
   text* token = PG_GETARG_TEXT_PP(0);
   text* key_material = PG_GETARG_TEXT_PP(1);
   text* alg_name = PG_GETARG_TEXT_PP(2);

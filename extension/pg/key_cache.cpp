@@ -10,17 +10,12 @@
 
 #include "core/error.hpp"
 #include "pg/guard.hpp"
+#include "pg/spi.hpp"
 
 extern "C" {
 #include "access/htup_details.h"
-#include "catalog/namespace.h"
-#include "catalog/pg_class.h"
-#include "executor/spi.h"
-#include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/inval.h"
-#include "utils/lsyscache.h"
-#include "utils/syscache.h"
 }
 
 namespace tg::pg {
@@ -75,27 +70,18 @@ char* copy_text_column(HeapTuple tuple, TupleDesc desc, int column) {
   return is_null ? nullptr : TextDatumGetCString(value);
 }
 
-// Reads the non-revoked keys as the owner of auth.keys into `out`, allocated in `target`.
-void fetch_key_rows(KeyRows* out, MemoryContext target) {
-  Oid namespace_oid = get_namespace_oid("auth", true);
-  Oid relid = OidIsValid(namespace_oid) ? get_relname_relid("keys", namespace_oid) : InvalidOid;
-  if (!OidIsValid(relid))
-    ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-                    errmsg("extension \"tenantgate\" is not installed in this database")));
-  HeapTuple class_tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
-  if (!HeapTupleIsValid(class_tuple)) elog(ERROR, "cache lookup failed for relation %u", relid);
-  Oid owner = reinterpret_cast<Form_pg_class>(GETSTRUCT(class_tuple))->relowner;
-  ReleaseSysCache(class_tuple);
-  watched_relid = relid;  // before reading: invalidations from now on are recognised
+SPIPlanPtr load_plan = nullptr;
 
-  Oid saved_user = InvalidOid;
-  int saved_context = 0;
-  GetUserIdAndSecContext(&saved_user, &saved_context);
-  SetUserIdAndSecContext(owner, saved_context | SECURITY_LOCAL_USERID_CHANGE | SECURITY_RESTRICTED_OPERATION);
-  PG_TRY();
-  {
-    if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
-    if (SPI_execute(load_query, false, 0) != SPI_OK_SELECT) elog(ERROR, "reading auth.keys failed");
+// Reads the non-revoked keys as the owner of auth.keys (pg/spi.hpp) into `out`, allocated in
+// `target`.
+void fetch_key_rows(KeyRows* out, MemoryContext target) {
+  Oid relid = InvalidOid;
+  Oid owner = auth_table_owner("keys", &relid);
+  watched_relid = relid;  // before reading: invalidations from now on are recognised
+  auto read = [&](Snapshot latest) {
+    SPIPlanPtr plan = kept_plan(&load_plan, load_query, 0, nullptr);
+    if (SPI_execute_snapshot(plan, nullptr, nullptr, latest, InvalidSnapshot, false, false, 0) != SPI_OK_SELECT)
+      elog(ERROR, "reading auth.keys failed");
     MemoryContext spi_context = MemoryContextSwitchTo(target);
     out->count = SPI_processed;
     out->rows = static_cast<KeyRow*>(palloc0(sizeof(KeyRow) * (SPI_processed + 1)));
@@ -117,11 +103,8 @@ void fetch_key_rows(KeyRows* out, MemoryContext target) {
       row->tenant_active = DatumGetBool(SPI_getbinval(tuple, desc, 7, &is_null));
     }
     MemoryContextSwitchTo(spi_context);
-    SPI_finish();
-  }
-  PG_FINALLY();
-  { SetUserIdAndSecContext(saved_user, saved_context); }
-  PG_END_TRY();
+  };
+  spi_as_owner(owner, read);
 }
 
 // ---- C++ side: build the set from the rows ----

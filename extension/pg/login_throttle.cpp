@@ -21,8 +21,10 @@
 // Plain PostgreSQL code throughout: no C++ object is alive when anything here ereports.
 #include <cstring>
 
+#include "pg/login_throttle.hpp"
+
 #include "pg/guard.hpp"
-#include "pg/user_gucs.hpp"
+#include "pg/settings.hpp"
 
 extern "C" {
 #include "postgres.h"
@@ -329,21 +331,4 @@ TG_PG_FUNCTION(tg_throttle_status) {
                ", \"clients\": " INT64_FORMAT ", \"locked_clients\": " INT64_FORMAT "}",
                attempts, refused, locked_seconds, clients, locked_clients);
   PG_RETURN_DATUM(DirectFunctionCall1(jsonb_in, CStringGetDatum(json)));
-}
-
-// auth._session_setting(name text) RETURNS integer — the users module's settings in seconds
-// (SHOW prints them with units, '5min', which SQL would have to parse).
-TG_PG_FUNCTION(tg_session_setting) {
-  char* name = text_to_cstring(PG_GETARG_TEXT_PP(0));
-  int value = 0;
-  if (std::strcmp(name, "access_ttl") == 0) {
-    value = tg::pg::access_ttl_seconds();
-  } else if (std::strcmp(name, "refresh_ttl") == 0) {
-    value = tg::pg::refresh_ttl_seconds();
-  } else if (std::strcmp(name, "reset_ttl") == 0) {
-    value = tg::pg::reset_ttl_seconds();
-  } else {
-    ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("invalid parameter value: unknown setting")));
-  }
-  PG_RETURN_INT32(value);
 }

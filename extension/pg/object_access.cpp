@@ -1,21 +1,19 @@
 // The object-access hook (see object_access.hpp for what it refuses and why).
 #include "pg/object_access.hpp"
 
+#include "pg/access.hpp"
 #include "pg/tenant_context.hpp"
 
 extern "C" {
 #include "postgres.h"
 
 #include "catalog/objectaccess.h"
-#include "catalog/pg_authid.h"
 #include "miscadmin.h"
 #include "utils/acl.h"
 #include "utils/fmgroids.h"
 #include "utils/fmgrtab.h"
-#include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
-#include "utils/syscache.h"
 }
 
 namespace {
@@ -74,23 +72,6 @@ const unsigned char* classes() {
   return function_classes;
 }
 
-// Whether the session's login is an authenticator (NOINHERIT members count) and not a
-// superuser. Cached for the session user; forgotten when roles or memberships change.
-Oid authenticator_checked_for = InvalidOid;
-bool authenticator_session = false;
-
-extern "C" void forget_authenticator_session(Datum, int, uint32) noexcept { authenticator_checked_for = InvalidOid; }
-
-bool session_is_authenticator() {
-  Oid session_user = GetSessionUserId();
-  if (session_user != authenticator_checked_for) {
-    Oid group = get_role_oid("tenantgate_authenticator", true);
-    authenticator_session = !superuser_arg(session_user) && OidIsValid(group) && is_member_of_role(session_user, group);
-    authenticator_checked_for = session_user;
-  }
-  return authenticator_session;
-}
-
 [[noreturn]] void refuse_function_in_tenant(Oid function) {
   char* name = get_func_name(function);
   ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
@@ -115,10 +96,10 @@ void check_function_execute(Oid function) {
   unsigned char function_class = classes()[function];
   if (function_class == kAllowed) return;
   if (tg::pg::tenant_context_active()) refuse_function_in_tenant(function);
-  if (function_class == kTenantRefused || !session_is_authenticator()) return;
-  if (function_class == kStatistics && !has_privs_of_role(GetUserId(), ROLE_PG_READ_ALL_STATS))
+  if (function_class == kTenantRefused || !tg::pg::is_authenticator_session()) return;
+  if (function_class == kStatistics && !tg::pg::may_read_all_stats())
     refuse_function_to_authenticator(function, "pg_monitor or pg_read_all_stats");
-  if (function_class == kSignals && !has_privs_of_role(GetUserId(), ROLE_PG_SIGNAL_BACKEND))
+  if (function_class == kSignals && !tg::pg::may_signal_backends())
     refuse_function_to_authenticator(function, "pg_signal_backend");
 }
 
@@ -143,8 +124,6 @@ namespace tg::pg {
 void install_object_access_hook() {
   previous_object_access_hook = object_access_hook;
   object_access_hook = tenantgate_object_access;
-  CacheRegisterSyscacheCallback(AUTHOID, forget_authenticator_session, PointerGetDatum(nullptr));
-  CacheRegisterSyscacheCallback(AUTHMEMROLEMEM, forget_authenticator_session, PointerGetDatum(nullptr));
 }
 
 }  // namespace tg::pg

@@ -23,7 +23,7 @@
 
 namespace tg::pg {
 
-// From register_session_module(), only when loaded via shared_preload_libraries.
+// From _PG_init (module.cpp), only when loaded via shared_preload_libraries.
 void install_object_access_hook();
 
 }  // namespace tg::pg

@@ -31,7 +31,7 @@ struct TenantContext {
   SubTransactionId subxid;  // the (sub)transaction that owns this context
 };
 
-// From register_session_module(): the xact and subxact callbacks.
+// From _PG_init (module.cpp): the xact and subxact callbacks.
 void register_tenant_context_callbacks();
 
 // Whether this transaction has an authenticated tenant context (no checks, never errors).

@@ -13,12 +13,14 @@
 //   outlive the transaction).
 // Outside a context: a WITH HOLD cursor declared in this transaction is noted, so that
 //   auth.authenticate refuses to run in it (its query would run at COMMIT as the tenant).
-// Always, for everybody but superusers and members of tenantgate_admin: GRANT/REVOKE of, ALTER,
+// Always, for everybody but superusers and members of tenantgate_admin (access.hpp:
+//   may_manage_tenantgate_roles, which says why the database owner is not one): GRANT/REVOKE of, ALTER,
 //   RENAME or DROP of the tenant roles and of the tenantgate_* roles (supautils-style), so a
 //   CREATEROLE login can never make itself a member of a tenant; and ALTER ROLE (SET, PASSWORD …)
 //   of an authenticator login (it would reach every other client sharing it).
 #include "pg/utility_hook.hpp"
 
+#include "pg/access.hpp"
 #include "pg/tenant_context.hpp"
 
 extern "C" {
@@ -120,23 +122,6 @@ void check_in_tenant_context(Node* statement) {
   }
 }
 
-// Tenant roles and the extension's own roles: only superusers and tenantgate_admin members
-// may grant, alter, rename or drop them.
-bool is_protected_role(Oid role) {
-  if (!OidIsValid(role)) return false;
-  Oid tenant_group = get_role_oid("tenantgate_tenant", true);
-  Oid admin_group = get_role_oid("tenantgate_admin", true);
-  Oid authenticator_group = get_role_oid("tenantgate_authenticator", true);
-  if (role == tenant_group || role == admin_group || role == authenticator_group) return true;
-  return OidIsValid(tenant_group) && is_member_of_role_nosuper(role, tenant_group);
-}
-
-bool may_manage_protected_roles() {
-  if (superuser()) return true;
-  Oid admin_group = get_role_oid("tenantgate_admin", true);
-  return OidIsValid(admin_group) && is_member_of_role(GetUserId(), admin_group);
-}
-
 [[noreturn]] void refuse_role(const char* name) {
   ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE), errmsg("role \"%s\" is managed by tenantgate", name),
                   errdetail("Only superusers and members of tenantgate_admin may grant, alter or drop it.")));
@@ -147,7 +132,7 @@ bool may_manage_protected_roles() {
 void check_role_spec(RoleSpec* spec) {
   if (spec == nullptr || spec->roletype == ROLESPEC_PUBLIC) return;
   Oid role = get_rolespec_oid(spec, true);
-  if (is_protected_role(role)) refuse_role(GetUserNameFromId(role, false));
+  if (tg::pg::is_protected_role(role)) refuse_role(GetUserNameFromId(role, false));
 }
 
 // ALTER ROLE (… SET, … PASSWORD, …) of an authenticator login: its defaults reach every later
@@ -158,9 +143,7 @@ void check_authenticator_login(RoleSpec* spec) {
   check_role_spec(spec);
   if (spec == nullptr || spec->roletype == ROLESPEC_PUBLIC) return;
   Oid role = get_rolespec_oid(spec, true);
-  Oid authenticator_group = get_role_oid("tenantgate_authenticator", true);
-  if (OidIsValid(role) && OidIsValid(authenticator_group) && is_member_of_role_nosuper(role, authenticator_group))
-    refuse_role(GetUserNameFromId(role, false));
+  if (tg::pg::is_authenticator_login(role)) refuse_role(GetUserNameFromId(role, false));
 }
 
 void check_role_management(Node* statement) {
@@ -170,7 +153,7 @@ void check_role_management(Node* statement) {
       ListCell* cell;
       foreach (cell, grant->granted_roles) {
         auto* priv = static_cast<AccessPriv*>(lfirst(cell));
-        if (priv->priv_name != nullptr && is_protected_role(get_role_oid(priv->priv_name, true)))
+        if (priv->priv_name != nullptr && tg::pg::is_protected_role(get_role_oid(priv->priv_name, true)))
           refuse_role(priv->priv_name);
       }
       foreach (cell, grant->grantee_roles) check_role_spec(static_cast<RoleSpec*>(lfirst(cell)));
@@ -187,7 +170,7 @@ void check_role_management(Node* statement) {
     case T_RenameStmt: {
       auto* rename = reinterpret_cast<RenameStmt*>(statement);
       if (rename->renameType == OBJECT_ROLE && rename->subname != nullptr &&
-          is_protected_role(get_role_oid(rename->subname, true)))
+          tg::pg::is_protected_role(get_role_oid(rename->subname, true)))
         refuse_role(rename->subname);
       break;
     }
@@ -207,7 +190,7 @@ extern "C" void tenantgate_process_utility(PlannedStmt* planned, const char* que
     // switched the transaction to a tenant, and its rows outlive the transaction.
     tg::pg::note_hold_cursor_declared();
   }
-  if (!may_manage_protected_roles()) check_role_management(statement);
+  if (!tg::pg::may_manage_tenantgate_roles()) check_role_management(statement);
   if (previous_utility_hook != nullptr)
     previous_utility_hook(planned, query_string, read_only_tree, context, params, query_env, dest, qc);
   else standard_ProcessUtility(planned, query_string, read_only_tree, context, params, query_env, dest, qc);

@@ -4,7 +4,7 @@
 
 namespace tg::pg {
 
-// From register_session_module(), only when loaded via shared_preload_libraries. Saves the
+// From _PG_init (module.cpp), only when loaded via shared_preload_libraries. Saves the
 // previous hooks and chains them.
 void install_isolation_hooks();
 

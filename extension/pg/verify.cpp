@@ -5,17 +5,13 @@
 #include "pg/verify.hpp"
 
 #include "core/error.hpp"
-#include "pg/gucs.hpp"
+#include "pg/settings.hpp"
 #include "pg/key_cache.hpp"
 
 extern "C" {
 #include "postgres.h"
 
 #include "datatype/timestamp.h"
-#include "miscadmin.h"
-#include "utils/acl.h"
-#include "utils/inval.h"
-#include "utils/syscache.h"
 #include "utils/timestamp.h"
 }
 
@@ -23,51 +19,6 @@ namespace tg::pg {
 
 using core::Error;
 using core::Reason;
-
-namespace {
-
-constexpr int client_role_count = 3;
-const char* const client_role_names[client_role_count] = {"tenantgate_authenticator", "tenantgate_admin",
-                                                          "tenantgate_tenant"};
-Oid client_role_oids[client_role_count] = {InvalidOid, InvalidOid, InvalidOid};
-bool client_roles_known = false;
-// The last user found allowed, so that auth.verify, called once per row, does not walk the
-// memberships each time. Forgotten, like PostgreSQL's own membership cache, whenever pg_authid
-// or pg_auth_members change.
-Oid allowed_user = InvalidOid;
-
-extern "C" void on_role_invalidation(Datum, int, uint32) noexcept {
-  client_roles_known = false;
-  allowed_user = InvalidOid;
-}
-
-}  // namespace
-
-void require_client_role(const char* function_name) {
-  Oid user = GetUserId();
-  if (OidIsValid(allowed_user) && user == allowed_user) return;
-  if (!client_roles_known) {
-    for (int i = 0; i < client_role_count; ++i) client_role_oids[i] = get_role_oid(client_role_names[i], true);
-    client_roles_known = true;
-  }
-  for (int i = 0; i < client_role_count; ++i) {
-    if (OidIsValid(client_role_oids[i]) && is_member_of_role(user, client_role_oids[i])) {
-      allowed_user = user;
-      return;
-    }
-  }
-  if (superuser_arg(user)) {
-    allowed_user = user;
-    return;
-  }
-  ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE), errmsg("permission denied for function %s", function_name),
-                  errhidestmt(true)));
-}
-
-void register_role_cache_callback() {
-  CacheRegisterSyscacheCallback(AUTHOID, on_role_invalidation, PointerGetDatum(nullptr));
-  CacheRegisterSyscacheCallback(AUTHMEMROLEMEM, on_role_invalidation, PointerGetDatum(nullptr));
-}
 
 void refuse_refresh_token(std::string_view token) {
   // The users module's refresh tokens are opaque "tgr_<secret>" strings, never JWS.

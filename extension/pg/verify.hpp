@@ -33,17 +33,6 @@ struct VerifiedToken {
 VerifiedToken verify_with_stored_keys(std::string_view token, const std::optional<std::string>& context_tenant,
                                       bool require_exp);
 
-// Who may call the client functions (auth.verify, auth.jwks, ...). The contract's authenticator
-// is `CREATE ROLE app LOGIN NOINHERIT; GRANT tenantgate_authenticator TO app`: NOINHERIT means
-// app never holds tenantgate_authenticator's privileges unless it SET ROLEs, so these functions
-// are EXECUTE-able by PUBLIC and check *membership* (is_member_of_role, which ignores NOINHERIT)
-// in tenantgate_authenticator, tenantgate_admin or tenantgate_tenant, or superuser, here.
-// Plain PostgreSQL code (ereports 42501): call it in the V1 body, before guarded(). Warm: no
-// catalog access and no membership walk (the role oids and the last user found allowed are
-// cached, forgotten by pg_authid and pg_auth_members syscache callbacks).
-void require_client_role(const char* function_name);
-void register_role_cache_callback();  // from _PG_init
-
 // The pieces auth.verify(token, key, alg) shares with the stored-key path.
 void refuse_refresh_token(std::string_view token);  // "tgr_..." -> WrongTokenType
 core::TokenLimits token_limits() noexcept;          // from tenantgate.max_token_size

@@ -12,20 +12,12 @@
 -- Errors carry short fixed messages (server/http_errors.cpp maps them to HTTP statuses).
 --
 -- The sign-in functions that run before a token exists (login, refresh, register, jwks,
--- reset) are SECURITY DEFINER and check that the session user is an authenticator
--- (pg_has_role MEMBER works for the contract's NOINHERIT logins).
+-- reset) are SECURITY DEFINER and first call auth._http_require_authenticator(): the session
+-- user must be a superuser or a member (NOINHERIT ones too) of tenantgate_authenticator or
+-- tenantgate_admin, else 42501 'permission denied' (pg/access.cpp, require_authenticator_session).
 
 CREATE FUNCTION auth._http_require_authenticator() RETURNS void
-  LANGUAGE plpgsql STABLE SECURITY DEFINER
-  SET search_path = pg_catalog, pg_temp
-  AS $$
-  BEGIN
-    IF NOT pg_catalog.pg_has_role(session_user, 'tenantgate_authenticator', 'MEMBER')
-       AND NOT pg_catalog.pg_has_role(session_user, 'tenantgate_admin', 'MEMBER') THEN
-      RAISE EXCEPTION 'permission denied' USING ERRCODE = '42501';
-    END IF;
-  END
-  $$;
+  LANGUAGE c STABLE AS 'MODULE_PATHNAME', 'tg_require_authenticator';
 
 CREATE FUNCTION auth._http_tenant(host text) RETURNS text
   LANGUAGE plpgsql STABLE SECURITY DEFINER

@@ -1,6 +1,6 @@
-// Unpadded base64url (RFC 4648 §5, RFC 7515 §2). Decoding accepts only the canonical form:
-// no padding, no other alphabet, no whitespace, length % 4 != 1 and zero unused trailing bits,
-// so one byte string has exactly one accepted text (JWT-21).
+// The base64 codec (see base64.hpp), and the base64url helpers of jose.hpp on top of it.
+#include "core/base64.hpp"
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -11,21 +11,44 @@
 namespace tg::core {
 namespace {
 
-constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+constexpr char kUrl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+constexpr char kStandard[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+constexpr char kPasslib[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789./";
 
-// Sextet of every byte; 0xFF for bytes outside the base64url alphabet.
+// Sextet of every byte; 0xFF for bytes outside the alphabet.
 struct DecodeTable {
   unsigned char v[256];
-  constexpr DecodeTable() : v() {
+  constexpr explicit DecodeTable(const char* alphabet) : v() {
     for (int i = 0; i < 256; ++i) v[i] = 0xFF;
-    for (int i = 0; i < 64; ++i) v[static_cast<unsigned char>(kAlphabet[i])] = static_cast<unsigned char>(i);
+    for (int i = 0; i < 64; ++i) v[static_cast<unsigned char>(alphabet[i])] = static_cast<unsigned char>(i);
   }
 };
-constexpr DecodeTable kDecode;
+constexpr DecodeTable kUrlDecode(kUrl);
+constexpr DecodeTable kStandardDecode(kStandard);
+constexpr DecodeTable kPasslibDecode(kPasslib);
+
+const char* encode_table(Base64Alphabet alphabet) noexcept {
+  switch (alphabet) {
+    case Base64Alphabet::Standard: return kStandard;
+    case Base64Alphabet::Passlib: return kPasslib;
+    case Base64Alphabet::Url: break;
+  }
+  return kUrl;
+}
+
+const DecodeTable& decode_table(Base64Alphabet alphabet) noexcept {
+  switch (alphabet) {
+    case Base64Alphabet::Standard: return kStandardDecode;
+    case Base64Alphabet::Passlib: return kPasslibDecode;
+    case Base64Alphabet::Url: break;
+  }
+  return kUrlDecode;
+}
 
 }  // namespace
 
-std::string base64url_encode(std::string_view bytes) {
+std::string base64_encode(std::string_view bytes, Base64Alphabet alphabet, bool padded) {
+  const char* const kAlphabet = encode_table(alphabet);
   std::string out;
   out.reserve((bytes.size() + 2) / 3 * 4);
   std::size_t i = 0;
@@ -50,10 +73,13 @@ std::string base64url_encode(std::string_view bytes) {
     out += kAlphabet[(v >> 12) & 63];
     out += kAlphabet[(v >> 6) & 63];
   }
+  if (padded && rest != 0) out.append(3 - rest, '=');
   return out;
 }
 
-std::optional<std::size_t> base64url_decode_into(std::string_view text, char* out, std::size_t capacity) noexcept {
+std::optional<std::size_t> base64_decode_into(std::string_view text, Base64Alphabet alphabet, char* out,
+                                              std::size_t capacity) noexcept {
+  const DecodeTable& kDecode = decode_table(alphabet);
   const std::size_t rest = text.size() % 4;
   if (rest == 1) return std::nullopt;  // no byte count encodes to this length
   const auto* in = reinterpret_cast<const unsigned char*>(text.data());
@@ -90,13 +116,28 @@ std::optional<std::size_t> base64url_decode_into(std::string_view text, char* ou
   return size;
 }
 
-std::optional<std::string> base64url_decode(std::string_view text) {
+std::optional<std::string> base64_decode(std::string_view text, Base64Alphabet alphabet, bool padded) {
+  if (padded) {
+    // '=' up to a multiple of 4: exactly as many as the unpadded length leaves over.
+    if (text.size() % 4 != 0) return std::nullopt;
+    std::size_t pad = 0;
+    while (pad < 2 && pad < text.size() && text[text.size() - 1 - pad] == '=') ++pad;
+    text.remove_suffix(pad);
+  }
   if (text.size() % 4 == 1) return std::nullopt;
   std::string out(text.size() / 4 * 3 + 2, '\0');  // at least the decoded size
-  const std::optional<std::size_t> size = base64url_decode_into(text, out.data(), out.size());
+  const std::optional<std::size_t> size = base64_decode_into(text, alphabet, out.data(), out.size());
   if (!size) return std::nullopt;
   out.resize(*size);
   return out;
+}
+
+std::string base64url_encode(std::string_view bytes) { return base64_encode(bytes, Base64Alphabet::Url); }
+
+std::optional<std::string> base64url_decode(std::string_view text) { return base64_decode(text, Base64Alphabet::Url); }
+
+std::optional<std::size_t> base64url_decode_into(std::string_view text, char* out, std::size_t capacity) noexcept {
+  return base64_decode_into(text, Base64Alphabet::Url, out, capacity);
 }
 
 bool SignatureBytes::assign_base64url(std::string_view text) {

@@ -1,0 +1,143 @@
+// Who may call what (see access.hpp for every rule and the user it judges). Plain PostgreSQL
+// code: no C++ object with a destructor lives here, so the ereports may longjmp freely.
+#include "pg/access.hpp"
+
+#include "pg/guard.hpp"
+
+extern "C" {
+#include "catalog/pg_authid.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
+#include "utils/inval.h"
+#include "utils/syscache.h"
+}
+
+namespace {
+
+enum Group { kAuthenticator = 0, kAdmin = 1, kTenant = 2, kGroupCount = 3 };
+const char* const group_names[kGroupCount] = {"tenantgate_authenticator", "tenantgate_admin", "tenantgate_tenant"};
+Oid group_oids[kGroupCount] = {InvalidOid, InvalidOid, InvalidOid};
+bool groups_known = false;
+
+// One cached answer per capability, for the user it was asked for.
+struct Memo {
+  bool valid;
+  Oid user;
+  bool answer;
+};
+enum Capability { kClient = 0, kAdminCapability, kManageRoles, kAuthenticatorSession, kHttpSession, kCapabilityCount };
+Memo memos[kCapabilityCount] = {};
+
+extern "C" void forget_access_decisions(Datum, int, uint32) noexcept {
+  groups_known = false;
+  for (Memo& memo : memos) memo.valid = false;
+}
+
+Oid group(Group which) {
+  if (!groups_known) {
+    for (int i = 0; i < kGroupCount; ++i) group_oids[i] = get_role_oid(group_names[i], true);
+    groups_known = true;
+  }
+  return group_oids[which];
+}
+
+// NOINHERIT memberships count; a superuser is a member of every role; a missing group has none.
+bool member_of(Oid user, Group which) {
+  Oid role = group(which);
+  return OidIsValid(role) && is_member_of_role(user, role);
+}
+
+// The cached answer of `capability` for `user`, computed by `rule` when not cached.
+bool decide(Capability capability, Oid user, bool (*rule)(Oid)) {
+  Memo& memo = memos[capability];
+  if (memo.valid && memo.user == user) return memo.answer;
+  bool answer = rule(user);
+  memo.valid = true;
+  memo.user = user;
+  memo.answer = answer;
+  return answer;
+}
+
+bool client_rule(Oid user) {
+  return superuser_arg(user) || member_of(user, kAuthenticator) || member_of(user, kAdmin) || member_of(user, kTenant);
+}
+
+bool admin_rule(Oid user) {
+  return superuser_arg(user) || pg_database_ownercheck(MyDatabaseId, user) || member_of(user, kAdmin);
+}
+
+bool manage_roles_rule(Oid user) { return superuser_arg(user) || member_of(user, kAdmin); }
+
+bool authenticator_session_rule(Oid user) { return !superuser_arg(user) && member_of(user, kAuthenticator); }
+
+bool http_session_rule(Oid user) {
+  return superuser_arg(user) || member_of(user, kAuthenticator) || member_of(user, kAdmin);
+}
+
+}  // namespace
+
+namespace tg::pg {
+
+bool may_use_token_functions() { return decide(kClient, GetUserId(), client_rule); }
+
+void require_token_functions(const char* function_name) {
+  if (may_use_token_functions()) return;
+  ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE), errmsg("permission denied for function %s", function_name),
+                  errhidestmt(true)));
+}
+
+bool may_use_client_functions() { return decide(kClient, GetOuterUserId(), client_rule); }
+
+bool is_admin() { return decide(kAdminCapability, GetOuterUserId(), admin_rule); }
+
+bool may_manage_tenantgate_roles() { return decide(kManageRoles, GetUserId(), manage_roles_rule); }
+
+bool is_authenticator_session() {
+  return decide(kAuthenticatorSession, GetSessionUserId(), authenticator_session_rule);
+}
+
+void require_authenticator_session() {
+  if (decide(kHttpSession, GetSessionUserId(), http_session_rule)) return;
+  ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE), errmsg("permission denied")));
+}
+
+bool may_read_all_stats() { return has_privs_of_role(GetUserId(), ROLE_PG_READ_ALL_STATS); }
+bool may_signal_backends() { return has_privs_of_role(GetUserId(), ROLE_PG_SIGNAL_BACKEND); }
+
+bool is_protected_role(Oid role) {
+  if (!OidIsValid(role)) return false;
+  for (int i = 0; i < kGroupCount; ++i)
+    if (role == group(static_cast<Group>(i))) return true;
+  Oid tenant_group = group(kTenant);
+  return OidIsValid(tenant_group) && is_member_of_role_nosuper(role, tenant_group);
+}
+
+bool is_authenticator_login(Oid role) {
+  Oid authenticator_group = group(kAuthenticator);
+  return OidIsValid(role) && OidIsValid(authenticator_group) && is_member_of_role_nosuper(role, authenticator_group);
+}
+
+void register_access_callbacks() {
+  CacheRegisterSyscacheCallback(AUTHOID, forget_access_decisions, PointerGetDatum(nullptr));
+  CacheRegisterSyscacheCallback(AUTHMEMROLEMEM, forget_access_decisions, PointerGetDatum(nullptr));
+  CacheRegisterSyscacheCallback(DATABASEOID, forget_access_decisions, PointerGetDatum(nullptr));
+}
+
+}  // namespace tg::pg
+
+// The SQL face of the capabilities (sql/1.0/40_users.sql, 70_api.sql).
+
+// auth._caller_is_client() RETURNS boolean — may_use_client_functions(): login, refresh,
+// logout and register are EXECUTE-able by PUBLIC and admit their caller with this.
+TG_PG_FUNCTION(tg_caller_is_client) { PG_RETURN_BOOL(tg::pg::may_use_client_functions()); }
+
+// auth._caller_is_user_admin() RETURNS boolean — is_admin(): managing every tenant's users and
+// the keys.
+TG_PG_FUNCTION(tg_caller_is_user_admin) { PG_RETURN_BOOL(tg::pg::is_admin()); }
+
+// auth._http_require_authenticator() RETURNS void — require_authenticator_session(): what every
+// auth.http_* entry point that runs before a token exists calls first.
+TG_PG_FUNCTION(tg_require_authenticator) {
+  tg::pg::require_authenticator_session();
+  PG_RETURN_VOID();
+}
