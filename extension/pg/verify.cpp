@@ -5,6 +5,7 @@
 #include "pg/verify.hpp"
 
 #include "core/error.hpp"
+#include "pg/guard.hpp"
 #include "pg/gucs.hpp"
 #include "pg/key_cache.hpp"
 
@@ -60,8 +61,7 @@ void require_client_role(const char* function_name) {
     allowed_user = user;
     return;
   }
-  ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE), errmsg("permission denied for function %s", function_name),
-                  errhidestmt(true)));
+  tg::pg::raise(tg::core::Reason::FunctionPermissionDenied, function_name);
 }
 
 void register_role_cache_callback() {
