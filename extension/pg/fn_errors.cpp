@@ -28,6 +28,11 @@ TG_PG_FUNCTION(tg_raise) {
   const char* detail = PG_ARGISNULL(1) ? nullptr : text_to_cstring(PG_GETARG_TEXT_PP(1));
   if (tg::core::reason_takes_detail_inline(*reason) && (detail == nullptr || detail[0] == '\0'))
     tg::pg::raise(tg::core::Reason::InvalidParameter, "this error reason needs a detail");
+  // The error is the row, as a C function's is: no CONTEXT lines. PL/pgSQL would add two, the
+  // call (SQL statement "SELECT auth._raise('token_revoked')") and the caller's line, which name
+  // our internals and told clients nothing (a literal RAISE had one of them). PG_TRY and the
+  // top-level error recovery restore error_context_stack after the jump.
+  error_context_stack = nullptr;
   tg::pg::raise(*reason, detail);
 }
 

@@ -7,6 +7,9 @@
 -- so an empty auth schema must belong to the installing user or a superuser, and the reused
 -- roles must not be able to log in or bypass privileges. (Supabase databases have their own
 -- "auth" schema: tenantgate cannot share a database with it.)
+-- It runs before the extension has any object, auth._raise included, so its three refusals to
+-- the installing DBA stay literal RAISEs (they never reach a client); every other rejection is a
+-- row of the error table (auth._raise, at the end of this file).
 DO $guard$
 DECLARE
   owner_oid oid;
@@ -37,8 +40,6 @@ BEGIN
   END IF;
 END
 $guard$;
--- (It runs before the extension has any object, auth._raise included, so its three refusals to
--- the installing DBA are the only literal RAISEs left; they never reach a client.)
 
 -- The extension's roles, created when missing (they are cluster-wide and may already exist
 -- from another database). NOLOGIN: a DBA grants them to login roles.
