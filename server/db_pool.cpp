@@ -124,9 +124,17 @@ DbResult DbPool::run(Slot& slot, const std::string& sql, const std::vector<std::
       } else {
         const char* code = PQresultErrorField(r, PG_DIAG_SQLSTATE);
         const char* msg = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
+        const char* detail = PQresultErrorField(r, PG_DIAG_MESSAGE_DETAIL);
+        const char* hint = PQresultErrorField(r, PG_DIAG_MESSAGE_HINT);
+        const char* constraint = PQresultErrorField(r, PG_DIAG_CONSTRAINT_NAME);
+        const char* schema = PQresultErrorField(r, PG_DIAG_SCHEMA_NAME);
         out.kind = DbResult::Kind::SqlError;
         out.sqlstate = code ? code : "";
         out.message = msg ? msg : "";
+        if (detail) out.detail = detail;
+        if (hint) out.hint = hint;
+        out.constraint = constraint ? constraint : "";
+        out.schema = schema ? schema : "";
       }
     } else if (syncs == 1 && st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
       reset_failed = true;

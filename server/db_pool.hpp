@@ -28,9 +28,13 @@ namespace tg::server {
 
 struct DbResult {
   enum class Kind { Ok, SqlError, ConnectionError, Timeout, Busy } kind = Kind::Ok;
-  std::optional<std::string> value;  // first column of the first row (text), nullopt for NULL
-  std::string sqlstate;              // SqlError only
-  std::string message;               // SqlError only (primary message; never sent to clients as is)
+  std::optional<std::string> value;   // first column of the first row (text), nullopt for NULL
+  std::string sqlstate;               // SqlError only
+  std::string message;                // SqlError only (primary message; http_errors.cpp decides what reaches a client)
+  std::optional<std::string> detail;  // SqlError only: DETAIL, HINT (nullopt when absent)
+  std::optional<std::string> hint;
+  std::string constraint;  // SqlError only: CONSTRAINT NAME — tenantgate's reason tag on its own errors
+  std::string schema;      // SqlError only: SCHEMA NAME (set on constraint violations)
 };
 
 class DbPool {

@@ -183,7 +183,7 @@ class GuardedStream : public httplib::Stream {
   }
 
   void send_refusal(const HeadVerdict& v) {
-    std::string body = error_body(v.reason);
+    std::string body = error_body(v.status, v.reason);
     std::string out = "HTTP/1.1 " + std::to_string(v.status) + " " + status_text(v.status) + "\r\n";
     out += "Content-Type: application/json; charset=utf-8\r\nCache-Control: no-store\r\nConnection: close\r\n";
     if (v.bearer_challenge) out += "WWW-Authenticate: Bearer error=\"invalid_token\"\r\n";

@@ -82,7 +82,7 @@ int main(int argc, char** argv) {
   server.set_exception_handler([](const httplib::Request&, httplib::Response& res, const std::exception_ptr&) {
     res.headers.clear();
     res.status = 500;
-    res.set_content(error_body("internal error"), "application/json; charset=utf-8");
+    res.set_content(error_body(500, "internal error"), "application/json; charset=utf-8");
   });
   server.set_payload_max_length(config.max_body);
   server.set_read_timeout(config.read_timeout_s, 0);

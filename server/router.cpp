@@ -25,14 +25,23 @@ namespace {
 
 const char* kJson = "application/json; charset=utf-8";
 
-void send_error(httplib::Response& res, int status, const std::string& reason) {
-  res.status = status;
-  res.set_content(error_body(reason), kJson);
+void send(httplib::Response& res, const HttpError& e) {
+  res.status = e.status;
+  res.set_content(error_body(e), kJson);
+  if (e.bearer_challenge) res.set_header("WWW-Authenticate", "Bearer error=\"invalid_token\"");
 }
 
-void unauthorized(httplib::Response& res, const std::string& reason, bool attempted) {
-  send_error(res, 401, reason);
-  res.set_header("WWW-Authenticate", attempted ? "Bearer error=\"invalid_token\"" : "Bearer");
+// The shim's own refusals (PGRST codes).
+void send_error(httplib::Response& res, int status, const std::string& reason) {
+  send(res, shim_error(status, reason));
+}
+
+// A row of the error table, answered without asking the database.
+void send_error(httplib::Response& res, tg::core::Reason reason) { send(res, reason_error(reason)); }
+
+void missing_token(httplib::Response& res) {
+  send_error(res, 401, "missing token");
+  res.set_header("WWW-Authenticate", "Bearer");
 }
 
 // RFC 6750 b64token after "Bearer " (scheme case-insensitive, exactly one space).
@@ -106,7 +115,7 @@ void Router::fill_error(const httplib::Request& req, httplib::Response& res) {
                        : res.status == 416 ? "range not satisfiable"
                        : res.status >= 500 ? "internal error"
                                            : "bad request";
-  res.set_content(error_body(reason), kJson);
+  res.set_content(error_body(res.status, reason), kJson);
   res.set_header("Cache-Control", "no-store");
   (void)req;
 }
@@ -168,7 +177,8 @@ void Router::dispatch(Ctx& ctx) {
     ctx.route = api ? "/api/:table" : "/rpc/:function";
     if (name.find('/') != std::string::npos) return send_error(res, 404, "not found");
     if (!is_clean_text(name) || name.empty()) return send_error(res, 400, "invalid name");
-    if (name.size() > 63) return send_error(res, 404, api ? "unknown table" : "unknown function");
+    if (name.size() > 63)
+      return send_error(res, api ? tg::core::Reason::UnknownTable : tg::core::Reason::UnknownFunction);
     ctx.name = name;
     return api ? route_api(ctx, name) : route_rpc(ctx, name);
   }
@@ -204,10 +214,16 @@ bool Router::call(Ctx& ctx, const std::string& sql, const std::vector<std::optio
       send_error(res, 503, "database unavailable");
       return false;
     case DbResult::Kind::SqlError: {
-      HttpError e = map_db_error(r.sqlstate, r.message);
+      DbErrorFields fields;
+      fields.sqlstate = r.sqlstate;
+      fields.message = r.message;
+      if (r.detail) fields.detail = *r.detail;
+      if (r.hint) fields.hint = *r.hint;
+      fields.constraint = r.constraint;
+      fields.schema = r.schema;
+      HttpError e = map_db_error(fields);
       if (e.status >= 500) metrics_.db_error(e.status == 503 ? "timeout" : "sql");
-      send_error(res, e.status, e.reason);
-      if (e.bearer_challenge) res.set_header("WWW-Authenticate", "Bearer error=\"invalid_token\"");
+      send(res, e);
       return false;
     }
   }
@@ -219,18 +235,18 @@ namespace {
 // The bearer token, or an error already in `res` (nullopt).
 std::optional<std::string> bearer(const httplib::Request& req, httplib::Response& res) {
   if (!req.has_header("Authorization")) {
-    unauthorized(res, "missing token", false);
+    missing_token(res);
     return std::nullopt;
   }
   std::string v = req.get_header_value("Authorization");
   if (v.size() < 8 ||
       (v.compare(0, 7, "Bearer ") != 0 && v.compare(0, 7, "bearer ") != 0 && v.compare(0, 7, "BEARER ") != 0)) {
-    unauthorized(res, "malformed token", true);
+    send_error(res, tg::core::Reason::MalformedToken);
     return std::nullopt;
   }
   std::string t = v.substr(7);
   if (!is_b64token(t)) {
-    unauthorized(res, "malformed token", true);
+    send_error(res, tg::core::Reason::MalformedToken);
     return std::nullopt;
   }
   return t;
@@ -271,7 +287,7 @@ void Router::route_auth(Ctx& ctx, const std::string& what) {
     send_error(res, 405, "method not allowed");
     return false;
   };
-  if (!ctx.has_host) return send_error(res, 404, "unknown tenant");
+  if (!ctx.has_host) return send_error(res, tg::core::Reason::UnknownTenant);
   const std::optional<std::string> host = ctx.host;
   if (what == "/.well-known/jwks.json") {
     if (!method_is("GET")) return;
@@ -331,7 +347,7 @@ void Router::route_api(Ctx& ctx, const std::string& name) {
     res.set_header("Allow", "GET, HEAD, POST, PATCH, DELETE, OPTIONS");
     return send_error(res, 405, "method not allowed");
   }
-  if (!ctx.has_host) return send_error(res, 404, "unknown tenant");
+  if (!ctx.has_host) return send_error(res, tg::core::Reason::UnknownTenant);
   auto token = bearer(req, res);
   if (!token) return;
   json query;
@@ -366,7 +382,7 @@ void Router::route_rpc(Ctx& ctx, const std::string& name) {
     res.set_header("Allow", "POST, OPTIONS");
     return send_error(res, 405, "method not allowed");
   }
-  if (!ctx.has_host) return send_error(res, 404, "unknown tenant");
+  if (!ctx.has_host) return send_error(res, tg::core::Reason::UnknownTenant);
   auto token = bearer(req, res);
   if (!token) return;
   std::string args = "{}";

@@ -82,8 +82,7 @@ bool may_use_token_functions() { return decide(kClient, GetUserId(), client_rule
 
 void require_token_functions(const char* function_name) {
   if (may_use_token_functions()) return;
-  ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE), errmsg("permission denied for function %s", function_name),
-                  errhidestmt(true)));
+  tg::pg::raise(tg::core::Reason::FunctionPermissionDenied, function_name);
 }
 
 bool may_use_client_functions() { return decide(kClient, GetOuterUserId(), client_rule); }
@@ -98,7 +97,7 @@ bool is_authenticator_session() {
 
 void require_authenticator_session() {
   if (decide(kHttpSession, GetSessionUserId(), http_session_rule)) return;
-  ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE), errmsg("permission denied")));
+  tg::pg::raise(tg::core::Reason::PermissionDenied);
 }
 
 bool may_read_all_stats() { return has_privs_of_role(GetUserId(), ROLE_PG_READ_ALL_STATS); }

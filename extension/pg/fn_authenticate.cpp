@@ -53,11 +53,6 @@ struct VerifiedAccess {
   double iat;  // issued-at, seconds since the epoch (when has_iat)
 };
 
-[[noreturn]] void raise_reason(Reason reason) {
-  const tg::core::ReasonInfo& info = tg::core::reason_info(reason);
-  tg::pg::detail::raise_error(info.sqlstate, info.message);
-}
-
 char* palloc_copy(std::string_view s) {
   char* out = nullptr;
   tg::pg::pg_call([&] { out = pnstrdup(s.data(), s.size()); });
@@ -158,7 +153,7 @@ const char* host_slug_or_unknown(text* host) {
     std::optional<std::string> found = tg::core::slug_for_host(tg::pg::view_of(host), tg::pg::base_domain());
     if (found) slug = palloc_copy(*found);
   });
-  if (slug == nullptr) raise_reason(Reason::UnknownTenant);
+  if (slug == nullptr) tg::pg::raise(Reason::UnknownTenant);
   return slug;
 }
 
@@ -247,12 +242,8 @@ char* tenant_search_path(const char* slug, bool schema_isolation) {
 text* checked_text(const char* s) { return s == nullptr ? nullptr : cstring_to_text(s); }
 
 Datum authenticate(FunctionCallInfo fcinfo) {
-  if (!tg::pg::loaded_by_preload())
-    ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-                    errmsg("tenantgate must be loaded via shared_preload_libraries"),
-                    errhint("Add tenantgate to shared_preload_libraries and restart the server.")));
-  if (tg::pg::tenant_context_active())
-    ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE), errmsg("already authenticated in this transaction")));
+  if (!tg::pg::loaded_by_preload()) tg::pg::raise(Reason::PreloadRequired);
+  if (tg::pg::tenant_context_active()) tg::pg::raise(Reason::AlreadyAuthenticated);
   // EXECUTE is granted to PUBLIC (NOINHERIT authenticators hold no group grants); the caller
   // must still be a member of tenantgate_authenticator (or tenantgate_admin, or a superuser):
   // a login role nobody made an authenticator cannot switch into a tenant.
@@ -260,15 +251,13 @@ Datum authenticate(FunctionCallInfo fcinfo) {
   // A role switch inside a SECURITY DEFINER function (or a function with SET role, or an
   // operation PostgreSQL restricts) would be undone or mis-attributed when it returns.
   if (InLocalUserIdChange() || InSecurityRestrictedOperation() || IsInParallelMode())
-    ereport(ERROR,
-            (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-             errmsg("auth.authenticate cannot run inside a security-definer function or a restricted operation")));
-  if (PG_ARGISNULL(0)) raise_reason(Reason::MalformedToken);
+    tg::pg::raise(Reason::AuthenticateRestricted);
+  if (PG_ARGISNULL(0)) tg::pg::raise(Reason::MalformedToken);
   text* token = PG_GETARG_TEXT_PP(0);
   const char* host_slug = PG_ARGISNULL(1) ? nullptr : host_slug_or_unknown(PG_GETARG_TEXT_PP(1));
   // A host must name an existing tenant (42704), whatever the token says.
   if (host_slug != nullptr && !read_tenant_and_check_session(host_slug, nullptr, false).found)
-    raise_reason(Reason::UnknownTenant);
+    tg::pg::raise(Reason::UnknownTenant);
 
   VerifiedAccess access = tg::pg::guarded([&] { return verify_access_token(tg::pg::view_of(token), host_slug); });
 
@@ -278,22 +267,22 @@ Datum authenticate(FunctionCallInfo fcinfo) {
     // Only the existence and state of a tenant are told, which tenant_for_host tells anyway.
     if (access.slug != nullptr) {
       TenantRow hinted = read_tenant_and_check_session(access.slug, nullptr, false);
-      if (!hinted.found) raise_reason(Reason::UnknownTenant);
-      if (!hinted.active) raise_reason(Reason::TenantInactive);
+      if (!hinted.found) tg::pg::raise(Reason::UnknownTenant);
+      if (!hinted.active) tg::pg::raise(Reason::TenantInactive);
     }
-    raise_reason(Reason::UnknownKey);
+    tg::pg::raise(Reason::UnknownKey);
   }
 
   TenantRow tenant = read_tenant_and_check_session(access.slug, access.payload_json, access.session_check);
-  if (!tenant.found) raise_reason(Reason::UnknownTenant);
-  if (!tenant.active) raise_reason(Reason::TenantInactive);
+  if (!tenant.found) tg::pg::raise(Reason::UnknownTenant);
+  if (!tenant.active) tg::pg::raise(Reason::TenantInactive);
   // A token issued before this tenant existed was issued for an earlier tenant of the same
   // slug (dropped and re-created for another customer, PG-37): it is revoked. One second of
   // slack for iat's whole seconds.
-  if (access.has_iat && access.iat < tenant.created_at - 1.0) raise_reason(Reason::TokenRevoked);
+  if (access.has_iat && access.iat < tenant.created_at - 1.0) tg::pg::raise(Reason::TokenRevoked);
   const char* role_name = strcmp(access.role_kind, "admin") == 0 ? tenant.admin_role : tenant.staff_role;
   Oid role_oid = get_role_oid(role_name, true);
-  if (!OidIsValid(role_oid)) raise_reason(Reason::UnknownTenant);
+  if (!OidIsValid(role_oid)) tg::pg::raise(Reason::UnknownTenant);
 
   tg::pg::tenant_context_enter(access.payload_json, tenant.id, access.slug, access.role_kind, access.user_id, role_oid,
                                tenant_search_path(access.slug, tenant.schema_isolation));

@@ -26,18 +26,14 @@ std::optional<std::string> optional_string(const char* value) {
 
 // auth.sign(claims jsonb, kid text DEFAULT NULL, typ text DEFAULT 'JWT') RETURNS text
 TG_PG_FUNCTION(tg_sign) {
-  if (PG_ARGISNULL(0))
-    ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("invalid parameter value: claims required")));
+  if (PG_ARGISNULL(0)) tg::pg::raise(tg::core::Reason::InvalidParameter, "claims required");
   Jsonb* claims = PG_GETARG_JSONB_P(0);
   if (!JB_ROOT_IS_OBJECT(claims) || JB_ROOT_IS_SCALAR(claims))
-    ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-                    errmsg("invalid parameter value: claims must be a JSON object")));
+    tg::pg::raise(tg::core::Reason::InvalidParameter, "claims must be a JSON object");
   char* tenant = nullptr;
   JsonbValue* tenant_value = getKeyJsonValueFromContainer(&claims->root, "tenant", 6, nullptr);
   if (tenant_value != nullptr) {
-    if (tenant_value->type != jbvString)
-      ereport(ERROR,
-              (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("invalid parameter value: tenant must be a string")));
+    if (tenant_value->type != jbvString) tg::pg::raise(tg::core::Reason::InvalidParameter, "tenant must be a string");
     tenant = pnstrdup(tenant_value->val.string.val, tenant_value->val.string.len);
   }
   const char* payload = JsonbToCString(nullptr, &claims->root, static_cast<int>(VARSIZE(claims)));

@@ -24,6 +24,17 @@
 //  5. Include C++ standard headers before this one (PostgreSQL's port.h redefines snprintf & co).
 //  6. Errors raised here never carry the statement into the server log (errhidestmt): the
 //     statement is where a caller's token or key material is (auth.verify('eyJ...')).
+//  7. Every error tenantgate raises is a row of core/error.hpp's table and carries the row's id
+//     as its reason tag: PostgreSQL's CONSTRAINT NAME field set to "tenantgate:<id>". A client
+//     reads it without parsing text (libpq: PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME));
+//     the shim maps it to an HTTP status. That field, because it is the one machine-only field:
+//     psql and the server log show it only at VERBOSE, while DETAIL and HINT are shown to every
+//     user and the message is reworded freely; it survives a plpgsql re-raise (RAISE;) and
+//     ReThrowError. It is no secret and no proof of origin (RAISE ... USING CONSTRAINT can set
+//     it): the shim trusts it only together with the row's SQLSTATE, and a tenant function
+//     that forges one chooses among answers it could already give (docs/server.md).
+//     Plain PostgreSQL code raises a row with tg::pg::raise(Reason, ...); SQL with
+//     auth._raise(reason, detail).
 //
 // Example (extension/pg/fn_tokens.cpp):
 //
@@ -92,9 +103,19 @@ inline void copy_text(char* dst, std::size_t size, const char* src) noexcept {
 }
 
 // Raises the error described by plain data. Called with no C++ object alive above it.
-[[noreturn]] inline void raise_error(const char* sqlstate, const char* message) {
+// reason_id (nullable) becomes the reason tag; detail_text and hint (nullable) DETAIL and HINT.
+[[noreturn]] inline void raise_error(const char* sqlstate, const char* message, const char* reason_id,
+                                     const char* detail_text = nullptr, const char* hint = nullptr) {
+  char tag[96];
+  if (reason_id != nullptr) {
+    const std::size_t prefix = tg::core::kReasonTagPrefix.size();
+    std::memcpy(tag, tg::core::kReasonTagPrefix.data(), prefix);
+    copy_text(tag + prefix, sizeof tag - prefix, reason_id);
+  }
   ereport(ERROR, (errcode(MAKE_SQLSTATE(sqlstate[0], sqlstate[1], sqlstate[2], sqlstate[3], sqlstate[4])),
-                  errmsg("%s", message), errhidestmt(true)));
+                  errmsg("%s", message), detail_text != nullptr ? errdetail("%s", detail_text) : 0,
+                  hint != nullptr ? errhint("%s", hint) : 0,
+                  reason_id != nullptr ? err_generic_string(PG_DIAG_CONSTRAINT_NAME, tag) : 0, errhidestmt(true)));
   pg_unreachable();
 }
 
@@ -110,28 +131,44 @@ auto guarded(F&& body) -> decltype(body()) {
   // does not pay for clearing 256 bytes.
   char sqlstate[6];
   char message[256];
+  tg::core::Reason reason = tg::core::Reason::Internal;
   ErrorData* pg_error = nullptr;
   try {
     return std::forward<F>(body)();
   } catch (const PgError& e) {
     pg_error = e.data();
   } catch (const tg::core::Error& e) {
-    detail::copy_text(sqlstate, sizeof sqlstate, e.sqlstate());
+    reason = e.reason();
     detail::copy_text(message, sizeof message, e.what());
   } catch (const std::bad_alloc&) {
-    detail::copy_text(sqlstate, sizeof sqlstate, "53200");
-    detail::copy_text(message, sizeof message, "out of memory");
+    reason = tg::core::Reason::OutOfMemory;
+    detail::copy_text(message, sizeof message, tg::core::reason_info(reason).message);
   } catch (...) {
     // Anything else is a bug; its what() is not ours to show, so the message stays generic.
-    detail::copy_text(sqlstate, sizeof sqlstate, "XX000");
-    detail::copy_text(message, sizeof message, "internal error");
+    reason = tg::core::Reason::Internal;
+    detail::copy_text(message, sizeof message, tg::core::reason_info(reason).message);
   }
   // Only plain data is alive here.
   if (pg_error != nullptr) {
     pg_error->hide_stmt = true;
     ReThrowError(pg_error);
   }
-  detail::raise_error(sqlstate, message);
+  const tg::core::ReasonInfo& info = tg::core::reason_info(reason);
+  detail::copy_text(sqlstate, sizeof sqlstate, info.sqlstate);
+  detail::raise_error(sqlstate, message, info.id, nullptr, info.hint);
+}
+
+// Raises the table's row for `reason` from plain PostgreSQL code (no C++ object with a
+// destructor alive above: a TG_PG_FUNCTION body before guarded(), a hook, a callback).
+// detail is the message's own detail (core::Error's: after ": ", or in the message's "%s");
+// detail_text and hint go to DETAIL and HINT (hint nullptr: the row's hint).
+[[noreturn]] inline void raise(tg::core::Reason reason, const char* detail = nullptr, const char* detail_text = nullptr,
+                               const char* hint = nullptr) {
+  const tg::core::ReasonInfo& info = tg::core::reason_info(reason);
+  const std::size_t length = tg::core::compose_message(reason, detail, nullptr, 0);
+  char* message = static_cast<char*>(palloc(length + 1));
+  tg::core::compose_message(reason, detail, message, length + 1);
+  detail::raise_error(info.sqlstate, message, info.id, detail_text, hint != nullptr ? hint : info.hint);
 }
 
 // Runs PostgreSQL code from inside C++ frames: see rule 3 above. A C++ exception thrown by the

@@ -148,11 +148,9 @@ bool same_email(const ThrottleKey& a, const ThrottleKey& b) {
 // Throttling needs the shared table, which exists only when the library was preloaded.
 void require_throttle_table() {
   if (throttle_table == nullptr || throttle_lock == nullptr)
-    ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-                    errmsg("tenantgate must be loaded via shared_preload_libraries"),
-                    errdetail("auth.login counts failed logins in shared memory; set "
-                              "tenantgate.login_max_failures = 0 to log in without throttling."),
-                    errhint("Add tenantgate to shared_preload_libraries and restart the server.")));
+    tg::pg::raise(tg::core::Reason::PreloadRequired, nullptr,
+                  "auth.login counts failed logins in shared memory; set "
+                  "tenantgate.login_max_failures = 0 to log in without throttling.");
 }
 
 // Makes room for one entry; called with the lock held exclusively.
@@ -259,7 +257,7 @@ TG_PG_FUNCTION(tg_throttle_attempt) {
   bool allowed = charge(client_key, max_failures, now, window, lockout, &table_full);
   if (stated_client != nullptr) allowed = charge(peer_key, peer_limit, now, window, lockout, &table_full) && allowed;
   LWLockRelease(throttle_lock);
-  if (table_full) ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("login throttle table is full")));
+  if (table_full) tg::pg::raise(tg::core::Reason::ThrottleTableFull);
   PG_RETURN_BOOL(allowed);
 }
 

@@ -1,4 +1,6 @@
 // The object-access hook (see object_access.hpp for what it refuses and why).
+// Standard headers first (pg/guard.hpp, rule 5): tg::pg::raise raises the error table's rows.
+#include "pg/guard.hpp"
 #include "pg/object_access.hpp"
 
 #include "pg/access.hpp"
@@ -74,21 +76,15 @@ const unsigned char* classes() {
 
 [[noreturn]] void refuse_function_in_tenant(Oid function) {
   char* name = get_func_name(function);
-  ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-                  errmsg("%s() is not allowed in an authenticated transaction", name ? name : "function"),
-                  errdetail("It reports on, or outlives, more than this tenant's transaction.")));
-  pg_unreachable();
+  tg::pg::raise(tg::core::Reason::NotAllowedInTenant, psprintf("%s()", name ? name : "function"),
+                "It reports on, or outlives, more than this tenant's transaction.");
 }
 
 [[noreturn]] void refuse_function_to_authenticator(Oid function, const char* needed_role) {
   char* name = get_func_name(function);
-  ereport(
-      ERROR,
-      (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE), errmsg("permission denied for function %s", name ? name : "function"),
-       errdetail(
-           "Sessions of a tenantgate authenticator login cannot read statistics, or see or signal other sessions."),
-       errhint("Use a separate login that is a member of %s.", needed_role)));
-  pg_unreachable();
+  tg::pg::raise(tg::core::Reason::FunctionPermissionDenied, name ? name : "function",
+                "Sessions of a tenantgate authenticator login cannot read statistics, or see or signal other sessions.",
+                psprintf("Use a separate login that is a member of %s.", needed_role));
 }
 
 void check_function_execute(Oid function) {
@@ -108,9 +104,8 @@ extern "C" void tenantgate_object_access(ObjectAccessType access, Oid class_id, 
   switch (access) {
     case OAT_POST_CREATE:
       if (tg::pg::tenant_context_active())
-        ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-                        errmsg("creating a database object is not allowed in an authenticated transaction"),
-                        errdetail("A tenant role owns nothing: objects come from migrations (auth.add_migration).")));
+        tg::pg::raise(tg::core::Reason::NotAllowedInTenant, "creating a database object",
+                      "A tenant role owns nothing: objects come from migrations (auth.add_migration).");
       break;
     case OAT_FUNCTION_EXECUTE: check_function_execute(object_id); break;
     default: break;

@@ -114,7 +114,7 @@ TG_PG_FUNCTION(tg_session_setting) {
   } else if (std::strcmp(name, "reset_ttl") == 0) {
     value = tg::pg::reset_ttl_seconds();
   } else {
-    ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("invalid parameter value: unknown setting")));
+    tg::pg::raise(tg::core::Reason::InvalidParameter, "unknown setting");
   }
   PG_RETURN_INT32(value);
 }

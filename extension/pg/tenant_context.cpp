@@ -1,5 +1,7 @@
 // The transaction-scoped tenant context and the callbacks that end it. Plain PostgreSQL code:
 // no C++ object with a destructor exists in this file, so ereport may longjmp freely.
+// Standard headers first (pg/guard.hpp, rule 5): tg::pg::raise raises the error table's rows.
+#include "pg/guard.hpp"
 #include "pg/tenant_context.hpp"
 
 extern "C" {
@@ -77,21 +79,19 @@ void note_hold_cursor_declared() noexcept { hold_cursor_declared = true; }
 const TenantContext* tenant_context_checked() {
   if (current == nullptr) return nullptr;
   if (GetOuterUserId() != current->role_oid)
-    ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE), errmsg("tenant context lost"),
-                    errdetail("The current role is no longer the one auth.authenticate() switched to.")));
+    tg::pg::raise(tg::core::Reason::TenantContextLost, nullptr,
+                  "The current role is no longer the one auth.authenticate() switched to.");
   return current;
 }
 
 void tenant_context_enter(const char* claims_json, int64 tenant_id, const char* slug, const char* role_kind,
                           const char* user_id, Oid role_oid, const char* search_path) {
-  if (current != nullptr)
-    ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE), errmsg("already authenticated in this transaction")));
+  if (current != nullptr) tg::pg::raise(tg::core::Reason::AlreadyAuthenticated);
   if (!IsTransactionState()) elog(ERROR, "auth.authenticate outside a transaction");
   if (hold_cursor_declared || (ActivePortal != nullptr && (ActivePortal->cursorOptions & CURSOR_OPT_HOLD) != 0))
-    ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-                    errmsg("a WITH HOLD cursor is not allowed in an authenticated transaction"),
-                    errdetail("A WITH HOLD cursor declared in this transaction would run as the tenant at COMMIT and "
-                              "keep its rows after it.")));
+    tg::pg::raise(tg::core::Reason::NotAllowedInTenant, "a WITH HOLD cursor",
+                  "A WITH HOLD cursor declared in this transaction would run as the tenant at COMMIT and "
+                  "keep its rows after it.");
   // Nothing the session made before may run inside with the tenant's rights: its temporary
   // objects (a pg_temp function, a domain whose CHECK calls one, a type a PL/pgSQL function
   // resolved through the caller's search_path, a table with a trigger) are dropped, as DISCARD

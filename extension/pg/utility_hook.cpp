@@ -18,6 +18,8 @@
 //   RENAME or DROP of the tenant roles and of the tenantgate_* roles (supautils-style), so a
 //   CREATEROLE login can never make itself a member of a tenant; and ALTER ROLE (SET, PASSWORD …)
 //   of an authenticator login (it would reach every other client sharing it).
+// Standard headers first (pg/guard.hpp, rule 5): tg::pg::raise raises the error table's rows.
+#include "pg/guard.hpp"
 #include "pg/utility_hook.hpp"
 
 #include "pg/access.hpp"
@@ -47,10 +49,8 @@ ProcessUtility_hook_type previous_utility_hook = nullptr;
 post_parse_analyze_hook_type previous_analyze_hook = nullptr;
 
 [[noreturn]] void refuse_in_tenant(const char* what) {
-  ereport(ERROR,
-          (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE), errmsg("%s is not allowed in an authenticated transaction", what),
-           errdetail("auth.authenticate() fixed the role, tenant and claims of this transaction.")));
-  pg_unreachable();
+  tg::pg::raise(tg::core::Reason::NotAllowedInTenant, what,
+                "auth.authenticate() fixed the role, tenant and claims of this transaction.");
 }
 
 bool is_temp_relation(const RangeVar* relation) {
@@ -123,9 +123,8 @@ void check_in_tenant_context(Node* statement) {
 }
 
 [[noreturn]] void refuse_role(const char* name) {
-  ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE), errmsg("role \"%s\" is managed by tenantgate", name),
-                  errdetail("Only superusers and members of tenantgate_admin may grant, alter or drop it.")));
-  pg_unreachable();
+  tg::pg::raise(tg::core::Reason::ManagedRole, name,
+                "Only superusers and members of tenantgate_admin may grant, alter or drop it.");
 }
 
 // Any spelling: a name, CURRENT_USER, SESSION_USER (PUBLIC names no role).

@@ -3,42 +3,6 @@
 -- tenantgate_tenant). Every function pins search_path and schema-qualifies; identifiers go
 -- through format('%I'), values through parameters.
 
--- Refuse to install over what someone else prepared (PG-13, CVE-2022-2625 style): CREATE
--- EXTENSION reuses an existing schema "auth" and 00_base.sql reuses existing tenantgate_* roles,
--- so an empty auth schema must belong to the installing user or a superuser, and the reused
--- roles must not be able to log in or bypass privileges. (Supabase databases have their own
--- "auth" schema: tenantgate cannot share a database with it.)
-DO $guard$
-DECLARE
-  owner_oid oid;
-  found_objects bigint;
-  bad_roles text;
-BEGIN
-  SELECT n.nspowner INTO owner_oid FROM pg_catalog.pg_namespace n WHERE n.nspname OPERATOR(pg_catalog.=) 'auth';
-  SELECT (SELECT pg_catalog.count(*) FROM pg_catalog.pg_class c WHERE c.relnamespace OPERATOR(pg_catalog.=) 'auth'::pg_catalog.regnamespace)
-       OPERATOR(pg_catalog.+) (SELECT pg_catalog.count(*) FROM pg_catalog.pg_proc p WHERE p.pronamespace OPERATOR(pg_catalog.=) 'auth'::pg_catalog.regnamespace)
-       OPERATOR(pg_catalog.+) (SELECT pg_catalog.count(*) FROM pg_catalog.pg_type t WHERE t.typnamespace OPERATOR(pg_catalog.=) 'auth'::pg_catalog.regnamespace)
-       OPERATOR(pg_catalog.+) (SELECT pg_catalog.count(*) FROM pg_catalog.pg_operator o WHERE o.oprnamespace OPERATOR(pg_catalog.=) 'auth'::pg_catalog.regnamespace)
-    INTO found_objects;
-  IF found_objects OPERATOR(pg_catalog.>) 0 THEN
-    RAISE EXCEPTION USING ERRCODE = '42P06', MESSAGE = 'schema "auth" already exists and is not empty',
-      HINT = 'tenantgate installs into its own schema auth; drop or rename the existing one first.';
-  END IF;
-  IF NOT (owner_oid OPERATOR(pg_catalog.=) (SELECT r.oid FROM pg_catalog.pg_roles r WHERE r.rolname OPERATOR(pg_catalog.=) CURRENT_USER)
-          OR (SELECT r.rolsuper FROM pg_catalog.pg_roles r WHERE r.oid OPERATOR(pg_catalog.=) owner_oid)) THEN
-    RAISE EXCEPTION USING ERRCODE = '42501', MESSAGE = 'schema "auth" already exists and belongs to another role',
-      HINT = 'tenantgate installs into its own schema auth; drop the existing one first.';
-  END IF;
-  SELECT pg_catalog.string_agg(r.rolname, ', ' ORDER BY r.rolname) INTO bad_roles FROM pg_catalog.pg_roles r
-   WHERE r.rolname OPERATOR(pg_catalog.=) ANY (ARRAY['tenantgate_authenticator', 'tenantgate_admin', 'tenantgate_tenant'])
-     AND (r.rolcanlogin OR r.rolsuper OR r.rolbypassrls OR r.rolcreaterole OR r.rolcreatedb OR r.rolreplication);
-  IF bad_roles IS NOT NULL THEN
-    RAISE EXCEPTION USING ERRCODE = '42501', MESSAGE = pg_catalog.format('role(s) %s already exist with LOGIN, SUPERUSER, BYPASSRLS, CREATEROLE, CREATEDB or REPLICATION', bad_roles),
-      HINT = 'tenantgate''s roles must be NOLOGIN group roles without special attributes: ALTER or drop them first.';
-  END IF;
-END
-$guard$;
-
 -- The registry. id is never reused (identity), so rows left in row-isolation tables by a
 -- dropped tenant stay unreachable.
 CREATE TABLE auth.tenants (
@@ -160,15 +124,13 @@ CREATE FUNCTION auth.create_tenant(slug text, name text DEFAULT NULL, isolation 
     key_alg text;
   BEGIN
     IF slug IS NULL OR NOT auth._slug_is_valid(slug) THEN
-      RAISE EXCEPTION 'invalid parameter value: slug must be a DNS label [a-z0-9-], 1-63 characters, not reserved'
-        USING ERRCODE = '22023';
+      PERFORM auth._raise('invalid_parameter', 'slug must be a DNS label [a-z0-9-], 1-63 characters, not reserved');
     END IF;
     IF isolation IS NULL OR isolation NOT IN ('schema', 'row') THEN
-      RAISE EXCEPTION 'invalid parameter value: isolation must be schema or row' USING ERRCODE = '22023';
+      PERFORM auth._raise('invalid_parameter', 'isolation must be schema or row');
     END IF;
     IF EXISTS (SELECT 1 FROM pg_catalog.pg_namespace n WHERE n.nspname OPERATOR(pg_catalog.=) slug) THEN
-      RAISE EXCEPTION 'invalid parameter value: a schema named % already exists', pg_catalog.quote_ident(slug)
-        USING ERRCODE = '42P06';
+      PERFORM auth._raise('schema_exists', pg_catalog.quote_ident(slug));
     END IF;
     -- One schema change of the tenant set at a time (create_tenant, add_migration, migrate):
     -- a new tenant then sees every committed migration, and migrate() every committed tenant.
@@ -224,11 +186,11 @@ CREATE FUNCTION auth.drop_tenant(slug text) RETURNS void
     t auth.tenants;
   BEGIN
     IF slug IS NULL OR auth._slug_is_reserved(slug) THEN
-      RAISE EXCEPTION 'invalid parameter value: reserved name' USING ERRCODE = '22023';
+      PERFORM auth._raise('invalid_parameter', 'reserved name');
     END IF;
     SELECT * INTO t FROM auth.tenants WHERE tenants.slug OPERATOR(pg_catalog.=) drop_tenant.slug FOR UPDATE;
     IF NOT FOUND THEN
-      RAISE EXCEPTION 'unknown tenant' USING ERRCODE = '42704';
+      PERFORM auth._raise('unknown_tenant');
     END IF;
     IF t.isolation = 'schema' THEN
       EXECUTE pg_catalog.format('DROP SCHEMA IF EXISTS %I CASCADE', t.slug);
@@ -249,12 +211,12 @@ CREATE FUNCTION auth.set_tenant_active(slug text, active boolean) RETURNS void
   AS $$
   BEGIN
     IF active IS NULL THEN
-      RAISE EXCEPTION 'invalid parameter value: active must not be null' USING ERRCODE = '22023';
+      PERFORM auth._raise('invalid_parameter', 'active must not be null');
     END IF;
     UPDATE auth.tenants SET active = set_tenant_active.active
      WHERE tenants.slug OPERATOR(pg_catalog.=) set_tenant_active.slug;
     IF NOT FOUND THEN
-      RAISE EXCEPTION 'unknown tenant' USING ERRCODE = '42704';
+      PERFORM auth._raise('unknown_tenant');
     END IF;
   END
   $$;
@@ -265,7 +227,7 @@ CREATE FUNCTION auth.add_migration(version text, sql text) RETURNS void
   AS $$
   BEGIN
     IF version IS NULL OR version = '' OR sql IS NULL OR pg_catalog.btrim(sql) = '' THEN
-      RAISE EXCEPTION 'invalid parameter value: version and sql are required' USING ERRCODE = '22023';
+      PERFORM auth._raise('invalid_parameter', 'version and sql are required');
     END IF;
     PERFORM pg_catalog.pg_advisory_xact_lock(7307, 1);
     INSERT INTO auth.migrations (version, sql) VALUES (add_migration.version, add_migration.sql);
@@ -293,7 +255,7 @@ CREATE FUNCTION auth.migrate(tenant text DEFAULT NULL) RETURNS integer
   BEGIN
     PERFORM pg_catalog.pg_advisory_xact_lock(7307, 1);
     IF tenant IS NOT NULL AND NOT EXISTS (SELECT 1 FROM auth.tenants WHERE slug OPERATOR(pg_catalog.=) tenant) THEN
-      RAISE EXCEPTION 'unknown tenant' USING ERRCODE = '42704';
+      PERFORM auth._raise('unknown_tenant');
     END IF;
     SELECT pg_catalog.count(*) INTO total FROM auth.tenants
      WHERE isolation = 'schema' AND (tenant IS NULL OR slug OPERATOR(pg_catalog.=) tenant);
@@ -339,14 +301,14 @@ CREATE FUNCTION auth.enable_tenant_rls(tbl regclass) RETURNS void
     seq text;
   BEGIN
     IF (SELECT c.relnamespace FROM pg_catalog.pg_class c WHERE c.oid = tbl) = 'auth'::regnamespace THEN
-      RAISE EXCEPTION 'invalid parameter value: tables in schema auth cannot be tenant tables' USING ERRCODE = '22023';
+      PERFORM auth._raise('invalid_parameter', 'tables in schema auth cannot be tenant tables');
     END IF;
     SELECT a.atttypid::regtype INTO col_type FROM pg_catalog.pg_attribute a
      WHERE a.attrelid = tbl AND a.attname = 'tenant_id' AND NOT a.attisdropped;
     IF col_type IS NULL THEN
       EXECUTE pg_catalog.format('ALTER TABLE %s ADD COLUMN tenant_id bigint DEFAULT auth.tenant_id()', tbl);
     ELSIF col_type <> 'bigint'::regtype THEN
-      RAISE EXCEPTION 'invalid parameter value: column tenant_id must be bigint' USING ERRCODE = '22023';
+      PERFORM auth._raise('invalid_parameter', 'column tenant_id must be bigint');
     ELSE
       EXECUTE pg_catalog.format('ALTER TABLE %s ALTER COLUMN tenant_id SET DEFAULT auth.tenant_id()', tbl);
     END IF;

@@ -53,7 +53,7 @@ CREATE FUNCTION auth._require_key_tenant(tenant text) RETURNS void
 BEGIN
   IF tenant IS NOT NULL
      AND NOT EXISTS (SELECT 1 FROM auth.tenants t WHERE t.slug OPERATOR(pg_catalog.=) tenant) THEN
-    RAISE EXCEPTION USING ERRCODE = '42704', MESSAGE = 'unknown tenant';
+    PERFORM auth._raise('unknown_tenant');
   END IF;
 END
 $$;
@@ -82,19 +82,19 @@ BEGIN
   -- error raised before the call would log the calling statement, secret included.
   -- (auth._caller_is_user_admin, 40_users.sql: superuser, database owner or tenantgate_admin.)
   IF NOT auth._caller_is_user_admin() THEN
-    RAISE EXCEPTION USING ERRCODE = '42501', MESSAGE = 'permission denied for function add_key';
+    PERFORM auth._raise('function_permission_denied', 'add_key');
   END IF;
   IF kid IS NULL OR alg IS NULL OR key IS NULL THEN
-    RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = 'invalid parameter value: kid, alg and key are required';
+    PERFORM auth._raise('invalid_parameter', 'kid, alg and key are required');
   END IF;
   IF octet_length(kid) NOT BETWEEN 1 AND 256 THEN
-    RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = 'invalid parameter value: kid must be 1 to 256 bytes';
+    PERFORM auth._raise('invalid_parameter', 'kid must be 1 to 256 bytes');
   END IF;
   LOCK TABLE auth.keys IN SHARE ROW EXCLUSIVE MODE;
   PERFORM auth._require_key_tenant(tenant);
   IF EXISTS (SELECT 1 FROM auth.keys k WHERE k.kid OPERATOR(pg_catalog.=) add_key.kid
                                         AND k.tenant IS NOT DISTINCT FROM add_key.tenant) THEN
-    RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = 'invalid parameter value: kid already exists';
+    PERFORM auth._raise('invalid_parameter', 'kid already exists');
   END IF;
   stored := auth._key_from_material(kid, alg, key);
   -- A verification key; it signs only when it can and the tenant has no signer yet.
@@ -113,7 +113,7 @@ DECLARE
   stored record;
 BEGIN
   IF alg IS NULL THEN
-    RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = 'invalid parameter value: alg is required';
+    PERFORM auth._raise('invalid_parameter', 'alg is required');
   END IF;
   LOCK TABLE auth.keys IN SHARE ROW EXCLUSIVE MODE;
   PERFORM auth._require_key_tenant(tenant);
@@ -136,7 +136,7 @@ DECLARE
   imported integer;
 BEGIN
   IF jwks IS NULL THEN
-    RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = 'invalid parameter value: jwks is required';
+    PERFORM auth._raise('invalid_parameter', 'jwks is required');
   END IF;
   LOCK TABLE auth.keys IN SHARE ROW EXCLUSIVE MODE;
   PERFORM auth._require_key_tenant(tenant);
@@ -145,7 +145,7 @@ BEGIN
     SELECT j.kid, import_jwks.tenant, j.alg, j.key_data, j.public_jwk, false, false FROM auth._jwks_keys(jwks) j;
   EXCEPTION WHEN unique_violation THEN
     -- never a silent replacement of a key the tenant already trusts
-    RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = 'invalid parameter value: kid already exists';
+    PERFORM auth._raise('invalid_parameter', 'kid already exists');
   END;
   GET DIAGNOSTICS imported = ROW_COUNT;
   RETURN imported;
@@ -174,9 +174,9 @@ BEGIN
      WHERE k.kid OPERATOR(pg_catalog.=) revoke_key.kid;
   END IF;
   IF matches = 0 THEN
-    RAISE EXCEPTION USING ERRCODE = '28000', MESSAGE = 'unknown key';
+    PERFORM auth._raise('unknown_key');
   ELSIF matches > 1 THEN
-    RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = 'invalid parameter value: kid exists for several tenants, name the tenant';
+    PERFORM auth._raise('invalid_parameter', 'kid exists for several tenants, name the tenant');
   END IF;
   UPDATE auth.keys k SET revoked_at = clock_timestamp(), is_active_signer = false
    WHERE k.kid OPERATOR(pg_catalog.=) revoke_key.kid AND k.tenant IS NOT DISTINCT FROM key_tenant

@@ -59,10 +59,10 @@ CREATE FUNCTION auth._check_new_password(password text) RETURNS void
   AS $$
 BEGIN
   IF password IS NULL OR pg_catalog.char_length(password) < 8 THEN
-    RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = 'invalid parameter value: password must have at least 8 characters';
+    PERFORM auth._raise('invalid_parameter', 'password must have at least 8 characters');
   END IF;
   IF pg_catalog.octet_length(password) > 4096 THEN
-    RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = 'invalid parameter value: password too long';
+    PERFORM auth._raise('password_too_long');
   END IF;
 END
 $$;
@@ -78,14 +78,14 @@ DECLARE
 BEGIN
   IF auth.tenant() IS NOT NULL THEN
     IF auth.role() IS DISTINCT FROM 'admin' OR auth.tenant() IS DISTINCT FROM tenant THEN
-      RAISE EXCEPTION USING ERRCODE = '42501', MESSAGE = 'permission denied: only an admin of the tenant manages its users';
+      PERFORM auth._raise('permission_denied', 'only an admin of the tenant manages its users');
     END IF;
   ELSIF NOT auth._caller_is_user_admin() THEN
-    RAISE EXCEPTION USING ERRCODE = '42501', MESSAGE = 'permission denied: managing users needs tenantgate_admin';
+    PERFORM auth._raise('permission_denied', 'managing users needs tenantgate_admin');
   END IF;
   SELECT t.id INTO found_id FROM auth.tenants t WHERE t.slug OPERATOR(pg_catalog.=) tenant;
   IF found_id IS NULL THEN
-    RAISE EXCEPTION USING ERRCODE = '42704', MESSAGE = 'unknown tenant';
+    PERFORM auth._raise('unknown_tenant');
   END IF;
   RETURN found_id;
 END
@@ -101,7 +101,7 @@ DECLARE
   tenant_id bigint := auth._user_admin_tenant(tenant);
 BEGIN
   IF email IS NULL THEN
-    RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = 'invalid parameter value: email';
+    PERFORM auth._raise('invalid_email');
   END IF;
   RETURN auth._throttle_status(tenant_id, pg_catalog.lower(email));
 END
@@ -114,7 +114,7 @@ DECLARE
   tenant_id bigint := auth._user_admin_tenant(tenant);
 BEGIN
   IF email IS NULL THEN
-    RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = 'invalid parameter value: email';
+    PERFORM auth._raise('invalid_email');
   END IF;
   PERFORM auth._throttle_reset(tenant_id, pg_catalog.lower(email));
 END
@@ -131,21 +131,21 @@ DECLARE
   new_id uuid;
 BEGIN
   IF role IS NULL OR role NOT IN ('admin', 'staff') THEN
-    RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = 'invalid parameter value: role must be admin or staff';
+    PERFORM auth._raise('invalid_parameter', 'role must be admin or staff');
   END IF;
   IF email IS NULL OR pg_catalog.octet_length(email) NOT BETWEEN 3 AND 320 OR pg_catalog.strpos(email, '@') < 2
      OR email ~ '[[:space:][:cntrl:]]' THEN
-    RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = 'invalid parameter value: email';
+    PERFORM auth._raise('invalid_email');
   END IF;
   IF (password IS NULL) = (password_hash IS NULL) THEN
-    RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = 'invalid parameter value: give exactly one of password and password_hash';
+    PERFORM auth._raise('invalid_parameter', 'give exactly one of password and password_hash');
   END IF;
   IF password IS NOT NULL THEN
     PERFORM auth._check_new_password(password);
     stored := auth._hash_password(password);
   ELSE
     IF auth._password_hash_format(password_hash) IS NULL THEN
-      RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = 'invalid parameter value: unsupported password hash format or parameters';
+      PERFORM auth._raise('invalid_parameter', 'unsupported password hash format or parameters');
     END IF;
     stored := password_hash;
   END IF;
@@ -154,7 +154,7 @@ BEGIN
       VALUES (tenant_id, create_user.email, stored, create_user.role)
       RETURNING id INTO new_id;
   EXCEPTION WHEN unique_violation THEN
-    RAISE EXCEPTION USING ERRCODE = '23505', MESSAGE = 'user already exists: e-mail taken in this tenant';
+    PERFORM auth._raise('user_exists', 'e-mail taken in this tenant');
   END;
   RETURN new_id;
 END
@@ -167,16 +167,16 @@ DECLARE
   slug text;
 BEGIN
   IF active IS NULL THEN
-    RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = 'invalid parameter value: active must not be null';
+    PERFORM auth._raise('invalid_parameter', 'active must not be null');
   END IF;
   SELECT t.slug INTO slug FROM auth.users u JOIN auth.tenants t ON t.id OPERATOR(pg_catalog.=) u.tenant_id
    WHERE u.id OPERATOR(pg_catalog.=) set_user_active.user_id;
   IF slug IS NULL THEN
     -- the caller check first: only user admins learn whether an id exists at all
     IF auth.tenant() IS NOT NULL OR NOT auth._caller_is_user_admin() THEN
-      RAISE EXCEPTION USING ERRCODE = '42501', MESSAGE = 'permission denied: only an admin of the tenant manages its users';
+      PERFORM auth._raise('permission_denied', 'only an admin of the tenant manages its users');
     END IF;
-    RAISE EXCEPTION USING ERRCODE = '42704', MESSAGE = 'unknown user';
+    PERFORM auth._raise('unknown_user');
   END IF;
   PERFORM auth._user_admin_tenant(slug);
   IF active THEN
@@ -206,19 +206,19 @@ DECLARE
   new_id uuid;
 BEGIN
   IF NOT auth._caller_is_client() THEN
-    RAISE EXCEPTION USING ERRCODE = '42501', MESSAGE = 'permission denied for function register';
+    PERFORM auth._raise('function_permission_denied', 'register');
   END IF;
   SELECT * INTO t FROM auth.tenants WHERE slug OPERATOR(pg_catalog.=) register.tenant;
   IF NOT FOUND THEN
-    RAISE EXCEPTION USING ERRCODE = '42704', MESSAGE = 'unknown tenant';
+    PERFORM auth._raise('unknown_tenant');
   ELSIF NOT t.active THEN
-    RAISE EXCEPTION USING ERRCODE = '42501', MESSAGE = 'tenant inactive';
+    PERFORM auth._raise('tenant_inactive');
   ELSIF NOT t.allow_signup THEN
-    RAISE EXCEPTION USING ERRCODE = '42501', MESSAGE = 'sign-up disabled';
+    PERFORM auth._raise('signup_disabled');
   END IF;
   IF email IS NULL OR pg_catalog.octet_length(email) NOT BETWEEN 3 AND 320 OR pg_catalog.strpos(email, '@') < 2
      OR email ~ '[[:space:][:cntrl:]]' THEN
-    RAISE EXCEPTION USING ERRCODE = '22023', MESSAGE = 'invalid parameter value: email';
+    PERFORM auth._raise('invalid_email');
   END IF;
   PERFORM auth._check_new_password(password);
   BEGIN
@@ -226,7 +226,7 @@ BEGIN
       VALUES (t.id, register.email, auth._hash_password(password), 'staff')
       RETURNING id INTO new_id;
   EXCEPTION WHEN unique_violation THEN
-    RAISE EXCEPTION USING ERRCODE = '23505', MESSAGE = 'user already exists: e-mail taken in this tenant';
+    PERFORM auth._raise('user_exists', 'e-mail taken in this tenant');
   END;
   RETURN pg_catalog.jsonb_build_object('id', new_id, 'email', email, 'role', 'staff', 'tenant', t.slug);
 END
@@ -240,14 +240,14 @@ DECLARE
   result jsonb;
 BEGIN
   IF auth.uid() IS NULL THEN
-    RAISE EXCEPTION USING ERRCODE = '28000', MESSAGE = 'not authenticated';
+    PERFORM auth._raise('not_authenticated');
   END IF;
   SELECT pg_catalog.jsonb_build_object('id', u.id, 'email', u.email, 'role', u.role, 'tenant', t.slug)
     INTO result
     FROM auth.users u JOIN auth.tenants t ON t.id OPERATOR(pg_catalog.=) u.tenant_id
    WHERE u.id::text OPERATOR(pg_catalog.=) auth.uid() AND t.slug OPERATOR(pg_catalog.=) auth.tenant();
   IF result IS NULL THEN
-    RAISE EXCEPTION USING ERRCODE = '28000', MESSAGE = 'token revoked';
+    PERFORM auth._raise('token_revoked');
   END IF;
   RETURN result;
 END

@@ -149,20 +149,20 @@ DECLARE
   ok boolean := false;
 BEGIN
   IF NOT auth._caller_is_client() THEN
-    RAISE EXCEPTION USING ERRCODE = '42501', MESSAGE = 'permission denied for function login';
+    PERFORM auth._raise('function_permission_denied', 'login');
   END IF;
   SELECT * INTO t FROM auth.tenants WHERE slug OPERATOR(pg_catalog.=) login.tenant;
   IF NOT FOUND THEN
-    RAISE EXCEPTION USING ERRCODE = '42704', MESSAGE = 'unknown tenant';
+    PERFORM auth._raise('unknown_tenant');
   ELSIF NOT t.active THEN
-    RAISE EXCEPTION USING ERRCODE = '42501', MESSAGE = 'tenant inactive';
+    PERFORM auth._raise('tenant_inactive');
   END IF;
   IF email IS NULL OR password IS NULL THEN
-    RAISE EXCEPTION USING ERRCODE = '28P01', MESSAGE = 'invalid credentials';
+    PERFORM auth._raise('invalid_credentials');
   END IF;
   -- Charged before the password is looked at; a locked (tenant, e-mail) costs no hash work.
   IF NOT auth._throttle_attempt(t.id, pg_catalog.lower(email), client) THEN
-    RAISE EXCEPTION USING ERRCODE = '28P01', MESSAGE = 'invalid credentials';
+    PERFORM auth._raise('invalid_credentials');
   END IF;
   SELECT * INTO u FROM auth.users
    WHERE tenant_id OPERATOR(pg_catalog.=) t.id AND pg_catalog.lower(users.email) OPERATOR(pg_catalog.=) pg_catalog.lower(login.email);
@@ -177,7 +177,7 @@ BEGIN
     PERFORM auth._burn_password_work(password);  -- an unknown e-mail costs what a bad password costs
   END IF;
   IF NOT ok THEN
-    RAISE EXCEPTION USING ERRCODE = '28P01', MESSAGE = 'invalid credentials';
+    PERFORM auth._raise('invalid_credentials');
   END IF;
   PERFORM auth._throttle_forget(t.id, pg_catalog.lower(email), client);
   -- Imported (or older-default) hashes become the current default at the first good login.
@@ -209,13 +209,13 @@ DECLARE
   issued record;
 BEGIN
   IF NOT auth._caller_is_client() THEN
-    RAISE EXCEPTION USING ERRCODE = '42501', MESSAGE = 'permission denied for function refresh';
+    PERFORM auth._raise('function_permission_denied', 'refresh');
   END IF;
   IF refresh_token ~ '^[A-Za-z0-9_=-]*\.[A-Za-z0-9_=-]*\.[A-Za-z0-9_=-]*$' THEN
-    RAISE EXCEPTION USING ERRCODE = '28000', MESSAGE = 'wrong token type';  -- an access token (JWS)
+    PERFORM auth._raise('wrong_token_type');  -- an access token (JWS)
   END IF;
   IF refresh_token IS NULL OR refresh_token !~ '^tgr_[A-Za-z0-9_-]{43}$' THEN
-    RAISE EXCEPTION USING ERRCODE = '28000', MESSAGE = 'malformed token';
+    PERFORM auth._raise('malformed_token');
   END IF;
   PERFORM auth._purge_expired();
   -- Of two concurrent refreshes of one token, the second waits here for the first; it then
@@ -226,30 +226,30 @@ BEGIN
   EXCEPTION WHEN serialization_failure THEN
     SELECT * INTO r FROM auth.refresh_tokens WHERE token_hash OPERATOR(pg_catalog.=) auth._token_hash(refresh_token);
     PERFORM auth._revoke_family_autonomously(r.family_id, 'refresh token reuse');
-    RAISE EXCEPTION USING ERRCODE = '28000', MESSAGE = 'token revoked';
+    PERFORM auth._raise('token_revoked');
   END;
   IF r.id IS NULL THEN
-    RAISE EXCEPTION USING ERRCODE = '28000', MESSAGE = 'token revoked';
+    PERFORM auth._raise('token_revoked');
   END IF;
   SELECT * INTO f FROM auth.refresh_families WHERE id OPERATOR(pg_catalog.=) r.family_id;
   IF f.revoked_at IS NOT NULL THEN
-    RAISE EXCEPTION USING ERRCODE = '28000', MESSAGE = 'token revoked';
+    PERFORM auth._raise('token_revoked');
   END IF;
   IF r.used_at IS NOT NULL THEN
     -- Reuse: whoever holds the family's newest token (thief or owner) loses it too.
     PERFORM auth._revoke_family_autonomously(r.family_id, 'refresh token reuse');
-    RAISE EXCEPTION USING ERRCODE = '28000', MESSAGE = 'token revoked';
+    PERFORM auth._raise('token_revoked');
   END IF;
   IF r.expires_at OPERATOR(pg_catalog.<=) pg_catalog.clock_timestamp() THEN
-    RAISE EXCEPTION USING ERRCODE = '28000', MESSAGE = 'token expired';
+    PERFORM auth._raise('token_expired');
   END IF;
   SELECT * INTO t FROM auth.tenants WHERE id OPERATOR(pg_catalog.=) f.tenant_id;
   IF NOT t.active THEN
-    RAISE EXCEPTION USING ERRCODE = '42501', MESSAGE = 'tenant inactive';
+    PERFORM auth._raise('tenant_inactive');
   END IF;
   SELECT * INTO u FROM auth.users WHERE id OPERATOR(pg_catalog.=) r.user_id;
   IF NOT u.active THEN
-    RAISE EXCEPTION USING ERRCODE = '28000', MESSAGE = 'token revoked';
+    PERFORM auth._raise('token_revoked');
   END IF;
   issued := auth._issue_tokens(u.id, t.slug, u.role, u.email, f.id);
   UPDATE auth.refresh_tokens SET used_at = pg_catalog.clock_timestamp(), replaced_by = issued.token_id
@@ -277,26 +277,26 @@ DECLARE
   f record;
 BEGIN
   IF token_type IS NOT NULL AND pg_catalog.lower(token_type) NOT IN ('access', 'at+jwt', 'application/at+jwt') THEN
-    RAISE EXCEPTION USING ERRCODE = '28000', MESSAGE = 'wrong token type';
+    PERFORM auth._raise('wrong_token_type');
   END IF;
   IF (claims ? 'sub' AND pg_catalog.jsonb_typeof(claims -> 'sub') IS DISTINCT FROM 'string')
      OR (claims ? 'jti' AND pg_catalog.jsonb_typeof(claims -> 'jti') IS DISTINCT FROM 'string')
      OR (claims ? 'sid' AND pg_catalog.jsonb_typeof(claims -> 'sid') IS DISTINCT FROM 'string') THEN
-    RAISE EXCEPTION USING ERRCODE = '28000', MESSAGE = 'malformed token: sub, jti and sid must be strings';
+    PERFORM auth._raise('malformed_token', 'sub, jti and sid must be strings');
   END IF;
   IF claims ? 'jti' AND EXISTS (SELECT 1 FROM auth.revoked_tokens r WHERE r.jti OPERATOR(pg_catalog.=) (claims ->> 'jti')) THEN
-    RAISE EXCEPTION USING ERRCODE = '28000', MESSAGE = 'token revoked';
+    PERFORM auth._raise('token_revoked');
   END IF;
   IF claims ? 'sid' THEN
     -- A session token: its family must be live and belong to its sub.
     IF (claims ->> 'sid') !~ uuid_re OR COALESCE(claims ->> 'sub', '') !~ uuid_re
        OR pg_catalog.jsonb_typeof(claims -> 'iat') IS DISTINCT FROM 'number' THEN
-      RAISE EXCEPTION USING ERRCODE = '28000', MESSAGE = 'token revoked';  -- no such session
+      PERFORM auth._raise('token_revoked');  -- no such session
     END IF;
     SELECT fa.revoked_at, fa.user_id INTO f FROM auth.refresh_families fa
      WHERE fa.id OPERATOR(pg_catalog.=) (claims ->> 'sid')::uuid;
     IF f.user_id IS NULL OR f.revoked_at IS NOT NULL OR f.user_id::text IS DISTINCT FROM (claims ->> 'sub') THEN
-      RAISE EXCEPTION USING ERRCODE = '28000', MESSAGE = 'token revoked';
+      PERFORM auth._raise('token_revoked');
     END IF;
   END IF;
   IF COALESCE(claims ->> 'sub', '') ~ uuid_re THEN
@@ -313,7 +313,7 @@ BEGIN
              AND (pg_catalog.jsonb_typeof(claims -> 'iat') IS DISTINCT FROM 'number'
                   OR (claims ->> 'iat')::numeric OPERATOR(pg_catalog.<)
                      pg_catalog.date_part('epoch', u.sessions_not_before)::numeric))) THEN
-      RAISE EXCEPTION USING ERRCODE = '28000', MESSAGE = 'token revoked';
+      PERFORM auth._raise('token_revoked');
     END IF;
   END IF;
 END
@@ -330,19 +330,19 @@ DECLARE
   typ text;
 BEGIN
   IF NOT auth._caller_is_client() THEN
-    RAISE EXCEPTION USING ERRCODE = '42501', MESSAGE = 'permission denied for function logout';
+    PERFORM auth._raise('function_permission_denied', 'logout');
   END IF;
   IF access_token IS NULL THEN
-    RAISE EXCEPTION USING ERRCODE = '28000', MESSAGE = 'malformed token';
+    PERFORM auth._raise('malformed_token');
   END IF;
   claims := auth.verify(access_token);  -- signature, exp, iss/aud; refresh tokens: wrong token type
   typ := (auth.decode(access_token) -> 'header') ->> 'typ';
   IF typ IS NULL OR pg_catalog.lower(typ) NOT IN ('at+jwt', 'application/at+jwt') THEN
-    RAISE EXCEPTION USING ERRCODE = '28000', MESSAGE = 'wrong token type';
+    PERFORM auth._raise('wrong_token_type');
   END IF;
   -- Our access tokens always carry a jti (auth.authenticate refuses ours without one).
   IF pg_catalog.jsonb_typeof(claims -> 'jti') IS DISTINCT FROM 'string' OR (claims ->> 'jti') = '' THEN
-    RAISE EXCEPTION USING ERRCODE = '28000', MESSAGE = 'malformed token: jti required';
+    PERFORM auth._raise('malformed_token', 'jti required');
   END IF;
   PERFORM auth._check_session(claims);
   PERFORM auth._purge_expired();
@@ -364,14 +364,14 @@ DECLARE
 BEGIN
   IF host IS NOT NULL THEN
     IF NOT auth._caller_is_client() THEN
-      RAISE EXCEPTION USING ERRCODE = '42501', MESSAGE = 'permission denied for function logout';
+      PERFORM auth._raise('function_permission_denied', 'logout');
     END IF;
     host_tenant := auth.tenant_for_host(host);
     IF host_tenant IS NULL THEN
-      RAISE EXCEPTION USING ERRCODE = '42704', MESSAGE = 'unknown tenant';
+      PERFORM auth._raise('unknown_tenant');
     END IF;
     IF host_tenant IS DISTINCT FROM (auth.verify(access_token) ->> 'tenant') THEN
-      RAISE EXCEPTION USING ERRCODE = '42501', MESSAGE = 'tenant mismatch';
+      PERFORM auth._raise('tenant_mismatch');
     END IF;
   END IF;
   PERFORM auth.logout(access_token);
@@ -389,18 +389,18 @@ DECLARE
   family uuid;
 BEGIN
   IF NOT auth._caller_is_client() THEN
-    RAISE EXCEPTION USING ERRCODE = '42501', MESSAGE = 'permission denied for function revoke_refresh_token';
+    PERFORM auth._raise('function_permission_denied', 'revoke_refresh_token');
   END IF;
   IF refresh_token ~ '^[A-Za-z0-9_=-]*\.[A-Za-z0-9_=-]*\.[A-Za-z0-9_=-]*$' THEN
-    RAISE EXCEPTION USING ERRCODE = '28000', MESSAGE = 'wrong token type';
+    PERFORM auth._raise('wrong_token_type');
   END IF;
   IF refresh_token IS NULL OR refresh_token !~ '^tgr_[A-Za-z0-9_-]{43}$' THEN
-    RAISE EXCEPTION USING ERRCODE = '28000', MESSAGE = 'malformed token';
+    PERFORM auth._raise('malformed_token');
   END IF;
   SELECT t.family_id INTO family FROM auth.refresh_tokens t
    WHERE t.token_hash OPERATOR(pg_catalog.=) auth._token_hash(refresh_token);
   IF family IS NULL THEN
-    RAISE EXCEPTION USING ERRCODE = '28000', MESSAGE = 'token revoked';
+    PERFORM auth._raise('token_revoked');
   END IF;
   PERFORM auth._purge_expired();
   UPDATE auth.refresh_families f SET revoked_at = pg_catalog.now(), revoke_reason = 'logout'
@@ -420,18 +420,18 @@ DECLARE
   u auth.users;
 BEGIN
   IF auth.uid() IS NULL THEN
-    RAISE EXCEPTION USING ERRCODE = '28000', MESSAGE = 'not authenticated';
+    PERFORM auth._raise('not_authenticated');
   END IF;
   SELECT us.* INTO u FROM auth.users us JOIN auth.tenants te ON te.id OPERATOR(pg_catalog.=) us.tenant_id
    WHERE us.id::text OPERATOR(pg_catalog.=) auth.uid() AND te.slug OPERATOR(pg_catalog.=) auth.tenant()
      FOR UPDATE OF us;
   IF NOT FOUND OR NOT u.active THEN
-    RAISE EXCEPTION USING ERRCODE = '28000', MESSAGE = 'token revoked';
+    PERFORM auth._raise('token_revoked');
   END IF;
   -- Guessing the old password with a stolen access token is throttled like logins.
   IF old_password IS NULL OR NOT auth._throttle_attempt(u.tenant_id, pg_catalog.lower(u.email))
      OR NOT auth._verify_password(old_password, u.password_hash) THEN
-    RAISE EXCEPTION USING ERRCODE = '28P01', MESSAGE = 'invalid credentials';
+    PERFORM auth._raise('invalid_credentials');
   END IF;
   PERFORM auth._throttle_reset(u.tenant_id, pg_catalog.lower(u.email));
   PERFORM auth._check_new_password(new_password);
@@ -479,18 +479,18 @@ DECLARE
   u auth.users;
 BEGIN
   IF NOT auth._caller_is_client() THEN
-    RAISE EXCEPTION USING ERRCODE = '42501', MESSAGE = 'permission denied for function reset_password';
+    PERFORM auth._raise('function_permission_denied', 'reset_password');
   END IF;
   IF reset_token IS NULL OR reset_token !~ '^tgp_[A-Za-z0-9_-]{43}$' THEN
-    RAISE EXCEPTION USING ERRCODE = '28000', MESSAGE = 'malformed token';
+    PERFORM auth._raise('malformed_token');
   END IF;
   SELECT * INTO p FROM auth.password_resets WHERE token_hash OPERATOR(pg_catalog.=) auth._token_hash(reset_token)
      FOR UPDATE;
   IF NOT FOUND OR p.used_at IS NOT NULL THEN
-    RAISE EXCEPTION USING ERRCODE = '28000', MESSAGE = 'token revoked';
+    PERFORM auth._raise('token_revoked');
   END IF;
   IF p.expires_at OPERATOR(pg_catalog.<=) pg_catalog.clock_timestamp() THEN
-    RAISE EXCEPTION USING ERRCODE = '28000', MESSAGE = 'token expired';
+    PERFORM auth._raise('token_expired');
   END IF;
   PERFORM auth._check_new_password(new_password);
   UPDATE auth.password_resets SET used_at = pg_catalog.clock_timestamp()

@@ -9,7 +9,8 @@
 -- Table, column and function names arrive as parameters and are resolved in the catalogs of
 -- the tenant's own schema only, then quoted with format('%I'); every value is bound as a
 -- parameter ($1 text[] of filter values, $2 the JSON body) and cast to the column's type.
--- Errors carry short fixed messages (server/http_errors.cpp maps them to HTTP statuses).
+-- Errors are rows of the error table raised by auth._raise (00_base.sql); server/http_errors.cpp maps
+-- their reason tag to an HTTP status.
 --
 -- The sign-in functions that run before a token exists (login, refresh, register, jwks,
 -- reset) are SECURITY DEFINER and first call auth._http_require_authenticator(): the session
@@ -29,10 +30,10 @@ CREATE FUNCTION auth._http_tenant(host text) RETURNS text
     PERFORM auth._http_require_authenticator();
     v_slug := auth.tenant_for_host(host);
     IF v_slug IS NULL THEN
-      RAISE EXCEPTION 'unknown tenant' USING ERRCODE = '42704';
+      PERFORM auth._raise('unknown_tenant');
     END IF;
     IF NOT (SELECT t.active FROM auth.tenants t WHERE t.slug OPERATOR(pg_catalog.=) v_slug) THEN
-      RAISE EXCEPTION 'tenant inactive' USING ERRCODE = '42501';
+      PERFORM auth._raise('tenant_inactive');
     END IF;
     RETURN v_slug;
   END
@@ -58,7 +59,7 @@ CREATE FUNCTION auth._http_namespace(OUT nsp oid, OUT own boolean)
         RETURN;
       END IF;
     END LOOP;
-    RAISE EXCEPTION 'unknown table' USING ERRCODE = '42P01';
+    PERFORM auth._raise('unknown_table');
   END
   $$;
 
@@ -78,7 +79,7 @@ CREATE FUNCTION auth._http_relation(tbl text, OUT rel oid, OUT schema_name text,
                                WHERE p.polrelid OPERATOR(pg_catalog.=) c.oid
                                  AND p.polname OPERATOR(pg_catalog.=) 'tenantgate_tenant_isolation'));
     IF rel IS NULL THEN
-      RAISE EXCEPTION 'unknown table' USING ERRCODE = '42P01';
+      PERFORM auth._raise('unknown_table');
     END IF;
   END
   $$;
@@ -94,7 +95,7 @@ CREATE FUNCTION auth._http_column_type(rel oid, col text) RETURNS text
      WHERE a.attrelid OPERATOR(pg_catalog.=) rel AND a.attnum > 0 AND NOT a.attisdropped
        AND a.attname OPERATOR(pg_catalog.=) col;
     IF t IS NULL THEN
-      RAISE EXCEPTION 'unknown column' USING ERRCODE = '42703';
+      PERFORM auth._raise('unknown_column');
     END IF;
     RETURN t;
   END
@@ -398,7 +399,7 @@ CREATE FUNCTION auth._http_check_refresh_tenant(slug text, refresh_token text) R
         JOIN auth.tenants t ON t.id OPERATOR(pg_catalog.=) f.tenant_id
        WHERE r.token_hash OPERATOR(pg_catalog.=) auth._token_hash(refresh_token);
       IF owner_slug IS NOT NULL AND owner_slug IS DISTINCT FROM slug THEN
-        RAISE EXCEPTION 'tenant mismatch' USING ERRCODE = '42501';
+        PERFORM auth._raise('tenant_mismatch');
       END IF;
     END IF;
   END
@@ -461,7 +462,7 @@ CREATE FUNCTION auth.http_reset_password(host text, reset_token text, new_passwo
         JOIN auth.tenants t ON t.id OPERATOR(pg_catalog.=) u.tenant_id
        WHERE p.token_hash OPERATOR(pg_catalog.=) auth._token_hash(reset_token);
       IF owner_slug IS NOT NULL AND owner_slug IS DISTINCT FROM slug THEN
-        RAISE EXCEPTION 'tenant mismatch' USING ERRCODE = '42501';
+        PERFORM auth._raise('tenant_mismatch');
       END IF;
     END IF;
     PERFORM auth.reset_password(reset_token, new_password);
@@ -505,7 +506,7 @@ CREATE FUNCTION auth.http_start_password_reset(host text, token text, email text
   BEGIN
     PERFORM auth.authenticate(token, host);
     IF auth.role() IS DISTINCT FROM 'admin' THEN
-      RAISE EXCEPTION 'admin only' USING ERRCODE = '42501';
+      PERFORM auth._raise('admin_only');
     END IF;
     RETURN pg_catalog.jsonb_build_object('reset_token', auth.start_password_reset(auth.tenant(), email));
   END

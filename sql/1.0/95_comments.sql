@@ -3,6 +3,10 @@
 -- capability names are pg/access.hpp's, the grants are what tests/regress/sql/grants.sql prints.
 -- tests/regress/sql/comments.sql fails when an auth function has no comment.
 
+-- Errors (00_base.sql)
+COMMENT ON FUNCTION auth._raise(text, text) IS 'Raises a row of the error table (core/error.hpp) by reason id: its SQLSTATE, message and the reason tag tenantgate:<id>. tenantgate_tenant and tenantgate_admin (it only raises).';
+COMMENT ON FUNCTION auth._reasons() IS 'The error table: every reason id with its SQLSTATE, HTTP status, message and hint. tenantgate_admin and the owner.';
+
 -- Tenants (10_tenants.sql)
 COMMENT ON FUNCTION auth._slug_is_valid(text) IS 'Whether a tenant slug follows the slug rules (core/host.cpp). tenantgate_admin and the owner.';
 COMMENT ON FUNCTION auth._slug_is_reserved(text) IS 'Whether a slug is reserved (www, api, ...). tenantgate_admin and the owner.';

@@ -333,6 +333,53 @@ def sql_errors_map_to_contract_statuses_without_sql_text():
     no_leak(b)
 
 
+def error_json(resp, status, code, reason, message=None):
+    """PostgREST's error body plus tenantgate's "error" member, exactly those five keys."""
+    st, h, b = resp
+    check(st == status, 'expected %d, got %d: %s' % (status, st, b[:300]))
+    j = json.loads(b)
+    check(set(j) == {'code', 'message', 'details', 'hint', 'error'}, 'body keys: %s' % b[:300])
+    check(j['code'] == code and j['error'] == reason, 'expected %s/%r: %s' % (code, reason, b[:300]))
+    check(message is None or j['message'] == message, 'message: %s' % b[:300])
+    no_leak(b)
+    return h, j
+
+
+@suite.test
+def errors_have_postgrests_body_and_the_reason():
+    t = tok('bob')
+    # Token and tenant errors: the SQLSTATE as code, the contract's statuses and challenge.
+    h, j = error_json(request(port(), 'GET', '/api/company_data', host=H1, token='abc.def.ghi'),
+                      401, '28000', 'malformed token')
+    check(j['message'].startswith('malformed token') and j['details'] is None and j['hint'] is None, j)
+    check(h.get('www-authenticate') == 'Bearer error="invalid_token"', h)
+    h, j = error_json(request(port(), 'GET', '/api/company_data', host=H2, token=t), 403, '42501', 'tenant mismatch',
+                      'tenant mismatch')
+    error_json(request(port(), 'POST', '/auth/login', host='nosuchtenant.localhost',
+                       body={'email': 'a@b.c', 'password': 'x'}), 404, '42704', 'unknown tenant', 'unknown tenant')
+    h, j = error_json(request(port(), 'POST', '/auth/login', host=H1,
+                              body={'email': 'bob@%s.test' % S1, 'password': 'wrong-password'}),
+                      401, '28P01', 'invalid credentials', 'invalid credentials')
+    check('www-authenticate' not in h, h)
+    h, j = error_json(request(port(), 'GET', '/auth/me', host=H1), 401, 'PGRST302', 'missing token')
+    check(h.get('www-authenticate') == 'Bearer', h)
+    # Database errors: the SQLSTATE, PostgREST's statuses; a data exception's own message.
+    error_json(request(port(), 'POST', '/rpc/fail_please', host=H1, token=t, body={}), 400, '22012', 'invalid input',
+               'division by zero')
+    error_json(request(port(), 'GET', '/api/salaries', host=H1, token=t), 403, '42501', 'permission denied')
+    h, j = error_json(request(port(), 'POST', '/api/company_data', host=H1, token=t, body={'id': 1, 'title': 'dup'}),
+                      409, '23505', 'already exists', 'already exists')
+    check(j['details'] is not None and 'already exists' in j['details'], 'unique violation DETAIL: %s' % j)
+    error_json(request(port(), 'POST', '/rpc/nope', host=H1, token=t, body={}), 404, '42883', 'unknown function')
+    # The shim's own refusals: PGRST codes.
+    error_json(request(port(), 'PUT', '/api/company_data', host=H1, token=t, body={}), 405, 'PGRST117',
+               'method not allowed')
+    error_json(request(port(), 'POST', '/rpc/total_amount', host=H1, token=t, body='{}',
+                       headers={'Content-Type': 'text/plain'}), 415, 'PGRST107', 'content type must be application/json')
+    error_json(request(port(), 'POST', '/auth/login', host=H1, body='{"email": '), 400, 'PGRST102', 'invalid body')
+    error_json(request(port(), 'GET', '/nowhere', host=H1), 404, 'PGRST125', 'not found')
+
+
 @suite.test
 def refresh_rotates_and_reuse_is_401():
     pair = login(H1, 'bob')

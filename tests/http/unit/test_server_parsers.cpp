@@ -4,7 +4,6 @@
 
 #include "guarded_server.hpp"
 #include "host.hpp"
-#include "http_errors.hpp"
 #include "json_body.hpp"
 #include "query_parser.hpp"
 
@@ -171,32 +170,4 @@ TEST(JsonBody, RefusesDuplicateKeysDepthAndNul) {
   EXPECT_FALSE(parse_json_body(R"({"a":"x\u0000y"})"));
   EXPECT_FALSE(parse_json_body("{} trailing"));
   EXPECT_FALSE(parse_json_body(""));
-}
-
-TEST(DbErrors, MapsSqlstatesWithoutEchoingMessages) {
-  auto e = map_db_error("28000", "token expired");
-  EXPECT_EQ(e.status, 401);
-  EXPECT_EQ(e.reason, "token expired");
-  EXPECT_TRUE(e.bearer_challenge);
-  EXPECT_EQ(map_db_error("28000", "something with SELECT secret").reason, "invalid token");
-  EXPECT_EQ(map_db_error("28P01", "invalid credentials").status, 401);
-  EXPECT_FALSE(map_db_error("28P01", "invalid credentials").bearer_challenge);
-  EXPECT_EQ(map_db_error("42501", "permission denied for table salaries").reason, "permission denied");
-  EXPECT_EQ(map_db_error("42501", "tenant mismatch").reason, "tenant mismatch");
-  EXPECT_EQ(map_db_error("42P01", "relation \"x\" does not exist").status, 404);
-  EXPECT_EQ(map_db_error("42P01", "relation \"x\" does not exist").reason, "not found");
-  EXPECT_EQ(map_db_error("42704", "unknown tenant").reason, "unknown tenant");
-  EXPECT_EQ(map_db_error("42883", "unknown function").status, 404);
-  auto dup = map_db_error("23505", "duplicate key value violates unique constraint \"t_pkey\"");
-  EXPECT_EQ(dup.status, 409);
-  EXPECT_EQ(dup.reason.find("pkey"), std::string::npos);
-  EXPECT_EQ(map_db_error("22P02", "invalid input syntax for type integer: \"abc\"").reason, "invalid input");
-  EXPECT_EQ(map_db_error("42703", "column \"x\" does not exist").status, 400);
-  EXPECT_EQ(map_db_error("57P01", "terminating connection").status, 503);
-  EXPECT_EQ(map_db_error("08006", "").status, 503);
-  EXPECT_EQ(map_db_error("", "").status, 503);
-  EXPECT_EQ(map_db_error("XX000", "internal: stack").status, 500);
-  EXPECT_EQ(map_db_error("XX000", "internal: stack").reason, "internal error");
-  EXPECT_EQ(map_db_error("PT418", "teapot").status, 418);
-  EXPECT_EQ(map_db_error("PT200", "ok?").status, 500);
 }
