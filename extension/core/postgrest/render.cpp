@@ -226,7 +226,7 @@ class Renderer {
     std::string inner = "SELECT " + select(item.children, r.target, alias, depth + 1, nullptr) + " FROM " +
                         r.target.sql + " AS " + alias + join;
     if (r.to_one) return "(SELECT pg_catalog.row_to_json(" + sub + ") FROM (" + inner + " LIMIT 1) AS " + sub + ")";
-    return "(SELECT pg_catalog.coalesce(pg_catalog.json_agg(" + sub + "), '[]') FROM (" + inner + ") AS " + sub + ")";
+    return "(SELECT COALESCE(pg_catalog.json_agg(" + sub + "), '[]') FROM (" + inner + ") AS " + sub + ")";
   }
 
   // The body expression over the page subquery _p.
@@ -237,13 +237,13 @@ class Renderer {
       for (std::size_t i = 0; i < names.size(); ++i) header += (i ? "," : "") + csv_quote(names[i]);
       // Each row: its JSON object's values in order, as CSV fields.
       return params.add(header) +
-             " OPERATOR(pg_catalog.||) pg_catalog.coalesce(E'\\n' OPERATOR(pg_catalog.||) pg_catalog.string_agg("
-             "(SELECT pg_catalog.string_agg(pg_catalog.coalesce('\"' OPERATOR(pg_catalog.||) "
+             " OPERATOR(pg_catalog.||) COALESCE(E'\\n' OPERATOR(pg_catalog.||) pg_catalog.string_agg("
+             "(SELECT pg_catalog.string_agg(COALESCE('\"' OPERATOR(pg_catalog.||) "
              "pg_catalog.replace(_v.value, '\"', '\"\"') OPERATOR(pg_catalog.||) '\"', ''), ',' ORDER BY _v.n) "
              "FROM pg_catalog.json_each_text(pg_catalog.row_to_json(_p)) WITH ORDINALITY AS _v(key, value, n)), "
              "E'\\n'), '')";
     }
-    return "CAST(pg_catalog.coalesce(pg_catalog.json_agg(_p), '[]') AS pg_catalog.text)";
+    return "CAST(COALESCE(pg_catalog.json_agg(_p), '[]') AS pg_catalog.text)";
   }
 
   static std::string csv_quote(const std::string& s) {
@@ -525,7 +525,7 @@ Rendered render_rpc(const std::string& name, const Request& r, Catalog& catalog,
               (fn.returns_set ? count_expression(r, from_where) : "CAST(NULL AS pg_catalog.int8)") +
               ", CAST(NULL AS pg_catalog.text) FROM (SELECT " + sel + " FROM " + from_where + order + page + ") AS _p";
     if (!fn.returns_set)
-      out.sql = "SELECT pg_catalog.coalesce(_b, 'null'), _n, _c, _l FROM (" + out.sql + ") AS _z(_b, _n, _c, _l)";
+      out.sql = "SELECT COALESCE(_b, 'null'), _n, _c, _l FROM (" + out.sql + ") AS _z(_b, _n, _c, _l)";
   } else {
     if (!query.where.empty() || !query.order.empty() || query.select_given) invalid_filter();
     std::string from = from_args.empty() ? "" : " FROM " + from_args;
@@ -536,15 +536,14 @@ Rendered render_rpc(const std::string& name, const Request& r, Catalog& catalog,
                 from;
     } else if (fn.returns_set) {
       std::string page = R.paging(r, out);
-      std::string body =
-          !head.empty() ? head : "CAST(pg_catalog.coalesce(pg_catalog.json_agg(_p._v), '[]') AS pg_catalog.text)";
+      std::string body = !head.empty() ? head : "CAST(COALESCE(pg_catalog.json_agg(_p._v), '[]') AS pg_catalog.text)";
       out.sql = "SELECT " + body +
                 ", pg_catalog.count(*), CAST(NULL AS pg_catalog.int8), CAST(NULL AS pg_catalog.text) FROM (SELECT _f "
                 "AS _v FROM " +
                 (from_args.empty() ? "" : from_args + " CROSS JOIN LATERAL ") + call + " AS _f" + page + ") AS _p";
     } else {
       out.single = false;
-      out.sql = "SELECT pg_catalog.coalesce(CAST(pg_catalog.to_json(" + call +
+      out.sql = "SELECT COALESCE(CAST(pg_catalog.to_json(" + call +
                 ") AS pg_catalog.text), 'null'), CAST(1 AS pg_catalog.int8), CAST(NULL AS pg_catalog.int8), CAST(NULL "
                 "AS pg_catalog.text)" +
                 from;
