@@ -255,6 +255,7 @@ TEST(PostgrestParse, OrderLimitOffsetColumns) {
   EXPECT_EQ(q.offset, 10);
   EXPECT_EQ(*q.columns, (std::vector<std::string>{"a", "b"}));
   EXPECT_EQ(*q.on_conflict, (std::vector<std::string>{"a"}));
+  EXPECT_EQ(*parse("columns=%22title%22,%22amount%22").columns, (std::vector<std::string>{"title", "amount"}));
   for (const char* bad : {"order=a.up", "order=a.asc.desc", "order=(select 1)", "limit=-1", "limit=1e9", "offset=x",
                           "limit=99999999999999999999", "limit=1&limit=2", "columns=a,,b"})
     EXPECT_EQ(reason(bad), "invalid query") << bad;

@@ -152,9 +152,11 @@ std::vector<std::string_view> split_top(std::string_view s, void (*fail)()) {
   return out;
 }
 
+// a,b or "a","b" (postgrest-js quotes the names of columns=).
 std::vector<std::string> name_list(std::string_view v) {
   std::vector<std::string> out;
   for (auto part : split_top(v, invalid_query)) {
+    if (part.size() >= 2 && part.front() == '"' && part.back() == '"') part = part.substr(1, part.size() - 2);
     if (!is_name(part)) invalid_query();
     out.emplace_back(part);
   }
