@@ -154,6 +154,12 @@ void Router::dispatch(Ctx& ctx) {
       return route_auth(ctx, a);
     }
   }
+  if (path == "/api/" || path == "/api") {
+    // The OpenAPI description of what the token can use (auth.http_request).
+    ctx.route = "/api/";
+    if (!allow({"GET", "HEAD"})) return;
+    return api_request(ctx, "/api/");
+  }
   for (const char* prefix : {"/api/rpc/", "/api/", "/rpc/"}) {
     if (path.rfind(prefix, 0) != 0) continue;
     const std::string p(prefix);

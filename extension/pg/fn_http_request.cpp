@@ -552,6 +552,68 @@ Executed execute(const pr::Rendered& r) {
   return out;
 }
 
+// GET /api/: an OpenAPI 3 description of what the token's role can use in the tenant's
+// namespace ($1, an OID as text; $2 = 't' for a schema tenant, whose functions are listed; a
+// row-isolation tenant sees only the tables with tenantgate's policy): tables and views with
+// the methods its privileges allow, their columns as schemas, and the functions it may execute.
+constexpr const char* kOpenApiSql = R"SQL(
+WITH rels AS (
+  SELECT c.oid, c.relname,
+         pg_catalog.has_table_privilege(c.oid, 'SELECT') AS sel,
+         pg_catalog.has_table_privilege(c.oid, 'INSERT') AS ins,
+         pg_catalog.has_table_privilege(c.oid, 'UPDATE') AS upd,
+         pg_catalog.has_table_privilege(c.oid, 'DELETE') AS del
+    FROM pg_catalog.pg_class c
+   WHERE c.relnamespace OPERATOR(pg_catalog.=) CAST($1 AS pg_catalog.oid)
+     AND c.relkind IN ('r', 'v', 'm', 'p', 'f')
+     AND ($2 OPERATOR(pg_catalog.=) 't' OR EXISTS (SELECT 1 FROM pg_catalog.pg_policy p
+           WHERE p.polrelid OPERATOR(pg_catalog.=) c.oid AND p.polname OPERATOR(pg_catalog.=) 'tenantgate_tenant_isolation'))),
+visible AS (SELECT * FROM rels WHERE sel OR ins OR upd OR del),
+fns AS (
+  SELECT DISTINCT p.proname FROM pg_catalog.pg_proc p
+   WHERE $2 OPERATOR(pg_catalog.=) 't' AND p.pronamespace OPERATOR(pg_catalog.=) CAST($1 AS pg_catalog.oid)
+     AND p.prokind OPERATOR(pg_catalog.=) 'f' AND pg_catalog.has_function_privilege(p.oid, 'EXECUTE')),
+ok AS (SELECT pg_catalog.json_build_object('200', pg_catalog.json_build_object('description', 'OK')) AS r)
+SELECT CAST(pg_catalog.json_build_object(
+  'openapi', '3.0.3',
+  'info', pg_catalog.json_build_object('title', 'tenantgate', 'version', '1'),
+  'paths', COALESCE((SELECT pg_catalog.json_object_agg('/' OPERATOR(pg_catalog.||) v.relname,
+             pg_catalog.json_strip_nulls(pg_catalog.json_build_object(
+               'get', CASE WHEN v.sel THEN pg_catalog.json_build_object('responses', ok.r) END,
+               'post', CASE WHEN v.ins THEN pg_catalog.json_build_object('responses', ok.r) END,
+               'patch', CASE WHEN v.upd THEN pg_catalog.json_build_object('responses', ok.r) END,
+               'delete', CASE WHEN v.del THEN pg_catalog.json_build_object('responses', ok.r) END)) ORDER BY v.relname)
+             FROM visible v, ok), '{}'::pg_catalog.json)::pg_catalog.jsonb
+           OPERATOR(pg_catalog.||) COALESCE((SELECT pg_catalog.jsonb_object_agg('/rpc/' OPERATOR(pg_catalog.||) f.proname,
+             pg_catalog.jsonb_build_object('post', pg_catalog.jsonb_build_object('responses', ok.r),
+                                           'get', pg_catalog.jsonb_build_object('responses', ok.r)))
+             FROM fns f, ok), '{}'::pg_catalog.jsonb),
+  'components', pg_catalog.json_build_object('schemas', COALESCE((SELECT pg_catalog.json_object_agg(v.relname,
+      pg_catalog.json_build_object('type', 'object', 'properties', (SELECT pg_catalog.json_object_agg(a.attname,
+          pg_catalog.json_build_object(
+            'type', CASE t.typcategory WHEN 'N' THEN CASE WHEN t.typname IN ('int2', 'int4', 'int8') THEN 'integer' ELSE 'number' END
+                                       WHEN 'B' THEN 'boolean' WHEN 'A' THEN 'array' ELSE 'string' END,
+            'format', pg_catalog.format_type(a.atttypid, a.atttypmod)) ORDER BY a.attnum)
+        FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid OPERATOR(pg_catalog.=) a.atttypid
+       WHERE a.attrelid OPERATOR(pg_catalog.=) v.oid AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped
+         AND pg_catalog.has_column_privilege(v.oid, a.attnum, 'SELECT'))) ORDER BY v.relname)
+    FROM visible v), '{}'::pg_catalog.json))) AS pg_catalog.text),
+  CAST(1 AS pg_catalog.int8), CAST(NULL AS pg_catalog.int8), CAST(NULL AS pg_catalog.text)
+)SQL";
+
+Answer openapi(Oid nsp, bool own, bool head) {
+  pr::Rendered r;
+  r.sql = kOpenApiSql;
+  r.params = {std::to_string(nsp), std::string(own ? "t" : "f")};
+  Executed result = execute(r);
+  std::string h = "{\"Content-Type\":\"application/openapi+json; charset=utf-8\"}";
+  Answer answer{};
+  answer.status = 200;
+  answer.headers = palloc_string(h);
+  answer.body = head || !result.body ? nullptr : palloc_string(*result.body);
+  return answer;
+}
+
 enum class Route { Table, Rpc };
 
 Answer handle(std::string_view method_name, std::string_view path, std::string_view query_string, Jsonb* headers,
@@ -582,6 +644,10 @@ Answer handle(std::string_view method_name, std::string_view path, std::string_v
   });
   if (!OidIsValid(nsp)) throw pr::QueryError("42P01", "unknown table", "PGRST205");
 
+  if (path == "/api/" || path == "/api") {
+    if (method_name != "GET" && method_name != "HEAD") throw pr::QueryError("22023", "method not allowed", "PGRST117");
+    return openapi(nsp, own, method_name == "HEAD");
+  }
   Route route;
   std::string name;
   if (path.substr(0, 9) == "/api/rpc/") {

@@ -283,18 +283,21 @@ def api_postgrest_features_cannot_reach_another_tenant():
         no_leak(b)
     st, h, b = expect(request(port(), 'POST', '/api/rpc/total_amount', host=H1, token=t, body={'min_amount': 50}), 200)
     check(json.loads(b) == 100.5, b)
-    # An upsert naming the other tenant's row id writes the caller's own table only.
-    st, h, b = request(port(), 'POST', '/api/company_data?select=title', host=H1, token=t,
-                       body={'id': theirs[0]['id'], 'title': S1 + ' upsert probe'},
-                       headers={'Prefer': 'resolution=merge-duplicates'})
-    check(st == 201, 'upsert → %d %s' % (st, b[:100]))
-    st, h, b = expect(request(port(), 'GET', '/api/company_data?select=id,title&order=id', host=H2, token=d), 200)
-    check(json.loads(b) == theirs, 'the other tenant\'s rows changed: %s' % b)
-    expect(request(port(), 'DELETE', '/api/company_data?title=eq.' + S1 + '%20upsert%20probe', host=H1, token=t), 200)
-    # Content-Range and Preference-Applied come through.
-    st, h, b = expect(request(port(), 'GET', '/api/company_data?select=id', host=H1, token=t,
-                              headers={'Prefer': 'count=exact', 'Range': '0-0', 'Range-Unit': 'items'}), 206)
+    # Row isolation shares one table (ids are global): an upsert naming another tenant's row id
+    # is refused by the policy and changes nothing.
+    eve, fay = login(H3, 'eve')['access_token'], login(H4, 'fay')['access_token']
+    st, h, b = expect(request(port(), 'GET', '/api/shared_orders?select=id,item&order=id', host=H4, token=fay), 200)
+    fays = json.loads(b)
+    st, h, b = request(port(), 'POST', '/api/shared_orders?select=item', host=H3, token=eve,
+                       body={'id': fays[0]['id'], 'item': 'eve took it'}, headers={'Prefer': 'resolution=merge-duplicates'})
+    check(st in (403, 409), 'upsert into another tenant\'s row → %d %s' % (st, b[:100]))
+    st, h, b = expect(request(port(), 'GET', '/api/shared_orders?select=id,item&order=id', host=H4, token=fay), 200)
+    check(json.loads(b) == fays, 'the other tenant\'s rows changed: %s' % b)
+    # Content-Range and Preference-Applied come through (206: the count shows more rows).
+    st, h, b = expect(request(port(), 'GET', '/api/company_data?select=id&limit=1', host=H1, token=t,
+                              headers={'Prefer': 'count=exact'}), 206)
     check(re.match(r'^0-0/\d+$', h.get('content-range', '')) and h.get('preference-applied') == 'count=exact', h)
+    check(theirs and all(r['title'].startswith(S2) for r in theirs), theirs)
 
 
 @suite.test

@@ -248,3 +248,15 @@ test('errors: unknown table 404, bad filter 400', async () => {
   assert.equal((await db.from('company_data').select('nope')).status, 400);
   assert.equal((await db.from('company_data').select('*').filter('amount', 'xx', 1)).status, 400);
 });
+
+test('OpenAPI at /api/: only what the token can use', async () => {
+  const r = await hostFetch(`http://${H1}/api/`, { headers: { Authorization: `Bearer ${bob}` } });
+  assert.equal(r.status, 200);
+  const doc = await r.json();
+  assert.equal(doc.openapi, '3.0.3');
+  assert.ok(doc.paths['/company_data'].get && doc.paths['/company_data'].post);
+  assert.equal(doc.paths['/salaries'], undefined);  // staff has no privilege on it
+  assert.ok(doc.paths['/rpc/total_amount']);
+  assert.ok(Object.keys(doc.components.schemas.company_data.properties).includes('title'));
+  assert.ok(!JSON.stringify(doc).includes(T2));
+});

@@ -82,6 +82,17 @@ SELECT status, body FROM auth.http_request('GET', :A, :'ta', '/rpc/add', 'a=2&b=
 SELECT status, headers, body FROM auth.http_request('GET', :A, :'ta', '/api/rpc/todos_of', 'pid=1&select=title&title=neq.a%20one&order=id.desc', '{}', NULL);
 SELECT regress.try($$SELECT auth.http_request('POST', 'htr-a.example.test', '$$ || :'ta' || $$', '/rpc/add', '', '{}', '{"b": 1}')$$) AS missing_arg;
 
+-- OpenAPI at /api/: the tenant's own tables, columns and functions, methods by privilege.
+SELECT status, headers ->> 'Content-Type' AS content_type, body::jsonb ->> 'openapi' AS openapi,
+       (SELECT array_agg(k ORDER BY k) FROM jsonb_object_keys(body::jsonb -> 'paths') k) AS paths,
+       body::jsonb #> '{paths,/todos}' AS todo_methods,
+       (SELECT array_agg(k ORDER BY k) FROM jsonb_object_keys(body::jsonb #> '{components,schemas,todos,properties}') k) AS todo_columns
+  FROM auth.http_request('GET', :A, :'ta', '/api/', '', '{}', NULL);
+SELECT (SELECT array_agg(k ORDER BY k) FROM jsonb_object_keys(body::jsonb #> '{components,schemas,todos,properties}') k) AS b_todo_columns
+  FROM auth.http_request('GET', :B, :'tb', '/api/', '', '{}', NULL);
+SELECT (SELECT array_agg(k ORDER BY k) FROM jsonb_object_keys(body::jsonb -> 'paths') k) AS row_tenant_paths
+  FROM auth.http_request('GET', 'htr-r1.example.test', :'tr1', '/api', '', '{}', NULL);
+
 -- (2) The same shape with other values and another page: one statement prepared.
 SELECT auth._http_request_plans_prepared() AS before \gset
 SELECT body FROM auth.http_request('GET', :A, :'ta', '/api/todos', 'select=title&id=in.(1,2)&limit=5', '{}', NULL);
