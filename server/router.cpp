@@ -6,7 +6,7 @@
 #include "host.hpp"
 #include "http_errors.hpp"
 #include "json_body.hpp"
-#include "query_parser.hpp"
+#include "names.hpp"
 
 namespace tg::server {
 
@@ -64,13 +64,6 @@ bool is_json_type(const std::string& ct) {
   std::string base = ct.substr(0, ct.find(';'));
   while (!base.empty() && base.back() == ' ') base.pop_back();
   return tg::core::ascii_lower(base) == "application/json";
-}
-
-std::string prefer_return(const httplib::Request& req) {
-  std::string p = req.get_header_value("Prefer");
-  if (p.find("return=minimal") != std::string::npos) return "minimal";
-  if (p.find("return=headers-only") != std::string::npos) return "minimal";
-  return "representation";
 }
 
 }  // namespace
@@ -170,10 +163,17 @@ void Router::dispatch(Ctx& ctx) {
       return route_auth(ctx, a);
     }
   }
-  for (const char* prefix : {"/api/", "/rpc/"}) {
+  if (path == "/api/" || path == "/api") {
+    // The OpenAPI description of what the token can use (auth.http_request).
+    ctx.route = "/api/";
+    if (!allow({"GET", "HEAD"})) return;
+    return api_request(ctx, "/api/");
+  }
+  for (const char* prefix : {"/api/rpc/", "/api/", "/rpc/"}) {
     if (path.rfind(prefix, 0) != 0) continue;
-    std::string name = path.substr(5);
-    bool api = prefix[1] == 'a';
+    const std::string p(prefix);
+    std::string name = path.substr(p.size());
+    bool api = p == "/api/";
     ctx.route = api ? "/api/:table" : "/rpc/:function";
     if (name.find('/') != std::string::npos) return send_error(res, 404, "not found");
     if (!is_clean_text(name) || name.empty()) return send_error(res, 400, "invalid name");
@@ -195,11 +195,18 @@ bool Router::call(Ctx& ctx, const std::string& sql, const std::vector<std::optio
       return false;
     }
   DbResult r = db_.call(sql, params);
+  if (r.kind == DbResult::Kind::Ok) {
+    res.status = ok_status;
+    if (!empty_body && ok_status != 204) res.set_content(r.value ? *r.value : "null", kJson);
+    return true;
+  }
+  return db_error(ctx, r);
+}
+
+bool Router::db_error(Ctx& ctx, const DbResult& r) {
+  auto& res = ctx.res;
   switch (r.kind) {
-    case DbResult::Kind::Ok:
-      res.status = ok_status;
-      if (!empty_body && ok_status != 204) res.set_content(r.value ? *r.value : "null", kJson);
-      return true;
+    case DbResult::Kind::Ok: return true;
     case DbResult::Kind::Busy:
       res.set_header("Retry-After", "1");
       send_error(res, 503, "server busy");
@@ -339,61 +346,89 @@ void Router::route_auth(Ctx& ctx, const std::string& what) {
   }
 }
 
+// /api/<table>, /api/rpc/<function>, /rpc/<function>: ONE call of auth.http_request, which
+// authenticates, parses the PostgREST request (query string, Prefer, Range, Range-Unit,
+// Accept), runs it through a plan cached per query shape and answers with the status, the
+// response headers and the body. The router checks the method, the token's syntax and the
+// body's JSON syntax, and copies the answer through.
 void Router::route_api(Ctx& ctx, const std::string& name) {
-  const auto& req = ctx.req;
-  auto& res = ctx.res;
-  const std::string& m = req.method;
+  const std::string& m = ctx.req.method;
   if (m != "GET" && m != "HEAD" && m != "POST" && m != "PATCH" && m != "DELETE") {
-    res.set_header("Allow", "GET, HEAD, POST, PATCH, DELETE, OPTIONS");
-    return send_error(res, 405, "method not allowed");
+    ctx.res.set_header("Allow", "GET, HEAD, POST, PATCH, DELETE, OPTIONS");
+    return send_error(ctx.res, 405, "method not allowed");
   }
-  if (!ctx.has_host) return send_error(res, tg::core::Reason::UnknownTenant);
-  auto token = bearer(req, res);
-  if (!token) return;
-  json query;
-  try {
-    QueryLimits limits;
-    limits.max_rows = config_.max_rows;
-    query = parse_query(parse_query_string(req.target), limits);
-  } catch (const QueryError& e) {
-    return send_error(res, 400, e.what());
-  }
-  std::optional<std::string> body;
-  if (m == "POST" || m == "PATCH") {
-    if (!is_json_type(req.get_header_value("Content-Type")))
-      return send_error(res, 415, "content type must be application/json");
-    auto j = parse_json_body(req.body);
-    if (!j || !(j->is_object() || (m == "POST" && j->is_array()))) return send_error(res, 400, "invalid body");
-    body = req.body;  // the client's own text: numbers keep their precision in jsonb
-  }
-  const std::string db_method = m == "HEAD" ? "GET" : m;
-  std::string prefer = prefer_return(req);
-  int ok = m == "POST" ? 201 : 200;
-  bool minimal = prefer == "minimal" && m != "GET" && m != "HEAD";
-  if (minimal && m != "POST") ok = 204;
-  call(ctx, "SELECT auth.http_api($1, $2, $3, $4, $5::jsonb, $6::jsonb, $7)",
-       {db_method, ctx.host, *token, name, query.dump(), body, prefer}, ok, minimal);
+  api_request(ctx, "/api/" + name);
 }
 
 void Router::route_rpc(Ctx& ctx, const std::string& name) {
+  const std::string& m = ctx.req.method;
+  if (m != "GET" && m != "HEAD" && m != "POST") {
+    ctx.res.set_header("Allow", "GET, HEAD, POST, OPTIONS");
+    return send_error(ctx.res, 405, "method not allowed");
+  }
+  api_request(ctx, "/rpc/" + name);
+}
+
+void Router::api_request(Ctx& ctx, const std::string& path) {
   const auto& req = ctx.req;
   auto& res = ctx.res;
-  if (req.method != "POST") {
-    res.set_header("Allow", "POST, OPTIONS");
-    return send_error(res, 405, "method not allowed");
-  }
+  const std::string& m = req.method;
   if (!ctx.has_host) return send_error(res, tg::core::Reason::UnknownTenant);
   auto token = bearer(req, res);
   if (!token) return;
-  std::string args = "{}";
-  if (!req.body.empty()) {
+  std::optional<std::string> body;
+  const bool rpc = path.rfind("/rpc/", 0) == 0;
+  if ((m == "POST" || m == "PATCH") && !(rpc && req.body.empty())) {
     if (!is_json_type(req.get_header_value("Content-Type")))
       return send_error(res, 415, "content type must be application/json");
     auto j = parse_json_body(req.body);
-    if (!j || !j->is_object()) return send_error(res, 400, "invalid body");
-    args = req.body;
+    if (!j || !(j->is_object() || (m == "POST" && !rpc && j->is_array()))) return send_error(res, 400, "invalid body");
+    body = req.body;  // the client's own text: numbers keep their precision in jsonb
   }
-  call(ctx, "SELECT auth.http_rpc($1, $2, $3, $4::jsonb)", {ctx.host, *token, name, args}, 200);
+  // The request headers that change the answer (lower-case keys), and the page cap.
+  json headers = json::object();
+  for (const char* h : {"Prefer", "Range", "Range-Unit", "Accept"}) {
+    if (!req.has_header(h)) continue;
+    std::string v = req.get_header_value(h);
+    if (!is_clean_text(v)) return send_error(res, 400, "invalid header");
+    headers[tg::core::ascii_lower(h)] = v;
+  }
+  headers["x-tenantgate-max-rows"] = std::to_string(config_.max_rows);
+  std::string query;
+  auto q = req.target.find('?');
+  if (q != std::string::npos) query = req.target.substr(q + 1);
+  auto hash = query.find('#');
+  if (hash != std::string::npos) query.resize(hash);
+  for (const auto& p : {std::optional<std::string>(query), body})
+    if (p && p->find('\0') != std::string::npos) return send_error(res, 400, "invalid input");
+  // One text value: "<status> <headers json>\n" then "b<body>" or "-" (no body). jsonb's text
+  // form has no raw newline, so the first one ends the headers.
+  DbResult r = db_.call(
+      "SELECT r.status::pg_catalog.text OPERATOR(pg_catalog.||) ' ' OPERATOR(pg_catalog.||) r.headers::pg_catalog.text "
+      "OPERATOR(pg_catalog.||) E'\\n' OPERATOR(pg_catalog.||) COALESCE('b' OPERATOR(pg_catalog.||) r.body, '-') "
+      "FROM auth.http_request($1, $2, $3, $4, $5, $6::pg_catalog.jsonb, $7) AS r",
+      {m, ctx.host, *token, path, query, headers.dump(), body});
+  if (r.kind != DbResult::Kind::Ok) {
+    db_error(ctx, r);
+    return;
+  }
+  const std::string& v = r.value ? *r.value : std::string();
+  auto space = v.find(' ');
+  auto nl = v.find('\n');
+  if (space == std::string::npos || nl == std::string::npos || nl < space || nl + 1 >= v.size())
+    return send_error(res, 500, "internal error");
+  int status = 0;
+  for (std::size_t i = 0; i < space; ++i) status = status * 10 + (v[i] - '0');
+  auto h = json::parse(v.substr(space + 1, nl - space - 1), nullptr, false);
+  if (status < 200 || status > 599 || !h.is_object()) return send_error(res, 500, "internal error");
+  std::string content_type = kJson;
+  for (const auto& [key, value] : h.items()) {
+    if (!value.is_string()) continue;
+    if (key == "Content-Type") content_type = value.get<std::string>();
+    else res.set_header(key, value.get<std::string>());
+  }
+  res.status = status;
+  if (v[nl + 1] == 'b' && status != 204) res.set_content(v.substr(nl + 2), content_type);
 }
 
 }  // namespace tg::server

@@ -1,6 +1,7 @@
 // The routes of CONTRACT.md §2 (and the account routes beside them). Every route that touches
-// tenant data is one call of one auth.http_* function (sql/1.0/70_api.sql) with the Host, the
-// bearer token and the request as parameters; the database authenticates, authorizes, runs
+// tenant data is one call of one auth.http_* function (sql/1.0/70_api.sql; /api and /rpc:
+// auth.http_request, sql/1.0/72_http_request.sql) with the Host, the bearer token and the
+// request as parameters; the database authenticates, authorizes, runs
 // the query and produces the JSON. The router only checks syntax and maps errors.
 #pragma once
 
@@ -30,6 +31,8 @@ class Router {
   void route_auth(Ctx& ctx, const std::string& what);
   void route_api(Ctx& ctx, const std::string& name);
   void route_rpc(Ctx& ctx, const std::string& name);
+  void api_request(Ctx& ctx, const std::string& path);
+  bool db_error(Ctx& ctx, const DbResult& r);  // maps a failed call into the response
   bool call(Ctx& ctx, const std::string& sql, const std::vector<std::optional<std::string>>& params, int ok_status,
             bool empty_body = false);
 

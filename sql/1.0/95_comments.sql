@@ -111,3 +111,7 @@ COMMENT ON FUNCTION auth.http_me(text, text) IS 'GET /auth/me. PUBLIC (does noth
 COMMENT ON FUNCTION auth.http_logout(text, text) IS 'POST /auth/logout with a bearer token. PUBLIC (does nothing before a valid token).';
 COMMENT ON FUNCTION auth.http_change_password(text, text, text, text) IS 'POST /auth/password (change it). PUBLIC (does nothing before a valid token).';
 COMMENT ON FUNCTION auth.http_start_password_reset(text, text, text) IS 'POST /auth/password/reset-request by the tenant''s admin. PUBLIC (does nothing before a valid token).';
+
+-- The /api language (72_http_request.sql)
+COMMENT ON FUNCTION auth.http_request(text, text, text, text, text, jsonb, text) IS 'One PostgREST-compatible request (/api/<table>, /api/rpc/<fn>, /api/): authenticates like auth.authenticate, runs one statement planned once per query shape, answers status, headers and body. PUBLIC (does nothing before a valid token).';
+COMMENT ON FUNCTION auth._http_request_plans_prepared() IS 'How many statements this connection has prepared for auth.http_request (its plan cache misses). PUBLIC (reads only this backend''s counter).';

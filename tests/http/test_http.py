@@ -266,6 +266,41 @@ def rpc_calls_tenant_functions_only():
 
 
 @suite.test
+def api_postgrest_features_cannot_reach_another_tenant():
+    """Isolation through the PostgREST language (auth.http_request): rpc under /api/rpc, or-trees,
+    embedding, qualified names and an upsert naming another tenant's row id."""
+    t, d = tok('bob'), tok('dave')
+    st, h, b = expect(request(port(), 'GET', '/api/company_data?select=id,title&order=id', host=H2, token=d), 200)
+    theirs = json.loads(b)
+    for path, status in (('/api/rpc/' + S2 + '.total_amount', 404), ('/api/rpc/pg_sleep?seconds=1', 404),
+                         ('/api/company_data?or=(id.eq.1,' + S2 + '.company_data.id.eq.1)', 400),
+                         ('/api/company_data?select=id,x:pg_authid(*)', 400),
+                         ('/api/company_data?select=id,' + S2 + '.salaries(*)', 400),
+                         ('/api/company_data?select=title::regclass', 400),
+                         ('/api/' + S2 + '.company_data?select=id', 404)):
+        st, h, b = request(port(), 'GET', path, host=H1, token=t)
+        check(st == status, '%s → %d %s' % (path, st, b[:100]))
+        no_leak(b)
+    st, h, b = expect(request(port(), 'POST', '/api/rpc/total_amount', host=H1, token=t, body={'min_amount': 50}), 200)
+    check(json.loads(b) == 100.5, b)
+    # Row isolation shares one table (ids are global): an upsert naming another tenant's row id
+    # is refused by the policy and changes nothing.
+    eve, fay = login(H3, 'eve')['access_token'], login(H4, 'fay')['access_token']
+    st, h, b = expect(request(port(), 'GET', '/api/shared_orders?select=id,item&order=id', host=H4, token=fay), 200)
+    fays = json.loads(b)
+    st, h, b = request(port(), 'POST', '/api/shared_orders?select=item', host=H3, token=eve,
+                       body={'id': fays[0]['id'], 'item': 'eve took it'}, headers={'Prefer': 'resolution=merge-duplicates'})
+    check(st in (403, 409), 'upsert into another tenant\'s row → %d %s' % (st, b[:100]))
+    st, h, b = expect(request(port(), 'GET', '/api/shared_orders?select=id,item&order=id', host=H4, token=fay), 200)
+    check(json.loads(b) == fays, 'the other tenant\'s rows changed: %s' % b)
+    # Content-Range and Preference-Applied come through (206: the count shows more rows).
+    st, h, b = expect(request(port(), 'GET', '/api/company_data?select=id&limit=1', host=H1, token=t,
+                              headers={'Prefer': 'count=exact'}), 206)
+    check(re.match(r'^0-0/\d+$', h.get('content-range', '')) and h.get('preference-applied') == 'count=exact', h)
+    check(theirs and all(r['title'].startswith(S2) for r in theirs), theirs)
+
+
+@suite.test
 def admin_only_table_403_for_staff_200_for_admin():
     expect(request(port(), 'GET', '/api/salaries', host=H1, token=tok('bob')), 403, 'permission denied')
     st, h, b = expect(request(port(), 'GET', '/api/salaries', host=H1, token=tok('alice')), 200)
