@@ -17,6 +17,7 @@ using Clock = std::chrono::steady_clock;
 // request in the same round trip. After a failed request (or anything unexpected), the full
 // reset runs before the connection's next request, in that request's round trip.
 const char* const kAlwaysReset[] = {"RESET ALL"};
+constexpr std::size_t kMaxPrepared = 64;  // named statements per connection
 const char* const kFullReset[] = {
     "CLOSE ALL",    "RESET ALL",         "UNLISTEN *",     "SELECT pg_catalog.pg_advisory_unlock_all()",
     "DISCARD TEMP", "DISCARD SEQUENCES", "DEALLOCATE ALL",
@@ -117,16 +118,26 @@ DbResult DbPool::run(Slot& slot, const std::string& sql, const std::vector<std::
   // reset (DEALLOCATE ALL) above before the next request.
   auto found = slot.prepared.find(sql);
   std::string name;
-  bool preparing = found == slot.prepared.end();
+  // At most kMaxPrepared per connection: statement texts that vary with the request (query
+  // shapes) beyond that run as the unnamed statement, planned each time and never kept, so no
+  // client can make the server or the backend hold an unbounded number of statements.
+  const bool unnamed = found == slot.prepared.end() && slot.prepared.size() >= kMaxPrepared;
+  bool preparing = found == slot.prepared.end() && !unnamed;
   if (preparing) {
     name = "tenantgate_" + std::to_string(slot.prepared.size() + 1);
     sent = sent && PQsendPrepare(c, name.c_str(), sql.c_str(), static_cast<int>(values.size()), nullptr);
-  } else {
+  } else if (!unnamed) {
     name = found->second;
   }
-  sent = sent &&
-         PQsendQueryPrepared(c, name.c_str(), static_cast<int>(values.size()), values.data(), nullptr, nullptr, 0) &&
-         PQpipelineSync(c);
+  if (unnamed)
+    sent = sent &&
+           PQsendQueryParams(c, sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(), nullptr, nullptr,
+                             0) &&
+           PQpipelineSync(c);
+  else
+    sent = sent &&
+           PQsendQueryPrepared(c, name.c_str(), static_cast<int>(values.size()), values.data(), nullptr, nullptr, 0) &&
+           PQpipelineSync(c);
   for (const char* stmt : kAlwaysReset)
     sent = sent && PQsendQueryParams(c, stmt, 0, nullptr, nullptr, nullptr, nullptr, 0);
   sent = sent && PQpipelineSync(c);

@@ -1,7 +1,8 @@
 // A fixed-size pool of libpq connections to the authenticator login. Each call is one round
 // trip, pipelined: the request's statement as a named prepared statement (prepared on its first
 // use on that connection, keyed by its SQL text, so every route — and any new statement text —
-// is parsed and planned once per connection), a Sync, then RESET ALL and a Sync, so the
+// is parsed and planned once per connection; at most 64 per connection, further texts run
+// unnamed), a Sync, then RESET ALL and a Sync, so the
 // statement runs as its own implicit transaction and no session-level setting reaches the next
 // request. Everything else a tenant transaction could leave in the session (LISTEN, advisory
 // locks, temporary objects, held cursors, PREPARE/DEALLOCATE) is refused by the extension inside
