@@ -9,10 +9,14 @@
 
 namespace tg::server {
 
+// Sets a response header to exactly one line (httplib's set_header appends another line).
+void put_header(httplib::Response& res, const std::string& name, const std::string& value);
+
 class Cors {
  public:
   Cors(std::vector<std::string> origins, bool credentials);
-  // Adds the response headers for an actual request (call for every response).
+  // Sets the response headers for an actual request (call for every response; idempotent:
+  // every header ends up on one line, Vary keeps the tokens it already had).
   void apply(const httplib::Request& req, httplib::Response& res) const;
   // Answers an OPTIONS request (preflight or not) completely.
   void preflight(const httplib::Request& req, httplib::Response& res) const;

@@ -9,9 +9,16 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// Session state a tenant's function could leave behind, reset after every request.
-// (DISCARD ALL would also drop every cached plan of the backend, and may not run pipelined.)
-const char* const kResetStatements[] = {
+// Session state a tenant's function could leave behind. Inside an authenticated transaction
+// the extension refuses LISTEN, WITH HOLD cursors, session advisory locks, temporary objects,
+// PREPARE/DEALLOCATE and forgets sequence state (docs/isolation.md), so after a successful
+// request only session-level settings remain possible (a set_config(…, false) in an inlined
+// SQL function is analysed outside the utility hooks' reach): RESET ALL, pipelined behind the
+// request in the same round trip. After a failed request (or anything unexpected), the full
+// reset runs before the connection's next request, in that request's round trip.
+const char* const kAlwaysReset[] = {"RESET ALL"};
+constexpr std::size_t kMaxPrepared = 64;  // named statements per connection
+const char* const kFullReset[] = {
     "CLOSE ALL",    "RESET ALL",         "UNLISTEN *",     "SELECT pg_catalog.pg_advisory_unlock_all()",
     "DISCARD TEMP", "DISCARD SEQUENCES", "DEALLOCATE ALL",
 };
@@ -40,6 +47,8 @@ DbPool::~DbPool() { close(); }
 void DbPool::drop(Slot& slot) {
   if (slot.conn != nullptr) PQfinish(slot.conn);
   slot.conn = nullptr;
+  slot.prepared.clear();
+  slot.needs_full_reset = false;
 }
 
 bool DbPool::ensure_connected(Slot& slot) {
@@ -93,19 +102,56 @@ DbResult DbPool::run(Slot& slot, const std::string& sql, const std::vector<std::
     return r;
   };
   if (!PQenterPipelineMode(c)) return fail(DbResult::Kind::ConnectionError);
-  bool sent =
-      PQsendQueryParams(c, sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(), nullptr, nullptr, 0) &&
-      PQpipelineSync(c);
-  for (const char* stmt : kResetStatements)
+  bool sent = true;
+  int syncs_expected = 2;
+  const bool full_reset = slot.needs_full_reset;
+  if (full_reset) {
+    // DEALLOCATE ALL is among them: this connection's statements are prepared again below.
+    for (const char* stmt : kFullReset)
+      sent = sent && PQsendQueryParams(c, stmt, 0, nullptr, nullptr, nullptr, nullptr, 0);
+    sent = sent && PQpipelineSync(c);
+    slot.prepared.clear();
+    ++syncs_expected;
+  }
+  // Each statement is planned once per connection: prepared (Parse) on its first use here,
+  // then only Bind/Execute. Names are ours alone: tenant code cannot PREPARE or DEALLOCATE
+  // inside an authenticated transaction (utility hook), and every failure triggers the full
+  // reset (DEALLOCATE ALL) above before the next request.
+  auto found = slot.prepared.find(sql);
+  std::string name;
+  // At most kMaxPrepared per connection: statement texts that vary with the request (query
+  // shapes) beyond that run as the unnamed statement, planned each time and never kept, so no
+  // client can make the server or the backend hold an unbounded number of statements.
+  const bool unnamed = found == slot.prepared.end() && slot.prepared.size() >= kMaxPrepared;
+  bool preparing = found == slot.prepared.end() && !unnamed;
+  if (preparing) {
+    name = "tenantgate_" + std::to_string(slot.prepared.size() + 1);
+    sent = sent && PQsendPrepare(c, name.c_str(), sql.c_str(), static_cast<int>(values.size()), nullptr);
+  } else if (!unnamed) {
+    name = found->second;
+  }
+  if (unnamed)
+    sent = sent &&
+           PQsendQueryParams(c, sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(), nullptr, nullptr,
+                             0) &&
+           PQpipelineSync(c);
+  else
+    sent = sent &&
+           PQsendQueryPrepared(c, name.c_str(), static_cast<int>(values.size()), values.data(), nullptr, nullptr, 0) &&
+           PQpipelineSync(c);
+  for (const char* stmt : kAlwaysReset)
     sent = sent && PQsendQueryParams(c, stmt, 0, nullptr, nullptr, nullptr, nullptr, 0);
   sent = sent && PQpipelineSync(c);
   if (!sent) return fail(DbResult::Kind::ConnectionError);
 
   auto deadline = Clock::now() + std::chrono::milliseconds(config_.statement_timeout_ms + 3000);
   int syncs = 0;
+  const int request_sync = full_reset ? 1 : 0;  // results before this many syncs belong to the reset
+  bool prepare_result = preparing;
   bool first = true;
   bool reset_failed = false;
-  while (syncs < 2) {
+  bool prepared_ok = !preparing;
+  while (syncs < syncs_expected) {
     if (!wait_result(c, deadline))
       return fail(PQstatus(c) == CONNECTION_BAD ? DbResult::Kind::ConnectionError : DbResult::Kind::Timeout);
     PGresult* r = PQgetResult(c);
@@ -116,7 +162,22 @@ DbResult DbPool::run(Slot& slot, const std::string& sql, const std::vector<std::
     ExecStatusType st = PQresultStatus(r);
     if (st == PGRES_PIPELINE_SYNC) {
       ++syncs;
-    } else if (syncs == 0 && first) {
+    } else if (syncs < request_sync || syncs > request_sync) {
+      if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) reset_failed = true;
+    } else if (prepare_result) {
+      prepare_result = false;
+      prepared_ok = st == PGRES_COMMAND_OK;
+      if (!prepared_ok) {  // the statement itself is refused: report it like its execution
+        first = false;
+        const char* code = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+        const char* msg = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
+        out.kind = DbResult::Kind::SqlError;
+        out.sqlstate = code ? code : "";
+        out.message = msg ? msg : "";
+      }
+    } else if (st == PGRES_PIPELINE_ABORTED) {
+      // skipped after a failed Parse: already reported
+    } else if (first) {
       first = false;
       if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) {
         if (PQntuples(r) > 0 && PQnfields(r) > 0 && !PQgetisnull(r, 0, 0))
@@ -136,13 +197,15 @@ DbResult DbPool::run(Slot& slot, const std::string& sql, const std::vector<std::
         out.constraint = constraint ? constraint : "";
         out.schema = schema ? schema : "";
       }
-    } else if (syncs == 1 && st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
-      reset_failed = true;
     }
     PQclear(r);
   }
   if (PQstatus(c) == CONNECTION_BAD) return fail(DbResult::Kind::ConnectionError);
-  if (!PQexitPipelineMode(c) || reset_failed) drop(slot);  // never reuse a session we could not reset
+  if (prepared_ok && preparing) slot.prepared.emplace(sql, name);
+  // A failed request may have left what only the full reset clears; so may anything odd.
+  slot.needs_full_reset = out.kind != DbResult::Kind::Ok;
+  // never reuse a session we could not reset, or one left inside a transaction
+  if (!PQexitPipelineMode(c) || reset_failed || PQtransactionStatus(c) != PQTRANS_IDLE) drop(slot);
   if (out.kind == DbResult::Kind::SqlError && out.sqlstate.empty()) out.kind = DbResult::Kind::ConnectionError;
   return out;
 }

@@ -1,12 +1,14 @@
 // A fixed-size pool of libpq connections to the authenticator login. Each call is one round
-// trip: the request's statement and a session-reset batch are pipelined together, each
-// followed by a Sync, so the statement runs as its own implicit transaction and whatever a
-// tenant's function left at session level (GUCs, LISTEN, advisory locks, temp tables, held
-// cursors, prepared statements) is gone before the connection serves anyone else.
-// The statement is sent with the extended protocol (Parse/Bind/Execute of the UNNAMED
-// statement, every value a bind parameter) on purpose, not as a named prepared statement: a
-// tenant function can DEALLOCATE and re-PREPARE any name in the session, and the next request
-// on the connection (another tenant's token as its parameter) would run that statement.
+// trip, pipelined: the request's statement as a named prepared statement (prepared on its first
+// use on that connection, keyed by its SQL text, so every route — and any new statement text —
+// is parsed and planned once per connection; at most 64 per connection, further texts run
+// unnamed), a Sync, then RESET ALL and a Sync, so the
+// statement runs as its own implicit transaction and no session-level setting reaches the next
+// request. Everything else a tenant transaction could leave in the session (LISTEN, advisory
+// locks, temporary objects, held cursors, PREPARE/DEALLOCATE) is refused by the extension inside
+// an authenticated transaction (docs/isolation.md); after a FAILED request the full reset (CLOSE
+// ALL, UNLISTEN *, advisory unlock, DISCARD TEMP/SEQUENCES, DEALLOCATE ALL) is pipelined before
+// the connection's next request anyway. A connection not idle after a call is closed.
 // Broken connections are noticed on checkout (the socket is polled) or during the call, closed,
 // and reopened by the next caller after a capped exponential backoff; while PostgreSQL is away
 // callers get a connection error at once instead of waiting.
@@ -18,6 +20,7 @@
 #include <optional>
 #include <string>
 #include <tuple>
+#include <unordered_map>
 #include <vector>
 
 #include "config.hpp"
@@ -62,6 +65,8 @@ class DbPool {
     bool in_use = false;
     std::chrono::steady_clock::time_point next_attempt{};
     std::chrono::milliseconds backoff{0};
+    std::unordered_map<std::string, std::string> prepared;  // SQL text → statement name
+    bool needs_full_reset = false;                          // the last request failed
   };
   bool ensure_connected(Slot& slot);
   void drop(Slot& slot);

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -71,8 +72,10 @@ class GuardedStream : public httplib::Stream {
           send_refusal(v);
           return Head::Rejected;
         }
+        ranges_ = take_range_headers(head);
+        if (!ranges_.empty()) buf_.replace(start, end + 4 - start, head);
         pos_ = start;
-        head_end_ = end + 4;
+        head_end_ = start + head.size();
         body_left_ = v.content_length;
         return Head::Ok;
       }
@@ -153,6 +156,9 @@ class GuardedStream : public httplib::Stream {
   void get_local_ip_and_port(std::string& ip, int& port) const override { addr(true, ip, port); }
   socket_t socket() const override { return sock_; }
 
+  // The current request's Range header values, kept away from httplib's parser.
+  const std::vector<std::string>& ranges() const { return ranges_; }
+
  private:
   // >0 bytes, 0 EOF, -1 error, -2 timeout (per-read timeout or the request deadline).
   ssize_t raw_read(char* ptr, std::size_t size) {
@@ -225,6 +231,7 @@ class GuardedStream : public httplib::Stream {
   std::size_t head_end_ = 0;
   unsigned long long body_left_ = 0;
   Clock::time_point deadline_{};
+  std::vector<std::string> ranges_;
 };
 
 }  // namespace
@@ -238,6 +245,10 @@ bool GuardedServer::set_listen_backlog(int backlog) {
 }
 
 bool GuardedServer::process_and_close_socket(socket_t sock) {
+  // Every response is written whole before the next read: without TCP_NODELAY the last
+  // segment of a reply waits for the client's delayed ACK (Nagle), ~40 ms per request.
+  int one = 1;
+  ::setsockopt(sock, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   SSL* ssl = nullptr;
   bool ok = true;
   if (tls_ != nullptr) {
@@ -278,8 +289,12 @@ bool GuardedServer::process_and_close_socket(socket_t sock) {
       if (head != GuardedStream::Head::Ok) break;
       bool close_connection = count == 1 || svr_sock_ == INVALID_SOCKET;
       bool connection_closed = false;
-      bool done =
-          process_request(strm, close_connection, connection_closed, [ssl](httplib::Request& req) { req.ssl = ssl; });
+      // Runs after httplib parsed the head (req.ranges stays empty: no body is ever cut).
+      auto setup = [ssl, &strm](httplib::Request& req) {
+        req.ssl = ssl;
+        for (const auto& v : strm.ranges()) req.headers.emplace("Range", v);
+      };
+      bool done = process_request(strm, close_connection, connection_closed, setup);
       if (!done || connection_closed || close_connection) break;
       if (!strm.discard_body()) break;
       --count;

@@ -84,6 +84,7 @@ int main(int argc, char** argv) {
     res.status = 500;
     res.set_content(error_body(500, "internal error"), "application/json; charset=utf-8");
   });
+  server.set_tcp_nodelay(true);  // also set per accepted socket in GuardedServer
   server.set_payload_max_length(config.max_body);
   server.set_read_timeout(config.read_timeout_s, 0);
   server.set_write_timeout(config.write_timeout_s, 0);

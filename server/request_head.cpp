@@ -23,6 +23,28 @@ HeadVerdict head_refusal(int status, const char* reason, bool challenge) {
   return v;
 }
 
+std::vector<std::string> take_range_headers(std::string& head) {
+  std::vector<std::string> values;
+  std::size_t pos = head.find("\r\n");
+  if (pos == std::string::npos) return values;
+  pos += 2;
+  while (pos < head.size()) {
+    std::size_t end = head.find("\r\n", pos);
+    if (end == std::string::npos || end == pos) break;
+    std::size_t colon = head.find(':', pos);
+    if (colon != std::string::npos && colon < end && ascii_lower(head.substr(pos, colon - pos)) == "range") {
+      std::size_t b = colon + 1, e = end;
+      while (b < e && (head[b] == ' ' || head[b] == '\t')) ++b;
+      while (e > b && (head[e - 1] == ' ' || head[e - 1] == '\t')) --e;
+      values.push_back(head.substr(b, e - b));
+      head.erase(pos, end + 2 - pos);
+      continue;
+    }
+    pos = end + 2;
+  }
+  return values;
+}
+
 HeadVerdict judge_head(const std::string& head, const FramingLimits& limits) {
   // head: request line + header lines, each ending in CRLF, then the empty line's CRLF.
   for (std::size_t i = 0; i < head.size(); ++i) {

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <string>
+#include <vector>
 
 namespace tg::server {
 
@@ -30,6 +31,14 @@ struct HeadVerdict {
 // Transfer-Encoding, one plain-digit Content-Length within max_body, no Content-Encoding,
 // origin-form targets, a known method.
 HeadVerdict judge_head(const std::string& head, const FramingLimits& limits);
+
+// Removes every Range header line from an accepted head and returns their values (trimmed, in
+// order). cpp-httplib 0.11.4 parses Range itself: it cuts every response body to a `bytes=`
+// range (a JSON document cut in the middle, answered 200) and answers 416 on its own to any
+// other unit (PostgREST's `Range: 0-9` with `Range-Unit: items`). The connection loop hands the
+// values back to the request as headers after httplib's parser ran, so handlers still read them
+// and no body is ever cut.
+std::vector<std::string> take_range_headers(std::string& head);
 
 // A refusal: status, its reason phrase, and whether it carries a Bearer challenge.
 HeadVerdict head_refusal(int status, const char* reason, bool bearer_challenge = false);

@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "core/ascii.hpp"
+#include "cors.hpp"
 #include "host.hpp"
 #include "http_errors.hpp"
 #include "json_body.hpp"
@@ -81,11 +82,14 @@ void Router::handle(const httplib::Request& req, httplib::Response& res) {
     send_error(res, 500, "internal error");
   }
   if (res.status == -1) res.status = 200;
+  // Every header once: a browser refuses a CORS answer with a repeated Allow-Origin.
   cors_.apply(req, res);
-  if (!res.has_header("Cache-Control")) res.set_header("Cache-Control", "no-store");
-  if (res.get_header_value("Cache-Control") == "no-store") res.set_header("Pragma", "no-cache");
-  res.set_header("X-Content-Type-Options", "nosniff");
-  if (!config_.tls_cert.empty()) res.set_header("Strict-Transport-Security", "max-age=31536000");
+  if (!res.has_header("Cache-Control")) put_header(res, "Cache-Control", "no-store");
+  if (res.get_header_value("Cache-Control") == "no-store") put_header(res, "Pragma", "no-cache");
+  put_header(res, "X-Content-Type-Options", "nosniff");
+  // Byte ranges are never applied (GuardedServer keeps Range away from httplib's parser).
+  put_header(res, "Accept-Ranges", "none");
+  if (!config_.tls_cert.empty()) put_header(res, "Strict-Transport-Security", "max-age=31536000");
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   metrics_.observe(ctx.route, req.method, res.status, secs);
   AccessRecord r;
@@ -109,7 +113,7 @@ void Router::fill_error(const httplib::Request& req, httplib::Response& res) {
                        : res.status >= 500 ? "internal error"
                                            : "bad request";
   res.set_content(error_body(res.status, reason), kJson);
-  res.set_header("Cache-Control", "no-store");
+  put_header(res, "Cache-Control", "no-store");
   (void)req;
 }
 

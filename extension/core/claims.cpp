@@ -64,6 +64,18 @@ ClaimNodes find_claims(const Document& payload, std::optional<std::string>* tena
   return c;
 }
 
+void check_times(std::optional<double> exp, std::optional<double> nbf, std::optional<double> iat,
+                 const ClaimRules& rules) {
+  if (!std::isfinite(rules.now) || !std::isfinite(rules.leeway) || rules.leeway < 0) {
+    throw Error(Reason::InvalidParameter, "clock or leeway not finite");
+  }
+  // exp is the first instant at which the token is no longer accepted (RFC 7519 §4.1.4).
+  if (exp && *exp <= rules.now - rules.leeway) throw Error(Reason::TokenExpired);
+  if ((nbf && *nbf > rules.now + rules.leeway) || (iat && *iat > rules.now + rules.leeway)) {
+    throw Error(Reason::TokenNotYetValid);
+  }
+}
+
 void check_claims(const ParsedToken& token, const ClaimRules& rules) {
   // NaN would make every comparison below false, i.e. accept everything.
   if (!std::isfinite(rules.now) || !std::isfinite(rules.leeway) || rules.leeway < 0) {
@@ -76,11 +88,7 @@ void check_claims(const ParsedToken& token, const ClaimRules& rules) {
   const auto nbf = numeric_date(payload, claims.nbf);
   const auto iat = numeric_date(payload, claims.iat);
   if (!exp && rules.require_exp) malformed("exp required");
-  // exp is the first instant at which the token is no longer accepted (RFC 7519 §4.1.4).
-  if (exp && *exp <= rules.now - rules.leeway) throw Error(Reason::TokenExpired);
-  if ((nbf && *nbf > rules.now + rules.leeway) || (iat && *iat > rules.now + rules.leeway)) {
-    throw Error(Reason::TokenNotYetValid);
-  }
+  check_times(exp, nbf, iat, rules);
   if (rules.issuer) {
     if (claims.iss == 0) throw Error(Reason::InvalidIssuer);
     const Node& iss = payload.node(claims.iss);

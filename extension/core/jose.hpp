@@ -167,6 +167,13 @@ struct ClaimRules {
 // TokenNotYetValid; iss/aud non-strings → MalformedToken, mismatch → InvalidIssuer/InvalidAudience.
 void check_claims(const ParsedToken& token, const ClaimRules& rules);
 
+// The time rules of check_claims alone, on values already read (an authenticated token taken
+// from a cache: the signature and the rest of the claims were checked when it was stored):
+// exp <= now - leeway → TokenExpired; nbf or iat > now + leeway → TokenNotYetValid; a
+// non-finite clock or leeway → InvalidParameter.
+void check_times(std::optional<double> exp, std::optional<double> nbf, std::optional<double> iat,
+                 const ClaimRules& rules);
+
 // Compact JWS with header {"alg":…,"typ":<typ>[,"kid":…]} over `payload_json`, which must be a
 // JSON object (checked with the same strict parser; MalformedToken otherwise → the PG layer
 // reports it as invalid parameter). Requires key.can_sign().

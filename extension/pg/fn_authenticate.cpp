@@ -18,6 +18,7 @@
 #include "pg/spi.hpp"
 #include "pg/tenant_context.hpp"
 #include "pg/text.hpp"
+#include "pg/token_cache.hpp"
 #include "pg/verify.hpp"
 
 extern "C" {
@@ -51,6 +52,8 @@ struct VerifiedAccess {
   bool unknown_key;    // no key verified it (tenant state decides between two answers)
   bool has_iat;
   double iat;  // issued-at, seconds since the epoch (when has_iat)
+  bool has_exp, has_nbf;
+  double exp, nbf;  // for the token cache's checks on every hit
 };
 
 char* palloc_copy(std::string_view s) {
@@ -133,12 +136,17 @@ VerifiedAccess verify_access_token(std::string_view token, const char* host_slug
   const std::optional<std::string_view> jti = string_claim(payload, "jti");
   if (out.session_check && (!jti || jti->empty())) throw Error(Reason::MalformedToken, "jti required");
 
-  // iat is already checked to be a finite number by check_claims when present.
-  if (const std::size_t iat = payload.find(0, "iat");
-      iat != 0 && payload.node(iat).type == tg::core::json::Type::Number) {
-    out.has_iat = true;
-    out.iat = payload.number(payload.node(iat));
-  }
+  // iat, exp and nbf are already checked to be finite numbers by check_claims when present.
+  auto number_claim = [&](const char* name, bool& has, double& value) {
+    if (const std::size_t node = payload.find(0, name);
+        node != 0 && payload.node(node).type == tg::core::json::Type::Number) {
+      has = true;
+      value = payload.number(payload.node(node));
+    }
+  };
+  number_claim("iat", out.has_iat, out.iat);
+  number_claim("exp", out.has_exp, out.exp);
+  number_claim("nbf", out.has_nbf, out.nbf);
 
   out.payload_json = palloc_copy(payload.source());
   out.slug = palloc_copy(slug);
@@ -241,6 +249,22 @@ char* tenant_search_path(const char* slug, bool schema_isolation) {
 
 text* checked_text(const char* s) { return s == nullptr ? nullptr : cstring_to_text(s); }
 
+// A token this backend authenticated before, with nothing committed since that could change the
+// answer (token_cache.hpp): only the time claims are checked again. nullptr: not usable (miss,
+// another host's tenant, other issuer/audience settings) — the full path decides.
+const tg::pg::TokenCacheEntry* cached_authentication(const unsigned char* digest, const char* host_slug) {
+  const tg::pg::TokenCacheEntry* hit = tg::pg::token_cache_lookup(digest);
+  if (hit == nullptr) return nullptr;
+  if (host_slug != nullptr && strcmp(host_slug, hit->slug) != 0) return nullptr;
+  if (strcmp(hit->issuer, tg::pg::issuer()) != 0 || strcmp(hit->audience, tg::pg::audience()) != 0) return nullptr;
+  tg::pg::guarded([&] {
+    auto opt = [](bool has, double v) { return has ? std::optional<double>(v) : std::nullopt; };
+    tg::core::check_times(opt(hit->has_exp, hit->exp), opt(hit->has_nbf, hit->nbf), opt(hit->has_iat, hit->iat),
+                          tg::pg::claim_rules(/*require_exp=*/true));
+  });
+  return hit;
+}
+
 Datum authenticate(FunctionCallInfo fcinfo) {
   if (!tg::pg::loaded_by_preload()) tg::pg::raise(Reason::PreloadRequired);
   if (tg::pg::tenant_context_active()) tg::pg::raise(Reason::AlreadyAuthenticated);
@@ -255,6 +279,33 @@ Datum authenticate(FunctionCallInfo fcinfo) {
   if (PG_ARGISNULL(0)) tg::pg::raise(Reason::MalformedToken);
   text* token = PG_GETARG_TEXT_PP(0);
   const char* host_slug = PG_ARGISNULL(1) ? nullptr : host_slug_or_unknown(PG_GETARG_TEXT_PP(1));
+
+  unsigned char digest[tg::pg::token_digest_bytes];
+  const bool cacheable = tg::pg::token_cache_enabled() &&
+                         VARSIZE_ANY_EXHDR(token) <= static_cast<Size>(tg::pg::max_token_bytes()) &&
+                         tg::pg::token_digest(VARDATA_ANY(token), VARSIZE_ANY_EXHDR(token), digest);
+  if (cacheable) {
+    if (const tg::pg::TokenCacheEntry* hit = cached_authentication(digest, host_slug)) {
+      // Copied out first: the entry lives only until something processes invalidations.
+      char* payload = pstrdup(hit->payload_json);
+      char* slug = pstrdup(hit->slug);
+      char* role_kind = pstrdup(hit->role_kind);
+      char* user_id = hit->user_id != nullptr ? pstrdup(hit->user_id) : nullptr;
+      const int64 tenant_id = hit->tenant_id;
+      const Oid role_oid = hit->role_oid;
+      char* path = tenant_search_path(slug, hit->schema_isolation);
+      tg::pg::tenant_context_enter(payload, tenant_id, slug, role_kind, user_id, role_oid, path);
+      return DirectFunctionCall1(jsonb_in, CStringGetDatum(payload));
+    }
+  }
+  // What an entry stored below describes is read after this point: an invalidation committed
+  // meanwhile moves the generation, and the entry is then not kept.
+  std::uint64_t generation_seen = 0;
+  if (cacheable) {
+    tg::pg::token_cache_prepare();
+    generation_seen = tg::pg::token_cache_generation();
+  }
+
   // A host must name an existing tenant (42704), whatever the token says.
   if (host_slug != nullptr && !read_tenant_and_check_session(host_slug, nullptr, false).found)
     tg::pg::raise(Reason::UnknownTenant);
@@ -284,6 +335,24 @@ Datum authenticate(FunctionCallInfo fcinfo) {
   Oid role_oid = get_role_oid(role_name, true);
   if (!OidIsValid(role_oid)) tg::pg::raise(Reason::UnknownTenant);
 
+  if (cacheable) {
+    tg::pg::TokenCacheFill fill{access.payload_json,
+                                access.slug,
+                                access.role_kind,
+                                access.user_id,
+                                tg::pg::issuer(),
+                                tg::pg::audience(),
+                                tenant.id,
+                                tenant.schema_isolation,
+                                role_oid,
+                                access.has_exp,
+                                access.has_nbf,
+                                access.has_iat,
+                                access.exp,
+                                access.nbf,
+                                access.iat};
+    tg::pg::token_cache_store(digest, fill, generation_seen);
+  }
   tg::pg::tenant_context_enter(access.payload_json, tenant.id, access.slug, access.role_kind, access.user_id, role_oid,
                                tenant_search_path(access.slug, tenant.schema_isolation));
   return DirectFunctionCall1(jsonb_in, CStringGetDatum(access.payload_json));

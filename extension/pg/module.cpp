@@ -7,6 +7,7 @@
 #include "pg/object_access.hpp"
 #include "pg/settings.hpp"
 #include "pg/tenant_context.hpp"
+#include "pg/token_cache.hpp"
 #include "pg/utility_hook.hpp"
 
 extern "C" {
@@ -40,6 +41,7 @@ extern "C" PGDLLEXPORT void _PG_init(void) {
   // 3. Callbacks.
   tg::pg::register_key_cache_callback();        // drop the key cache when auth.keys/auth.tenants change
   tg::pg::register_access_callbacks();          // forget access decisions when roles/memberships change
+  tg::pg::register_token_cache_callbacks();     // drop cached tokens when keys, tenants, sessions, users, roles change
   tg::pg::register_tenant_context_callbacks();  // the tenant context ends with its (sub)transaction
   // 4. Hooks, only when preloaded: a library loaded by a session's first auth.* call would leave
   //    earlier backends unprotected, so auth.authenticate refuses to run in that case.

@@ -19,6 +19,7 @@ namespace {
 // Tokens.
 int leeway_guc = 30;
 int max_token_size_guc = 16384;
+int token_cache_size_guc = 1024;
 char* issuer_guc = nullptr;
 char* audience_guc = nullptr;
 // Tenants.
@@ -51,6 +52,9 @@ void define_settings() {
   DefineCustomIntVariable("tenantgate.max_token_size", "Largest token, in bytes, that is even looked at.", nullptr,
                           &max_token_size_guc, 16384, 1024, 1048576, PGC_SUSET, GUC_UNIT_BYTE, nullptr, nullptr,
                           nullptr);
+  DefineCustomIntVariable("tenantgate.token_cache_size",
+                          "Access tokens each backend keeps as authenticated (0 disables the cache).", nullptr,
+                          &token_cache_size_guc, 1024, 0, 1000000, PGC_SUSET, 0, nullptr, nullptr, nullptr);
   DefineCustomStringVariable("tenantgate.issuer", "Required iss claim of verified tokens; empty: not checked.", nullptr,
                              &issuer_guc, "", PGC_SUSET, 0, nullptr, nullptr, nullptr);
   DefineCustomStringVariable("tenantgate.audience",
@@ -90,6 +94,7 @@ void define_settings() {
 
 int leeway_seconds() noexcept { return leeway_guc; }
 int max_token_bytes() noexcept { return max_token_size_guc; }
+int token_cache_size() noexcept { return token_cache_size_guc; }
 const char* issuer() noexcept { return issuer_guc != nullptr ? issuer_guc : ""; }
 const char* audience() noexcept { return audience_guc != nullptr ? audience_guc : ""; }
 const char* base_domain() noexcept { return base_domain_guc != nullptr ? base_domain_guc : ""; }

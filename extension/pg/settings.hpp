@@ -14,6 +14,7 @@ int leeway_seconds() noexcept;    // tenantgate.leeway, 0..300, default 30
 int max_token_bytes() noexcept;   // tenantgate.max_token_size, 1024..1048576, default 16384
 const char* issuer() noexcept;    // tenantgate.issuer, "" = not checked (never NULL)
 const char* audience() noexcept;  // tenantgate.audience, "" = not checked (never NULL)
+int token_cache_size() noexcept;  // tenantgate.token_cache_size, 0..1000000 entries per backend, default 1024; 0: off
 
 // Tenants. tenantgate.tenant_key_alg (default ES256; empty or an algorithm auth.generate_key
 // accepts, checked when set) is read by SQL only (auth.create_tenant).

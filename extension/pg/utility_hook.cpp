@@ -6,7 +6,8 @@
 //   SET and RESET (they would outlive the transaction), DISCARD, LISTEN/UNLISTEN/NOTIFY (channels
 //   have no privileges: they would cross tenants), set_config() of role or session_authorization,
 //   with a computed name or with is_local not true (parse-analysis hook), LOAD, COPY to/from a
-//   file or program, PREPARE TRANSACTION (the context would outlive the transaction), role DDL
+//   file or program, PREPARE TRANSACTION (the context would outlive the transaction), PREPARE and
+//   DEALLOCATE (prepared statements outlive the transaction), role DDL
 //   and ALTER SYSTEM, EXPLAIN (plans describe other tenants' rows), temporary tables/views/
 //   sequences (named here for a clear message; every other object creation is refused by the
 //   object-access hook, object_access.cpp), and WITH HOLD cursors (materialized rows that
@@ -90,6 +91,11 @@ void check_in_tenant_context(Node* statement) {
       if (reinterpret_cast<TransactionStmt*>(statement)->kind == TRANS_STMT_PREPARE)
         refuse_in_tenant("PREPARE TRANSACTION");
       break;
+    // A prepared statement outlives the transaction: PREPARE would plant one for the next
+    // client of a pooled connection, DEALLOCATE would drop (or let a tenant re-plant under the
+    // same name) the statements a pooler or the HTTP server prepared for itself.
+    case T_PrepareStmt: refuse_in_tenant("PREPARE");
+    case T_DeallocateStmt: refuse_in_tenant("DEALLOCATE");
     case T_CreateRoleStmt:
     case T_AlterRoleStmt:
     case T_AlterRoleSetStmt:

@@ -115,3 +115,7 @@ COMMENT ON FUNCTION auth.http_start_password_reset(text, text, text) IS 'POST /a
 -- The /api language (72_http_request.sql)
 COMMENT ON FUNCTION auth.http_request(text, text, text, text, text, jsonb, text) IS 'One PostgREST-compatible request (/api/<table>, /api/rpc/<fn>, /api/): authenticates like auth.authenticate, runs one statement planned once per query shape, answers status, headers and body. PUBLIC (does nothing before a valid token).';
 COMMENT ON FUNCTION auth._http_request_plans_prepared() IS 'How many statements this connection has prepared for auth.http_request (its plan cache misses). PUBLIC (reads only this backend''s counter).';
+
+-- The token cache (55_token_cache.sql)
+COMMENT ON FUNCTION auth._token_cache_invalidate() IS 'Trigger: a committed change of a table that can revoke a token (revocations, refresh families, users) drops every backend''s token cache. Internal.';
+COMMENT ON FUNCTION auth._token_cache_status() IS 'This backend''s token cache: entries, capacity, hits, misses. tenantgate_admin and the owner.';

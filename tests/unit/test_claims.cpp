@@ -1,4 +1,6 @@
 // Registered claims after the signature (JWT-25, JWT-27, JWT-28).
+#include <limits>
+
 #include "test_jose_util.hpp"
 
 namespace tg::core {
@@ -34,6 +36,21 @@ TEST(Claims, exp_boundary_and_leeway) {
   EXPECT_ACCEPTED(check(R"({"exp":1e308})"));
   EXPECT_ACCEPTED(check(R"({"exp":9007199254740993})"));
   EXPECT_ACCEPTED(check(R"({"exp":9223372036854775808})"));
+}
+
+// The token cache re-applies the time rules alone to an entry: the same boundaries as check_claims.
+TEST(Claims, check_times_matches_check_claims_boundaries) {
+  EXPECT_ACCEPTED(check_times(1700000000.5, std::nullopt, std::nullopt, rules()));
+  EXPECT_REASON(check_times(1700000000, std::nullopt, std::nullopt, rules()), Reason::TokenExpired);
+  EXPECT_ACCEPTED(check_times(1699999971, std::nullopt, std::nullopt, rules(30)));
+  EXPECT_REASON(check_times(1699999970, std::nullopt, std::nullopt, rules(30)), Reason::TokenExpired);
+  EXPECT_ACCEPTED(check_times(std::nullopt, 1700000000, 1700000000, rules()));
+  EXPECT_REASON(check_times(std::nullopt, 1700000000.5, std::nullopt, rules()), Reason::TokenNotYetValid);
+  EXPECT_REASON(check_times(std::nullopt, std::nullopt, 1700000031, rules(30)), Reason::TokenNotYetValid);
+  EXPECT_ACCEPTED(check_times(std::nullopt, 1700000030, 1700000030, rules(30)));
+  ClaimRules nan = rules();
+  nan.now = std::numeric_limits<double>::quiet_NaN();
+  EXPECT_REASON(check_times(1e300, std::nullopt, std::nullopt, nan), Reason::InvalidParameter);
 }
 
 TEST(Claims, time_claims_must_be_finite_numbers) {

@@ -91,6 +91,21 @@ TEST(Head, PercentInAuthorizationIsInvalidToken) {
             400);
 }
 
+TEST(Head, RangeHeadersAreTakenOutOfTheHeadForTheHandler) {
+  std::string head =
+      "GET /api/t HTTP/1.1\r\nHost: a.localhost\r\nRange: bytes=0-10\r\nRANGE:\t0-9 \r\n"
+      "Range-Unit: items\r\nX-Range: 1\r\n\r\n";
+  auto values = take_range_headers(head);
+  ASSERT_EQ(values.size(), 2u);
+  EXPECT_EQ(values[0], "bytes=0-10");
+  EXPECT_EQ(values[1], "0-9");
+  EXPECT_EQ(head, "GET /api/t HTTP/1.1\r\nHost: a.localhost\r\nRange-Unit: items\r\nX-Range: 1\r\n\r\n");
+  EXPECT_EQ(judge(head).status, 0);
+  std::string none = "GET / HTTP/1.1\r\nHost: a\r\n\r\n";
+  EXPECT_TRUE(take_range_headers(none).empty());
+  EXPECT_EQ(none, "GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+}
+
 TEST(Head, CountsHeaders) {
   std::string h = "GET / HTTP/1.1\r\nHost: a\r\n";
   for (int i = 0; i < 70; ++i) h += "X-" + std::to_string(i) + ": v\r\n";

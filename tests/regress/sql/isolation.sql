@@ -299,11 +299,21 @@ ROLLBACK TO s;
 SELECT count(*) FROM public.shared_orders;
 COMMIT;
 
--- a prepared statement follows the tenant of the transaction that executes it (PG-20)
+-- a prepared statement follows the tenant of the transaction that executes it (PG-20); inside
+-- a tenant transaction nothing is prepared or deallocated (a prepared statement outlives it)
+PREPARE q AS SELECT tenant FROM public.shared_orders ORDER BY id;
 BEGIN;
 SELECT auth.authenticate(:'tr1') IS NOT NULL AS ok;
-PREPARE q AS SELECT tenant FROM public.shared_orders ORDER BY id;
 EXECUTE q;
+SAVEPOINT s;
+PREPARE q2 AS SELECT 1;
+ROLLBACK TO s;
+DEALLOCATE q;
+ROLLBACK TO s;
+DEALLOCATE ALL;
+ROLLBACK TO s;
+DO $$ BEGIN EXECUTE 'PREPARE q3 AS SELECT 1'; END $$;
+ROLLBACK TO s;
 COMMIT;
 BEGIN;
 SELECT auth.authenticate(:'tr2') IS NOT NULL AS ok;
