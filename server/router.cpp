@@ -429,7 +429,7 @@ void Router::api_request(Ctx& ctx, const std::string& path) {
   for (const auto& [key, value] : h.items()) {
     if (!value.is_string()) continue;
     if (key == "Content-Type") content_type = value.get<std::string>();
-    else res.set_header(key, value.get<std::string>());
+    else put_header(res, key, value.get<std::string>());
   }
   res.status = status;
   if (v[nl + 1] == 'b' && status != 204) res.set_content(v.substr(nl + 2), content_type);
