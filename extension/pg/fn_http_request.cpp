@@ -803,7 +803,7 @@ TG_PG_FUNCTION(tg_http_request) {
       return Answer{};
     }
   });
-  if (failed) tg::pg::detail::raise_error(failure.sqlstate, failure.message);
+  if (failed) tg::pg::detail::raise_error(failure.sqlstate, failure.message, nullptr);
 
   Datum values[3];
   bool nulls[3] = {false, false, false};

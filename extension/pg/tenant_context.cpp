@@ -14,6 +14,7 @@ extern "C" {
 #include "utils/portal.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
+#include "utils/guc_tables.h"
 #include "utils/jsonb.h"
 #include "utils/memutils.h"
 #include "utils/fmgrprotos.h"
@@ -41,8 +42,46 @@ void restore_and_clear() {
   ResetSequenceCaches();
 }
 
+// Whether a setting has a session-level value set in this transaction: SET (or set_config(...,
+// false)) leaves GUC_SET or GUC_SET_LOCAL on its stack until the transaction ends, and that value
+// survives COMMIT. SET LOCAL and function SET clauses leave GUC_LOCAL / GUC_SAVE, which end with
+// the transaction or the function.
+bool has_session_level_set(const config_generic* setting) {
+  for (const GucStack* entry = setting->stack; entry != nullptr; entry = entry->prev)
+    if (entry->state == GUC_SET || entry->state == GUC_SET_LOCAL) return true;
+  return false;
+}
+
+bool was_set_before(const TenantContext* context, const char* name) {
+  for (int i = 0; i < context->session_sets_before; ++i)
+    if (strcmp(context->session_set_names[i], name) == 0) return true;
+  return false;
+}
+
+// At COMMIT of a tenant transaction: a session-level setting made in it would outlive the
+// transaction and reach the next client of a pooled connection. The utility hook refuses SET and
+// the parse-analysis walker set_config(..., false) in statements, but a set_config call can also
+// arrive where no hook looks (an inlined SQL function, a value computed at run time); this is
+// the check that does not depend on how it was made. Raising here aborts the transaction, which
+// undoes the setting.
+void refuse_session_settings_of_tenant() {
+  const TenantContext* context = current;
+  config_generic** settings = get_guc_variables();
+  const int count = GetNumConfigOptions();
+  for (int i = 0; i < count; ++i) {
+    const config_generic* setting = settings[i];
+    if (!has_session_level_set(setting) || was_set_before(context, setting->name)) continue;
+    tg::pg::raise(tg::core::Reason::NotAllowedInTenant, "SET without LOCAL",
+                  "auth.authenticate() fixed the role, tenant and claims of this transaction.");
+  }
+}
+
 extern "C" void tenant_xact_callback(XactEvent event, void*) {
   switch (event) {
+    case XACT_EVENT_PRE_COMMIT:
+    case XACT_EVENT_PRE_PREPARE:
+      if (current != nullptr) refuse_session_settings_of_tenant();
+      break;
     case XACT_EVENT_COMMIT:
     case XACT_EVENT_PARALLEL_COMMIT:
     case XACT_EVENT_ABORT:
@@ -114,6 +153,18 @@ void tenant_context_enter(const char* claims_json, int64 tenant_id, const char* 
   context->saved_is_superuser =
       superuser_arg(OidIsValid(context->saved_role) ? context->saved_role : GetSessionUserId());
   context->subxid = GetCurrentSubTransactionId();
+  {
+    config_generic** settings = get_guc_variables();
+    const int count = GetNumConfigOptions();
+    for (int i = 0; i < count; ++i)
+      if (has_session_level_set(settings[i])) context->session_sets_before += 1;
+    if (context->session_sets_before > 0) {
+      context->session_set_names = static_cast<const char**>(palloc(sizeof(char*) * context->session_sets_before));
+      int n = 0;
+      for (int i = 0; i < count; ++i)
+        if (has_session_level_set(settings[i])) context->session_set_names[n++] = pstrdup(settings[i]->name);
+    }
+  }
   MemoryContextSwitchTo(old);
 
   // SET LOCAL: the GUC machinery undoes these at the end of this (sub)transaction.

@@ -29,6 +29,10 @@ struct TenantContext {
   Oid saved_role;   // GetCurrentRoleId() before: InvalidOid = no SET ROLE was active
   bool saved_is_superuser;
   SubTransactionId subxid;  // the (sub)transaction that owns this context
+  // Settings given a session-level value earlier in this transaction, before authenticate (the
+  // authenticator's own): the pre-commit check leaves these alone.
+  int session_sets_before;
+  const char** session_set_names;
 };
 
 // From _PG_init (module.cpp): the xact and subxact callbacks.

@@ -28,7 +28,6 @@ extern "C" {
 namespace tg::pg {
 namespace {
 
-
 MemoryContext cache_context = nullptr;  // child of CacheMemoryContext; reset on every flush
 HTAB* table = nullptr;
 unsigned char (*ring)[token_digest_bytes] = nullptr;  // insertion order, for eviction
@@ -78,7 +77,8 @@ void build_table() {
   table = hash_create("tenantgate token cache", token_cache_size(), &info, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
   ring = static_cast<unsigned char(*)[token_digest_bytes]>(
       MemoryContextAllocZero(cache_context, sizeof(*ring) * static_cast<Size>(token_cache_size())));
-  ring_used = static_cast<bool*>(MemoryContextAllocZero(cache_context, sizeof(bool) * static_cast<Size>(token_cache_size())));
+  ring_used =
+      static_cast<bool*>(MemoryContextAllocZero(cache_context, sizeof(bool) * static_cast<Size>(token_cache_size())));
   ring_next = 0;
   built_capacity = token_cache_size();
   entry_count = 0;
