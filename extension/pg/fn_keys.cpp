@@ -1,6 +1,6 @@
 // The C halves of the key functions: key material in, storable forms out. The SQL wrappers in
 // sql/1.0/20_keys.sql (SECURITY DEFINER, pinned search_path) own the rows, the locking and the
-// active-signer rule; auth.jwks reads the key cache; auth._keys_changed invalidates it.
+// active-signer rule; auth.jwks reads the public keys; auth._keys_changed invalidates the key cache.
 #include <optional>
 #include <string>
 #include <string_view>
@@ -113,33 +113,44 @@ TG_PG_FUNCTION(tg_jwks_keys) {
 }
 
 // auth.jwks(tenant text DEFAULT NULL) RETURNS jsonb — the public keys that verify tokens of
-// `tenant` (its own and the global ones; NULL: the global ones) as a JWK Set, from the key
-// cache. Only the public JWK stored at import is shown: never k, d, p, q, dp, dq, qi or oth.
+// `tenant` (its own and the global ones; NULL: the global ones) as a JWK Set, read by SPI
+// (pg/key_cache.cpp). Only the public JWK stored at import is shown: never k, d, p, q, dp, dq,
+// qi or oth.
 TG_PG_FUNCTION(tg_jwks) {
   tg::pg::require_token_functions("jwks");
   const char* tenant = PG_ARGISNULL(0) ? nullptr : text_to_cstring(PG_GETARG_TEXT_PP(0));
   return tg::pg::guarded([&]() -> Datum {
-    std::string set = "{\"keys\":[";
-    bool first = true;
-    for (const tg::pg::CachedKey& key : tg::pg::key_set().keys) {
-      if (!key.public_jwk || !key.tenant_active) continue;
-      if (key.tenant && (tenant == nullptr || *key.tenant != tenant)) continue;
-      if (!first) set += ',';
-      set += *key.public_jwk;
-      first = false;
-    }
-    set += "]}";
-    return tg::pg::jsonb_datum(set);
+    std::optional<std::string> scope;
+    if (tenant != nullptr) scope = std::string(tenant);
+    return tg::pg::jsonb_datum(tg::pg::public_jwks(scope));
   });
 }
 
+// auth._key_cache_status() -> (loads, keys_parsed, hits, flushes, evictions, entries): this
+// backend's key cache counters (pg/key_cache.hpp), for tests and diagnosis.
+TG_PG_FUNCTION(tg_key_cache_status) {
+  TupleDesc desc = result_tuple_desc(fcinfo);
+  const tg::pg::KeyCacheStatus status = tg::pg::key_cache_status();
+  Datum values[6] = {
+      Int64GetDatum(static_cast<int64>(status.loads)),     Int64GetDatum(static_cast<int64>(status.keys_parsed)),
+      Int64GetDatum(static_cast<int64>(status.hits)),      Int64GetDatum(static_cast<int64>(status.flushes)),
+      Int64GetDatum(static_cast<int64>(status.evictions)), Int64GetDatum(static_cast<int64>(status.entries))};
+  bool nulls[6] = {false, false, false, false, false, false};
+  return HeapTupleGetDatum(heap_form_tuple(desc, values, nulls));
+}
+
 // Statement trigger on auth.keys and auth.tenants: every backend drops its key cache (at once
-// in this one, at commit in the others). Plain PostgreSQL code: no C++ object is involved.
+// in this one, at commit in the others) through a relcache invalidation of the otherwise unused
+// view auth._key_cache_signal (pg/key_cache.hpp says why not auth.keys). Plain PostgreSQL code:
+// no C++ object is involved.
 TG_PG_FUNCTION(tg_keys_changed) {
   if (!CALLED_AS_TRIGGER(fcinfo))
     ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED), errmsg("not called by trigger manager")));
   TriggerData* trigger = reinterpret_cast<TriggerData*>(fcinfo->context);
-  Oid keys_relid = get_relname_relid("keys", RelationGetNamespace(trigger->tg_relation));
-  if (OidIsValid(keys_relid)) CacheInvalidateRelcacheByRelid(keys_relid);
+  Oid signal_relid = get_relname_relid("_key_cache_signal", RelationGetNamespace(trigger->tg_relation));
+  if (!OidIsValid(signal_relid))
+    ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                    errmsg("extension \"tenantgate\" is incomplete: auth._key_cache_signal is missing")));
+  CacheInvalidateRelcacheByRelid(signal_relid);
   return PointerGetDatum(nullptr);
 }

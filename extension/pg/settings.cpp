@@ -20,6 +20,7 @@ namespace {
 int leeway_guc = 30;
 int max_token_size_guc = 16384;
 int token_cache_size_guc = 1024;
+int key_cache_size_guc = 4096;
 char* issuer_guc = nullptr;
 char* audience_guc = nullptr;
 // Tenants.
@@ -60,6 +61,9 @@ void define_settings() {
   DefineCustomStringVariable("tenantgate.audience",
                              "Required aud claim (or element of it) of verified tokens; empty: not checked.", nullptr,
                              &audience_guc, "", PGC_SUSET, 0, nullptr, nullptr, nullptr);
+  DefineCustomIntVariable("tenantgate.key_cache_size",
+                          "Key lookups (a kid with its tenant, or a tenant's signer) each backend keeps parsed.",
+                          nullptr, &key_cache_size_guc, 4096, 16, 1000000, PGC_SUSET, 0, nullptr, nullptr, nullptr);
   // Tenants.
   DefineCustomStringVariable("tenantgate.base_domain",
                              "Domain under which a tenant's host name is <slug>.<base_domain>.",
@@ -97,6 +101,7 @@ int max_token_bytes() noexcept { return max_token_size_guc; }
 int token_cache_size() noexcept { return token_cache_size_guc; }
 const char* issuer() noexcept { return issuer_guc != nullptr ? issuer_guc : ""; }
 const char* audience() noexcept { return audience_guc != nullptr ? audience_guc : ""; }
+int key_cache_size() noexcept { return key_cache_size_guc; }
 const char* base_domain() noexcept { return base_domain_guc != nullptr ? base_domain_guc : ""; }
 int access_ttl_seconds() noexcept { return access_ttl_guc; }
 int refresh_ttl_seconds() noexcept { return refresh_ttl_guc; }

@@ -16,6 +16,9 @@ const char* issuer() noexcept;    // tenantgate.issuer, "" = not checked (never 
 const char* audience() noexcept;  // tenantgate.audience, "" = not checked (never NULL)
 int token_cache_size() noexcept;  // tenantgate.token_cache_size, 0..1000000 entries per backend, default 1024; 0: off
 
+// Keys (pg/key_cache.cpp).
+int key_cache_size() noexcept;  // tenantgate.key_cache_size, 16..1000000 lookups, default 4096
+
 // Tenants. tenantgate.tenant_key_alg (default ES256; empty or an algorithm auth.generate_key
 // accepts, checked when set) is read by SQL only (auth.create_tenant).
 const char* base_domain() noexcept;  // tenantgate.base_domain, default localhost (never NULL)

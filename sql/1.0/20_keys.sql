@@ -25,13 +25,26 @@ CREATE UNIQUE INDEX keys_one_active_signer ON auth.keys ((COALESCE(tenant, '')))
 SELECT pg_catalog.pg_extension_config_dump('auth.keys', '');
 REVOKE ALL ON TABLE auth.keys FROM PUBLIC;
 
--- Every backend drops its key cache as soon as keys or tenants change.
+-- auth.jwks reads a tenant's keys (and the global ones) through this; it also serves the
+-- ON DELETE CASCADE from auth.tenants. Lookups by kid use keys_kid_tenant_key.
+CREATE INDEX keys_tenant ON auth.keys (tenant);
+
+-- Every backend drops its key cache as soon as keys or tenants change: the trigger sends a
+-- relcache invalidation of this empty view, which nothing else names (pg/key_cache.hpp), so
+-- ANALYZE or VACUUM of auth.keys leaves the caches alone. Tenant inserts change no lookup (a new
+-- tenant has no keys yet); only active and slug matter among tenant updates.
+CREATE VIEW auth._key_cache_signal AS SELECT;
+REVOKE ALL ON TABLE auth._key_cache_signal FROM PUBLIC;
 CREATE FUNCTION auth._keys_changed() RETURNS trigger
   LANGUAGE c AS 'MODULE_PATHNAME', 'tg_keys_changed';
 CREATE TRIGGER keys_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON auth.keys
   FOR EACH STATEMENT EXECUTE FUNCTION auth._keys_changed();
-CREATE TRIGGER keys_cache_tenants_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON auth.tenants
+CREATE TRIGGER keys_cache_tenants_changed AFTER UPDATE OF active, slug OR DELETE OR TRUNCATE ON auth.tenants
   FOR EACH STATEMENT EXECUTE FUNCTION auth._keys_changed();
+-- This backend's key cache counters (tests and diagnosis).
+CREATE FUNCTION auth._key_cache_status(OUT loads bigint, OUT keys_parsed bigint, OUT hits bigint,
+                                       OUT flushes bigint, OUT evictions bigint, OUT entries bigint)
+  LANGUAGE c VOLATILE AS 'MODULE_PATHNAME', 'tg_key_cache_status';
 
 -- C halves (owner only): material -> stored form, fresh keys, fresh kids.
 CREATE FUNCTION auth._key_from_material(kid text, alg text, key text,
@@ -217,13 +230,13 @@ CREATE FUNCTION auth.decode(token text) RETURNS jsonb
 -- verify and jwks are EXECUTE-able by PUBLIC because a NOINHERIT authenticator does not hold its
 -- group's grants; the C entry points admit only members (also NOINHERIT ones) of
 -- tenantgate_authenticator, tenantgate_admin or tenantgate_tenant, and superusers (42501 else).
-REVOKE ALL ON FUNCTION auth._keys_changed(), auth._key_from_material(text, text, text),
+REVOKE ALL ON FUNCTION auth._keys_changed(), auth._key_cache_status(), auth._key_from_material(text, text, text),
   auth._key_generate(text, text), auth._new_kid(), auth._jwks_keys(jsonb), auth._require_key_tenant(text),
   auth._signing_kid(text), auth.add_key(text, text, text, text), auth.generate_key(text, text),
   auth.import_jwks(jsonb, text), auth.revoke_key(text), auth.revoke_key(text, text), auth.jwks(text),
   auth.sign(jsonb, text), auth.sign(jsonb, text, text), auth.verify(text), auth.verify(text, text, text), auth.decode(text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION auth.verify(text), auth.verify(text, text, text), auth.jwks(text),
   auth.add_key(text, text, text, text) TO PUBLIC;
-GRANT EXECUTE ON FUNCTION auth.generate_key(text, text),
+GRANT EXECUTE ON FUNCTION auth.generate_key(text, text), auth._key_cache_status(),
   auth.import_jwks(jsonb, text), auth.revoke_key(text), auth.revoke_key(text, text), auth.sign(jsonb, text),
   auth.sign(jsonb, text, text), auth.decode(text) TO tenantgate_admin;

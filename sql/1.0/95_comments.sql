@@ -24,6 +24,7 @@ COMMENT ON FUNCTION auth.enable_tenant_rls(regclass) IS 'Makes a shared table te
 
 -- Keys and tokens (20_keys.sql)
 COMMENT ON FUNCTION auth._keys_changed() IS 'Statement trigger on auth.keys and auth.tenants: every backend drops its key cache. Internal.';
+COMMENT ON FUNCTION auth._key_cache_status() IS 'This backend''s key cache counters: lookups loaded, keys parsed, hits, flushes, evictions, entries kept. tenantgate_admin and the owner.';
 COMMENT ON FUNCTION auth._key_from_material(text, text, text) IS 'Key material (PEM, JWK or secret) to the stored form and public JWK. Internal.';
 COMMENT ON FUNCTION auth._key_generate(text, text) IS 'Generates a fresh key of an algorithm in the stored form. Internal.';
 COMMENT ON FUNCTION auth._new_kid() IS 'A fresh random kid. Internal.';
