@@ -12,9 +12,9 @@ using Clock = std::chrono::steady_clock;
 // Session state a tenant's function could leave behind. Inside an authenticated transaction
 // the extension refuses LISTEN, WITH HOLD cursors, session advisory locks, temporary objects,
 // PREPARE/DEALLOCATE and forgets sequence state (docs/isolation.md), so after a successful
-// request only session-level settings remain possible (a set_config(…, false) in an inlined
-// SQL function is analysed outside the utility hooks' reach): RESET ALL, pipelined behind the
-// request in the same round trip. After a failed request (or anything unexpected), the full
+// request not even a session-level setting can remain (refused at COMMIT of a tenant
+// transaction, tenant_context.cpp); RESET ALL, pipelined behind the request in the same round
+// trip, stays as a second line until it is measured whether dropping it pays. After a failed request (or anything unexpected), the full
 // reset runs before the connection's next request, in that request's round trip.
 const char* const kAlwaysReset[] = {"RESET ALL"};
 constexpr std::size_t kMaxPrepared = 64;  // named statements per connection
@@ -177,12 +177,19 @@ DbResult DbPool::run(Slot& slot, const std::string& sql, const std::vector<std::
       }
     } else if (st == PGRES_PIPELINE_ABORTED) {
       // skipped after a failed Parse: already reported
-    } else if (first) {
+    } else if (first || st == PGRES_FATAL_ERROR) {
+      // After the statement's own result, an error can still come before the Sync: the implicit
+      // transaction's COMMIT failed (a deferred constraint, a serialization failure, or the
+      // extension refusing what the transaction left behind). Then nothing was committed and the
+      // request failed, whatever the statement answered.
       first = false;
       if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) {
         if (PQntuples(r) > 0 && PQnfields(r) > 0 && !PQgetisnull(r, 0, 0))
           out.value = std::string(PQgetvalue(r, 0, 0), static_cast<std::size_t>(PQgetlength(r, 0, 0)));
       } else {
+        out.value.reset();
+        out.detail.reset();
+        out.hint.reset();
         const char* code = PQresultErrorField(r, PG_DIAG_SQLSTATE);
         const char* msg = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
         const char* detail = PQresultErrorField(r, PG_DIAG_MESSAGE_DETAIL);

@@ -15,6 +15,7 @@
 //
 // Errors: the core's QueryError keeps its SQLSTATE and fixed message; PostgreSQL's own errors
 // (permission denied, invalid input syntax, constraint violations) pass through unchanged.
+#include <cmath>
 #include <cstdint>
 #include <list>
 #include <optional>
@@ -545,7 +546,7 @@ Executed execute(const pr::Rendered& r) {
         }
         SPI_freeplan(count_plan);
       });
-      if (rows >= 0) out.total = static_cast<std::int64_t>(rows + 0.5);
+      if (rows >= 0) out.total = static_cast<std::int64_t>(std::llround(rows));
     }
     pg_call([&] { SPI_finish(); });
   }

@@ -39,9 +39,10 @@ std::uint64_t hits = 0;
 std::uint64_t misses = 0;
 std::uint64_t generation = 0;
 
-// The tables whose relcache invalidation drops the cache (their triggers send one at commit).
+// The relations whose relcache invalidation drops the cache (their triggers send one at commit;
+// key and tenant changes arrive as the invalidation of the view auth._key_cache_signal, key_cache.hpp).
 constexpr int watched_count = 4;
-const char* const watched_names[watched_count] = {"keys", "revoked_tokens", "refresh_families", "users"};
+const char* const watched_names[watched_count] = {"_key_cache_signal", "revoked_tokens", "refresh_families", "users"};
 Oid watched[watched_count] = {InvalidOid, InvalidOid, InvalidOid, InvalidOid};
 bool watched_known = false;
 

@@ -904,7 +904,9 @@ def http30_pool_state_reset_after_each_request():
     t = tok('bob')
     # A tenant function that leaves a session-level setting behind; the pool must not keep it.
     for _ in range(4):
-        expect(request(port(), 'POST', '/rpc/leak_setting', host=H1, token=t), 200)
+        # refused at COMMIT (the GUC stack shows a session-level value), so nothing is left
+        st, h, b = request(port(), 'POST', '/rpc/leak_setting', host=H1, token=t)
+        check(st == 403 and b'SET without LOCAL' in b, 'leak_setting -> %d %s' % (st, b[:200]))
         expect(request(port(), 'POST', '/rpc/fail_please', host=H1, token=t), 400)
         st, h, b = expect(request(port(), 'POST', '/rpc/read_setting', host=H2, token=tok('dave')), 200)
         check(json.loads(b) in (None, ''), 'session setting leaked across requests: %s' % b)

@@ -19,6 +19,8 @@ SELECT auth.create_user('ses-a', 'u@ses-a.test', 'pw-ses-a-long-enough', 'admin'
        auth.create_user('ses-r', 'u@ses-r.test', 'pw-ses-r-long-enough', 'admin') IS NOT NULL AS ur;
 SELECT auth.login('ses-a', 'u@ses-a.test', 'pw-ses-a-long-enough') ->> 'access_token' AS tok_a \gset
 SELECT auth.login('ses-r', 'u@ses-r.test', 'pw-ses-r-long-enough') ->> 'access_token' AS tok_r \gset
+-- A tenant function whose set_config(..., false) no statement hook sees: the planner inlines it.
+CREATE FUNCTION "ses-a".leak() RETURNS text LANGUAGE sql AS $$ SELECT set_config('app.leak', 'left', false) $$;
 \c - ses_app
 
 -- 1. No object can be created inside: any form, any path.
@@ -58,6 +60,21 @@ SELECT regress.try(sql) AS result FROM (VALUES
   ('SELECT pg_advisory_xact_lock(1)'),
   ('SELECT pg_notify(''c'', ''x'')')) AS t(sql);
 ROLLBACK;
+
+-- 2b. However a session-level value is made in a tenant transaction, COMMIT refuses it (the
+-- settings' stacks show it) and nothing is left; the authenticator's own SET before
+-- authenticate stays its own.
+BEGIN;
+SELECT auth.authenticate(:'tok_a') IS NOT NULL AS authenticated;
+SELECT "ses-a".leak() AS inside;
+COMMIT;
+SELECT coalesce(current_setting('app.leak', true), '') = '' AS nothing_left;
+BEGIN;
+SET statement_timeout = '5min';
+SELECT auth.authenticate(:'tok_a') IS NOT NULL AS authenticated;
+COMMIT;
+SHOW statement_timeout;
+RESET statement_timeout;
 
 -- 3. Sequence state is forgotten when the tenant transaction ends.
 BEGIN;
