@@ -163,12 +163,19 @@ def raw(port, data, timeout=5, read_all=True):
     """Sends raw bytes; returns everything the server answered before closing (or timeout)."""
     s = socket.create_connection(('127.0.0.1', port), timeout=timeout)
     try:
-        s.sendall(data)
+        try:
+            s.sendall(data)
+        except (BrokenPipeError, ConnectionResetError):
+            # The server answered and closed before taking all of it (a refused oversized head):
+            # its answer is still in our receive queue, which the kernel hands out before the reset.
+            pass
         chunks = []
         while True:
             try:
                 c = s.recv(65536)
             except socket.timeout:
+                break
+            except ConnectionResetError:  # closed with our unread bytes in its buffer
                 break
             if not c:
                 break
