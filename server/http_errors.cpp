@@ -1,5 +1,6 @@
 #include "http_errors.hpp"
 
+#include <cctype>
 #include <cstring>
 #include <nlohmann/json.hpp>
 
@@ -107,6 +108,21 @@ std::optional<Reason> tagged_reason(const DbErrorFields& e) {
   return reason;
 }
 
+// The tag of the /api language's refusals: "tenantgate:PGRSTnnn". A tenant function could raise
+// one itself (RAISE ... USING CONSTRAINT); it then only chooses the code label of its own error.
+std::optional<std::string> pgrst_tag(const DbErrorFields& e) {
+  // Only on the SQLSTATEs the /api language raises (22023, 42P01, 42703, 42883, PT406): a
+  // tenant's constraint named like a tag does not relabel a constraint violation.
+  const std::string_view cls = e.sqlstate.substr(0, 2);
+  if (cls != "22" && cls != "42" && cls != "PT") return std::nullopt;
+  if (!starts_with(e.constraint, tg::core::kReasonTagPrefix)) return std::nullopt;
+  std::string code(e.constraint.substr(tg::core::kReasonTagPrefix.size()));
+  if (code.size() != 8 || code.compare(0, 5, "PGRST") != 0) return std::nullopt;
+  for (std::size_t i = 5; i < code.size(); ++i)
+    if (!std::isalnum(static_cast<unsigned char>(code[i]))) return std::nullopt;
+  return code;
+}
+
 HttpError map_db_error(const DbErrorFields& e) {
   const std::string_view st = e.sqlstate;
   if (st.size() != 5) return shim_error(503, "database unavailable");
@@ -126,6 +142,14 @@ HttpError map_db_error(const DbErrorFields& e) {
   }
   h.status = status_for_sqlstate(st);
   const ReasonInfo* repeated = row_repeated(st, e.message);
+  if (auto pgrst = pgrst_tag(e)) {
+    // A refusal of the /api language (extension/core/postgrest): a fixed phrase of ours, with
+    // PostgREST's own code for it, so that clients written for PostgREST see the code they test.
+    h.code = *pgrst;
+    h.message = bounded(e.message);
+    h.reason = repeated != nullptr ? repeated->message : h.message;
+    return h;
+  }
   if (st == "P0001" || st.substr(0, 2) == "PT") {
     // A tenant function's RAISE: the application's own message, detail and hint (as PostgREST).
     h.message = bounded(e.message);

@@ -47,6 +47,8 @@ struct HttpError {
 // The row whose tag the error carries, when the tag is "tenantgate:<id>" of a known id and the
 // SQLSTATE is that row's; nullopt otherwise.
 std::optional<tg::core::Reason> tagged_reason(const DbErrorFields& e);
+// PostgREST's PGRSTnnn from the tag of a refusal of the /api language ("tenantgate:PGRST100").
+std::optional<std::string> pgrst_tag(const DbErrorFields& e);
 
 // The status PostgREST gives an error with this SQLSTATE, with the contract's exceptions
 // (class 28 → 401, 42704 → 404).

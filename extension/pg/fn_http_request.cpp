@@ -419,6 +419,7 @@ struct Answer {  // what the V1 body returns: palloc'd, trivially destructible
 struct QueryFailure {
   char sqlstate[6];
   char message[128];
+  char pgrst_code[16];  // PostgREST's PGRSTnnn, the error's reason tag (server/http_errors.cpp)
 };
 
 std::optional<std::string> header(Jsonb* headers, const char* name) {
@@ -800,11 +801,14 @@ TG_PG_FUNCTION(tg_http_request) {
     } catch (const pr::QueryError& e) {
       tg::pg::detail::copy_text(failure.sqlstate, sizeof failure.sqlstate, e.sqlstate());
       tg::pg::detail::copy_text(failure.message, sizeof failure.message, e.what());
+      tg::pg::detail::copy_text(failure.pgrst_code, sizeof failure.pgrst_code, e.code());
       failed = true;
       return Answer{};
     }
   });
-  if (failed) tg::pg::detail::raise_error(failure.sqlstate, failure.message, nullptr);
+  if (failed)
+    tg::pg::detail::raise_error(failure.sqlstate, failure.message,
+                                failure.pgrst_code[0] != '\0' ? failure.pgrst_code : nullptr);
 
   Datum values[3];
   bool nulls[3] = {false, false, false};

@@ -405,7 +405,10 @@ def errors_have_postgrests_body_and_the_reason():
     h, j = error_json(request(port(), 'POST', '/api/company_data', host=H1, token=t, body={'id': 1, 'title': 'dup'}),
                       409, '23505', 'already exists', 'already exists')
     check(j['details'] is not None and 'already exists' in j['details'], 'unique violation DETAIL: %s' % j)
-    error_json(request(port(), 'POST', '/rpc/nope', host=H1, token=t, body={}), 404, '42883', 'unknown function')
+    # The /api language's refusals: PostgREST's code for each (the error's tag), its status.
+    error_json(request(port(), 'POST', '/rpc/nope', host=H1, token=t, body={}), 404, 'PGRST202', 'unknown function')
+    error_json(request(port(), 'GET', '/api/company_data?id=zz.1', host=H1, token=t), 400, 'PGRST100',
+               'unknown operator')
     # The shim's own refusals: PGRST codes.
     error_json(request(port(), 'PUT', '/api/company_data', host=H1, token=t, body={}), 405, 'PGRST117',
                'method not allowed')

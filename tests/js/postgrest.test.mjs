@@ -146,6 +146,7 @@ test('single(): an object, or 406 for several rows', async () => {
   const many = await db.from('company_data').select('title').single();
   assert.equal(many.status, 406);
   assert.notEqual(many.error, null);
+  assert.equal(many.error.code, 'PGRST116');
   assert.equal(many.data, null);
 });
 
@@ -244,9 +245,14 @@ test('isolation: another tenant, its schema, its functions', async () => {
 });
 
 test('errors: unknown table 404, bad filter 400', async () => {
-  assert.equal((await db.from('nope').select('*')).status, 404);
+  const table = await db.from('nope').select('*');
+  assert.equal(table.status, 404);
+  assert.equal(table.error.code, 'PGRST205');
   assert.equal((await db.from('company_data').select('nope')).status, 400);
-  assert.equal((await db.from('company_data').select('*').filter('amount', 'xx', 1)).status, 400);
+  const filter = await db.from('company_data').select('*').filter('amount', 'xx', 1);
+  assert.equal(filter.status, 400);
+  assert.equal(filter.error.code, 'PGRST100');
+  assert.equal(typeof filter.error.message, 'string');
 });
 
 test('OpenAPI at /api/: only what the token can use', async () => {

@@ -89,6 +89,33 @@ TEST(HttpErrors, ATagCountsOnlyWithItsRowsSqlstate) {
   EXPECT_FALSE(tg::server::tagged_reason(f).has_value());
 }
 
+TEST(HttpErrors, ApiLanguageRefusalsCarryPostgrestsCode) {
+  DbErrorFields f;
+  f.sqlstate = "PT406";
+  f.message = "JSON object requested, multiple (or no) rows returned";
+  f.constraint = "tenantgate:PGRST116";
+  HttpError e = map_db_error(f);
+  EXPECT_EQ(e.status, 406);
+  EXPECT_EQ(e.code, "PGRST116");
+  EXPECT_EQ(e.message, "JSON object requested, multiple (or no) rows returned");
+  f.sqlstate = "22023";
+  f.message = "unknown operator";
+  f.constraint = "tenantgate:PGRST100";
+  e = map_db_error(f);
+  EXPECT_EQ(e.status, 400);
+  EXPECT_EQ(e.code, "PGRST100");
+  // a tenant's unique constraint named like the tag keeps its SQLSTATE as the code
+  f.sqlstate = "23505";
+  f.message = "duplicate key value violates unique constraint \"tenantgate:PGRST116\"";
+  f.constraint = "tenantgate:PGRST116";
+  e = map_db_error(f);
+  EXPECT_EQ(e.status, 409);
+  EXPECT_EQ(e.code, "23505");
+  f.sqlstate = "22023";
+  f.constraint = "tenantgate:PGRST11";  // not a PostgREST code's shape
+  EXPECT_FALSE(tg::server::pgrst_tag(f).has_value());
+}
+
 TEST(HttpErrors, ContractStatusesAndChallenges) {
   auto e = ours(Reason::TokenExpired, "token expired");
   EXPECT_EQ(e.status, 401);
