@@ -55,14 +55,6 @@ class FakeCatalog : public pr::Catalog {
     f.result_columns = t.columns;
     return {f};
   }
-  std::string quote_identifier(std::string_view name) const override {
-    std::string out = "\"";
-    for (char c : name) {
-      if (c == '"') out += '"';
-      out += c;
-    }
-    return out + "\"";
-  }
   pr::Relation t, u;
 };
 

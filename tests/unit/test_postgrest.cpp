@@ -84,14 +84,6 @@ class FakeCatalog : public pr::Catalog {
     }
     return out;
   }
-  std::string quote_identifier(std::string_view name) const override {
-    std::string out = "\"";
-    for (char c : name) {
-      if (c == '"') out += '"';
-      out += c;
-    }
-    return out + "\"";
-  }
   std::vector<pr::Relation> rels;
 };
 

@@ -70,8 +70,17 @@ class Catalog {
   virtual std::vector<Relationship> relationships(const Relation& from, const std::string& target) = 0;
   // The functions called `name` (all overloads).
   virtual std::vector<Function> functions(const std::string& name) = 0;
-  // An identifier quoted for SQL (quote_identifier).
-  virtual std::string quote_identifier(std::string_view name) const = 0;
+  // An identifier quoted for SQL. By default always in double quotes (inner ones doubled),
+  // which is valid for every name; the PostgreSQL catalog uses quote_identifier, which leaves
+  // out the quotes where they are not needed.
+  virtual std::string quote_identifier(std::string_view name) const {
+    std::string out = "\"";
+    for (char c : name) {
+      if (c == '"') out += '"';
+      out += c;
+    }
+    return out + "\"";
+  }
 };
 
 struct Rendered {
