@@ -11,12 +11,11 @@ using Clock = std::chrono::steady_clock;
 
 // Session state a tenant's function could leave behind. Inside an authenticated transaction
 // the extension refuses LISTEN, WITH HOLD cursors, session advisory locks, temporary objects,
-// PREPARE/DEALLOCATE and forgets sequence state (docs/isolation.md), so after a successful
-// request not even a session-level setting can remain (refused at COMMIT of a tenant
-// transaction, tenant_context.cpp); RESET ALL, pipelined behind the request in the same round
-// trip, stays as a second line until it is measured whether dropping it pays. After a failed request (or anything unexpected), the full
-// reset runs before the connection's next request, in that request's round trip.
-const char* const kAlwaysReset[] = {"RESET ALL"};
+// PREPARE/DEALLOCATE and forgets sequence state (docs/isolation.md), and a session-level setting
+// made after auth.authenticate() aborts the COMMIT (tenant_context.cpp), so a request that
+// succeeded leaves nothing behind and the next one needs no reset round trip. After a failed
+// request (or anything unexpected) the full reset below runs before the connection's next
+// request, in that request's round trip.
 constexpr std::size_t kMaxPrepared = 64;  // named statements per connection
 const char* const kFullReset[] = {
     "CLOSE ALL",    "RESET ALL",         "UNLISTEN *",     "SELECT pg_catalog.pg_advisory_unlock_all()",
@@ -103,7 +102,7 @@ DbResult DbPool::run(Slot& slot, const std::string& sql, const std::vector<std::
   };
   if (!PQenterPipelineMode(c)) return fail(DbResult::Kind::ConnectionError);
   bool sent = true;
-  int syncs_expected = 2;
+  int syncs_expected = 1;
   const bool full_reset = slot.needs_full_reset;
   if (full_reset) {
     // DEALLOCATE ALL is among them: this connection's statements are prepared again below.
@@ -139,9 +138,6 @@ DbResult DbPool::run(Slot& slot, const std::string& sql, const std::vector<std::
     sent = sent &&
            PQsendQueryPrepared(c, name.c_str(), static_cast<int>(values.size()), values.data(), nullptr, nullptr, 0) &&
            PQpipelineSync(c);
-  for (const char* stmt : kAlwaysReset)
-    sent = sent && PQsendQueryParams(c, stmt, 0, nullptr, nullptr, nullptr, nullptr, 0);
-  sent = sent && PQpipelineSync(c);
   if (!sent) return fail(DbResult::Kind::ConnectionError);
 
   auto deadline = Clock::now() + std::chrono::milliseconds(config_.statement_timeout_ms + 3000);

@@ -2,13 +2,13 @@
 // trip, pipelined: the request's statement as a named prepared statement (prepared on its first
 // use on that connection, keyed by its SQL text, so every route — and any new statement text —
 // is parsed and planned once per connection; at most 64 per connection, further texts run
-// unnamed), a Sync, then RESET ALL and a Sync, so the
-// statement runs as its own implicit transaction and no session-level setting reaches the next
-// request. Everything else a tenant transaction could leave in the session (LISTEN, advisory
-// locks, temporary objects, held cursors, PREPARE/DEALLOCATE) is refused by the extension inside
-// an authenticated transaction (docs/isolation.md); after a FAILED request the full reset (CLOSE
-// ALL, UNLISTEN *, advisory unlock, DISCARD TEMP/SEQUENCES, DEALLOCATE ALL) is pipelined before
-// the connection's next request anyway. A connection not idle after a call is closed.
+// unnamed) and a Sync, so the statement runs as its own implicit transaction. No reset follows a
+// successful request: what a tenant transaction could leave in the session (session-level
+// settings, LISTEN, advisory locks, temporary objects, held cursors, PREPARE/DEALLOCATE) is
+// refused by the extension inside an authenticated transaction (docs/isolation.md); after a
+// FAILED request the full reset (CLOSE ALL, RESET ALL, UNLISTEN *, advisory unlock, DISCARD
+// TEMP/SEQUENCES, DEALLOCATE ALL) is pipelined before the connection's next request. A
+// connection not idle after a call is closed.
 // Broken connections are noticed on checkout (the socket is polled) or during the call, closed,
 // and reopened by the next caller after a capped exponential backoff; while PostgreSQL is away
 // callers get a connection error at once instead of waiting.
