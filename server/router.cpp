@@ -371,6 +371,16 @@ bool same_origin_request(const httplib::Request& req, httplib::Response& res) {
   return true;
 }
 
+// The statement of a cookie session's login or refresh: the function's token pair plus
+// "refresh_expires_in", tenantgate.refresh_ttl in seconds (the cookie's Max-Age), read in the
+// same round trip. cookie_session_answer takes both out of the body.
+std::string with_refresh_lifetime(const char* call) {
+  return std::string("SELECT (") + call +
+         " OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object('refresh_expires_in', (SELECT "
+         "s.setting::pg_catalog.int4 "
+         "FROM pg_catalog.pg_settings s WHERE s.name OPERATOR(pg_catalog.=) 'tenantgate.refresh_ttl')))::text";
+}
+
 // 8-4-4-4-12 hex digits.
 bool is_uuid(const std::string& s) {
   if (s.size() != 36) return false;
@@ -424,12 +434,13 @@ void Router::route_auth(Ctx& ctx, const std::string& what) {
     auto t = bearer(req, res);
     if (!t) return;
     if (req.method != "POST") {
-      call(ctx, "SELECT auth.http_users($1, $2)::text", {host, *t}, 200);
+      call(ctx, "SELECT auth.http_users($1, $2, 'list')::text", {host, *t}, 200);
       return;
     }
-    auto f = body_fields(req, res, {"email"}, {"password", "role"});
-    if (f)
-      call(ctx, "SELECT auth.http_create_user($1, $2, $3, $4, $5)::text", {host, *t, (*f)[0], (*f)[1], (*f)[2]}, 201);
+    // The body's own text once its members are checked (the function reads them by name).
+    if (body_fields(req, res, {"email"}, {"password", "role"}))
+      call(ctx, "SELECT auth.http_users($1, $2, 'create', NULL, $3::pg_catalog.jsonb)::text", {host, *t, req.body},
+           201);
     return;
   }
   if (!method_is("POST")) return;
@@ -447,7 +458,7 @@ void Router::route_auth(Ctx& ctx, const std::string& what) {
     }
     if (!same_origin_request(req, res)) return;
     if (has_nul(params)) return send_error(res, 400, "invalid input");
-    cookie_session_answer(ctx, db_.call("SELECT auth.http_login_cookie($1, $2, $3, $4)::text", params));
+    cookie_session_answer(ctx, db_.call(with_refresh_lifetime("auth.http_login($1, $2, $3, $4)"), params));
   } else if (what == "/auth/refresh") {
     if (!req.has_header("Authorization") && no_body(req)) return refresh_from_cookie(ctx);
     auto f = string_fields(req, res, {"refresh_token"});
@@ -498,7 +509,7 @@ void Router::route_users(Ctx& ctx, const std::string& id, bool password_reset) {
   if (!t) return;
   if (password_reset) {
     if (!no_body(req)) return send_error(res, 400, "invalid body");
-    call(ctx, "SELECT auth.http_start_user_password_reset($1, $2, $3::pg_catalog.uuid)::text", {ctx.host, *t, id}, 200);
+    call(ctx, "SELECT auth.http_users($1, $2, 'password_reset', $3::pg_catalog.uuid)::text", {ctx.host, *t, id}, 200);
     return;
   }
   if (!is_json_type(req.get_header_value("Content-Type")))
@@ -506,8 +517,8 @@ void Router::route_users(Ctx& ctx, const std::string& id, bool password_reset) {
   auto j = parse_json_body(req.body);
   if (!j || !j->is_object() || j->size() != 1 || !j->contains("active") || !(*j)["active"].is_boolean())
     return send_error(res, 400, "invalid body");
-  call(ctx, "SELECT auth.http_set_user_active($1, $2, $3::pg_catalog.uuid, $4::pg_catalog.bool)::text",
-       {ctx.host, *t, id, std::string((*j)["active"].get<bool>() ? "true" : "false")}, 200);
+  call(ctx, "SELECT auth.http_users($1, $2, 'set_active', $3::pg_catalog.uuid, $4::pg_catalog.jsonb)::text",
+       {ctx.host, *t, id, req.body}, 200);
 }
 
 void Router::cookie_session_answer(Ctx& ctx, const DbResult& r) {
@@ -564,7 +575,7 @@ void Router::refresh_from_cookie(Ctx& ctx) {
   if (!token) return;
   std::vector<std::optional<std::string>> params{ctx.host, *token};
   if (has_nul(params)) return send_error(ctx.res, 400, "invalid input");
-  cookie_session_answer(ctx, db_.call("SELECT auth.http_refresh_cookie($1, $2)::text", params));
+  cookie_session_answer(ctx, db_.call(with_refresh_lifetime("auth.http_refresh($1, $2)"), params));
   // Reused, revoked or expired: the cookie is worth nothing any more, and the page should know.
   if (ctx.res.status >= 400 && ctx.res.status < 500) clear_session_cookies(ctx.res);
 }

@@ -4,7 +4,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <climits>
 #include <cstdlib>
 #include <memory>
 #include <stdexcept>
@@ -94,7 +93,7 @@ void WebRoot::serve(const httplib::Request& req, httplib::Response& res) const {
   }
   if (found != Lookup::Found) return refuse(res, 404);
   res.status = 200;
-  res.set_content(std::move(body), content_type_for(name));
+  res.set_content(body, content_type_for(name));
   put_header(res, "Cache-Control", name.rfind("assets/", 0) == 0 ? "public, max-age=31536000, immutable" : "no-cache");
 }
 

@@ -115,16 +115,8 @@ COMMENT ON FUNCTION auth.http_start_password_reset(text, text, text) IS 'POST /a
 
 -- The browser app's routes (74_http_web.sql)
 COMMENT ON FUNCTION auth.http_tenant(text) IS 'GET /auth/tenant: slug and name of the Host''s active tenant (unknown or inactive: 42704). PUBLIC (SECURITY DEFINER, require_authenticator_session).';
-COMMENT ON FUNCTION auth.http_login_cookie(text, text, text, text) IS 'POST /auth/login with "session":"cookie": auth.http_login plus refresh_expires_in (the cookie''s Max-Age). PUBLIC (SECURITY DEFINER, require_authenticator_session).';
-COMMENT ON FUNCTION auth.http_refresh_cookie(text, text) IS 'POST /auth/refresh from the refresh cookie: auth.http_refresh plus refresh_expires_in. PUBLIC (SECURITY DEFINER, require_authenticator_session).';
-COMMENT ON FUNCTION auth._web_users(uuid) IS 'The authenticated tenant''s users (NULL) or one of them, for its admin only. PUBLIC (runs after auth.authenticate; admits the tenant''s admin).';
-COMMENT ON FUNCTION auth._web_create_user(text, text, text) IS 'Creates a user of the authenticated tenant (auth.create_user; no password: a random one). PUBLIC (admits the tenant''s admin).';
-COMMENT ON FUNCTION auth._web_set_user_active(uuid, boolean) IS 'Activates or deactivates a user of the authenticated tenant, never the admin itself. PUBLIC (admits the tenant''s admin).';
-COMMENT ON FUNCTION auth._web_start_password_reset(uuid) IS 'Starts a password reset of a user of the authenticated tenant by id: reset_token, expires_in. PUBLIC (admits the tenant''s admin).';
-COMMENT ON FUNCTION auth.http_users(text, text) IS 'GET /auth/users by the tenant''s admin. PUBLIC (does nothing before a valid token).';
-COMMENT ON FUNCTION auth.http_create_user(text, text, text, text, text) IS 'POST /auth/users by the tenant''s admin. PUBLIC (does nothing before a valid token).';
-COMMENT ON FUNCTION auth.http_set_user_active(text, text, uuid, boolean) IS 'PATCH /auth/users/<id> {"active"} by the tenant''s admin. PUBLIC (does nothing before a valid token).';
-COMMENT ON FUNCTION auth.http_start_user_password_reset(text, text, uuid) IS 'POST /auth/users/<id>/password-reset by the tenant''s admin. PUBLIC (does nothing before a valid token).';
+COMMENT ON FUNCTION auth.http_users(text, text, text, uuid, jsonb) IS '/auth/users routes of the tenant''s admin (list, create, set_active, password_reset). PUBLIC (does nothing before a valid token).';
+COMMENT ON FUNCTION auth._web_users(text, uuid, jsonb) IS 'The user management of auth.http_users on the authenticated tenant''s users. PUBLIC (runs after auth.authenticate; admits the tenant''s admin only).';
 
 -- The /api language (72_http_request.sql)
 COMMENT ON FUNCTION auth.http_request(text, text, text, text, text, jsonb, text) IS 'One PostgREST-compatible request (/api/<table>, /api/rpc/<fn>, /api/): authenticates like auth.authenticate, runs one statement planned once per query shape, answers status, headers and body. PUBLIC (does nothing before a valid token).';

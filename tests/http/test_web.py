@@ -5,7 +5,6 @@ GET /auth/tenant, the cookie session (login/refresh/logout with the CSRF token, 
 rotation and reuse), the 401's WWW-Authenticate reason, the tenant admin's user routes, and the
 /auth/refresh counter of /metrics. Usage: test_web.py <tenantgate-server>; TG_CLUSTER_ENV names
 the private cluster's env file (CTest fixture `cluster`)."""
-import http.client
 import json
 import os
 import re
@@ -40,23 +39,8 @@ def port():
 
 def exchange(method, path, host=H1, headers=(), body=None, srv=None):
     """One request; (status, [(name, value)...] as sent, body bytes): repeated headers kept."""
-    conn = http.client.HTTPConnection('127.0.0.1', (srv or ctx['srv']).port, timeout=15)
-    conn.putrequest(method, path, skip_host=True, skip_accept_encoding=True)
-    conn.putheader('Host', host)
-    data = None
-    if body is not None:
-        data = body if isinstance(body, bytes) else json.dumps(body).encode()
-        conn.putheader('Content-Type', 'application/json')
-    for k, v in headers:
-        conn.putheader(k, v)
-    if data is not None or method in ('POST', 'PATCH'):
-        conn.putheader('Content-Length', str(len(data or b'')))
-    conn.endheaders(data)
-    r = conn.getresponse()
-    out = r.read()
-    hdrs = r.getheaders()
-    conn.close()
-    return r.status, hdrs, out
+    return request((srv or ctx['srv']).port, method, path, host=host, body=body, headers=dict(headers),
+                   header_list=True)
 
 
 def header(hdrs, name):

@@ -54,65 +54,72 @@ TEST(WebPath, ApiPrefixesAreNotStaticOnSegmentBoundaries) {
 }
 
 TEST(WebPath, ContentTypeByExtensionWithCharsetForText) {
-  EXPECT_STREQ(content_type_for("index.html"), "text/html; charset=utf-8");
-  EXPECT_STREQ(content_type_for("assets/a.JS"), "text/javascript; charset=utf-8");
-  EXPECT_STREQ(content_type_for("a.mjs"), "text/javascript; charset=utf-8");
-  EXPECT_STREQ(content_type_for("a.css"), "text/css; charset=utf-8");
-  EXPECT_STREQ(content_type_for("a.svg"), "image/svg+xml; charset=utf-8");
-  EXPECT_STREQ(content_type_for("a.png"), "image/png");
-  EXPECT_STREQ(content_type_for("favicon.ico"), "image/x-icon");
-  EXPECT_STREQ(content_type_for("a.json"), "application/json; charset=utf-8");
-  EXPECT_STREQ(content_type_for("a.woff2"), "font/woff2");
-  EXPECT_STREQ(content_type_for("app.webmanifest"), "application/manifest+json; charset=utf-8");
-  EXPECT_STREQ(content_type_for("robots.txt"), "text/plain; charset=utf-8");
-  EXPECT_STREQ(content_type_for("a.js.map"), "application/json; charset=utf-8");
-  EXPECT_STREQ(content_type_for("a.bin"), "application/octet-stream");
-  EXPECT_STREQ(content_type_for("v1.2/README"), "application/octet-stream");
+  const std::pair<const char*, const char*> cases[] = {
+      {"index.html", "text/html; charset=utf-8"},
+      {"assets/a.JS", "text/javascript; charset=utf-8"},
+      {"a.mjs", "text/javascript; charset=utf-8"},
+      {"a.css", "text/css; charset=utf-8"},
+      {"a.svg", "image/svg+xml; charset=utf-8"},
+      {"a.png", "image/png"},
+      {"favicon.ico", "image/x-icon"},
+      {"a.json", "application/json; charset=utf-8"},
+      {"a.woff2", "font/woff2"},
+      {"app.webmanifest", "application/manifest+json; charset=utf-8"},
+      {"robots.txt", "text/plain; charset=utf-8"},
+      {"a.js.map", "application/json; charset=utf-8"},
+      {"a.bin", "application/octet-stream"},
+      {"v1.2/README", "application/octet-stream"},
+  };
+  for (const auto& [name, type] : cases) EXPECT_STREQ(content_type_for(name), type) << name;
 }
 
 TEST(WebSession, CsrfTokenIsBase64urlSha256OfTheRefreshToken) {
   // base64url(SHA-256("tenantgate-csrf:tgr_abc")), computed independently (Python hashlib).
-  EXPECT_EQ(csrf_token_for("tgr_abc"), "FybXLRAFCKYTyusAi3B8uXilHHSmKrIJg0sBZPUcl-w");
-  EXPECT_NE(csrf_token_for("tgr_abd"), csrf_token_for("tgr_abc"));
-  EXPECT_TRUE(csrf_matches("tgr_abc", "FybXLRAFCKYTyusAi3B8uXilHHSmKrIJg0sBZPUcl-w"));
-  EXPECT_FALSE(csrf_matches("tgr_abc", "FybXLRAFCKYTyusAi3B8uXilHHSmKrIJg0sBZPUcl-x"));
-  EXPECT_FALSE(csrf_matches("tgr_abc", "FybXLRAFCKYTyusAi3B8uXilHHSmKrIJg0sBZPUcl-"));
-  EXPECT_FALSE(csrf_matches("tgr_abc", ""));
-  EXPECT_FALSE(csrf_matches("tgr_abc", "tgr_abc"));
+  const std::string expected = "FybXLRAFCKYTyusAi3B8uXilHHSmKrIJg0sBZPUcl-w";
+  EXPECT_EQ(csrf_token_for("tgr_abc"), expected);
+  EXPECT_NE(csrf_token_for("tgr_abd"), expected);
+  EXPECT_TRUE(csrf_matches("tgr_abc", expected));
+  for (const std::string& wrong :
+       {expected.substr(0, 42) + "x", expected.substr(0, 42), std::string(), std::string("tgr_abc")})
+    EXPECT_FALSE(csrf_matches("tgr_abc", wrong)) << wrong;
 }
 
 TEST(WebSession, CookieValuesFindsEveryValueOfTheNameOnly) {
   using V = std::vector<std::string>;
-  EXPECT_EQ(cookie_values("a=1; tg_refresh=tgr_x; b=2", "tg_refresh"), V{"tgr_x"});
-  EXPECT_EQ(cookie_values("tg_refresh=1;tg_refresh=2", "tg_refresh"), (V{"1", "2"}));
-  EXPECT_EQ(cookie_values("tg_refresh=\"q\"", "tg_refresh"), V{"q"});
-  EXPECT_EQ(cookie_values("xtg_refresh=1; tg_refresh_old=2; tg_refresh", "tg_refresh"), V{});
-  EXPECT_EQ(cookie_values("", "tg_refresh"), V{});
-  EXPECT_EQ(cookie_values("tg_refresh=", "tg_refresh"), V{""});
+  const std::pair<const char*, V> cases[] = {
+      {"a=1; tg_refresh=tgr_x; b=2", V{"tgr_x"}},
+      {"tg_refresh=1;tg_refresh=2", V{"1", "2"}},
+      {"tg_refresh=\"q\"", V{"q"}},
+      {"xtg_refresh=1; tg_refresh_old=2; tg_refresh", V{}},
+      {"", V{}},
+      {"tg_refresh=", V{""}},
+  };
+  for (const auto& [header, values] : cases) EXPECT_EQ(cookie_values(header, "tg_refresh"), values) << header;
 }
 
 TEST(WebSession, SetCookieLinesAreHostOnlySecureStrict) {
-  EXPECT_EQ(refresh_cookie("tgr_x", 604800),
-            "tg_refresh=tgr_x; Path=/auth; Max-Age=604800; HttpOnly; Secure; SameSite=Strict");
-  EXPECT_EQ(csrf_cookie("abc", 60), "tg_csrf=abc; Path=/; Max-Age=60; Secure; SameSite=Strict");
-  EXPECT_EQ(cleared_refresh_cookie(), "tg_refresh=; Path=/auth; Max-Age=0; HttpOnly; Secure; SameSite=Strict");
-  EXPECT_EQ(cleared_csrf_cookie(), "tg_csrf=; Path=/; Max-Age=0; Secure; SameSite=Strict");
-  // A value a cookie cannot carry is never written into the header.
-  EXPECT_EQ(refresh_cookie("a;b", 1), "tg_refresh=; Path=/auth; Max-Age=1; HttpOnly; Secure; SameSite=Strict");
+  const std::pair<std::string, const char*> cases[] = {
+      {refresh_cookie("tgr_x", 604800),
+       "tg_refresh=tgr_x; Path=/auth; Max-Age=604800; HttpOnly; Secure; SameSite=Strict"},
+      {csrf_cookie("abc", 60), "tg_csrf=abc; Path=/; Max-Age=60; Secure; SameSite=Strict"},
+      {cleared_refresh_cookie(), "tg_refresh=; Path=/auth; Max-Age=0; HttpOnly; Secure; SameSite=Strict"},
+      {cleared_csrf_cookie(), "tg_csrf=; Path=/; Max-Age=0; Secure; SameSite=Strict"},
+      // A value a cookie cannot carry is never written into the header.
+      {refresh_cookie("a;b", 1), "tg_refresh=; Path=/auth; Max-Age=1; HttpOnly; Secure; SameSite=Strict"},
+  };
+  for (const auto& [line, expected] : cases) EXPECT_EQ(line, expected);
 }
 
 TEST(WebSession, SameOriginIsSchemeHostAndPortOfTheHostHeader) {
+  for (const char* own : {"https://a.example.com", "https://A.Example.COM", "https://a.example.com:443"})
+    EXPECT_TRUE(is_same_origin(own, "a.example.com")) << own;
+  for (const char* other :
+       {"http://b.example.com", "https://a.example.com:8443", "null", "ftp://a.example.com", "https://a.example.com/",
+        "https://", "https://a.example.com.evil.test", "https://user@a.example.com", "https://a.example.com:80"})
+    EXPECT_FALSE(is_same_origin(other, "a.example.com")) << other;
   EXPECT_TRUE(is_same_origin("http://company1.localhost:8080", "company1.localhost:8080"));
-  EXPECT_TRUE(is_same_origin("https://Company1.Example.com", "company1.example.com"));
-  EXPECT_TRUE(is_same_origin("https://a.example.com", "a.example.com:443"));
   EXPECT_TRUE(is_same_origin("http://a.example.com:80", "a.example.com"));
-  EXPECT_FALSE(is_same_origin("http://company2.localhost:8080", "company1.localhost:8080"));
   EXPECT_FALSE(is_same_origin("http://company1.localhost:8081", "company1.localhost:8080"));
+  EXPECT_FALSE(is_same_origin("http://company2.localhost:8080", "company1.localhost:8080"));
   EXPECT_FALSE(is_same_origin("https://a.example.com", "a.example.com:80"));
-  EXPECT_FALSE(is_same_origin("null", "a.example.com"));
-  EXPECT_FALSE(is_same_origin("ftp://a.example.com", "a.example.com"));
-  EXPECT_FALSE(is_same_origin("http://a.example.com/", "a.example.com"));
-  EXPECT_FALSE(is_same_origin("http://", "a.example.com"));
-  EXPECT_FALSE(is_same_origin("http://a.example.com.evil.test", "a.example.com"));
-  EXPECT_FALSE(is_same_origin("http://user@a.example.com", "a.example.com"));
 }
