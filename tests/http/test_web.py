@@ -139,6 +139,9 @@ def static_content_types_and_caching_by_extension_and_place():
         check(header(h, 'Cache-Control') == want, '%s: %r' % (path, header(h, 'Cache-Control')))
         check_static_headers(path, h)
         check(header(h, 'Content-Range') is None, path)
+    # No byte ranges: the whole file, whatever Range asks for.
+    st, h, b = exchange('GET', '/robots.txt', headers=[('Range', 'bytes=0-2')])
+    check(st == 200 and b == b'/robots.txt' and header(h, 'Accept-Ranges') == 'none', '%d %r %r' % (st, h, b))
 
 
 @suite.test
@@ -311,6 +314,8 @@ def logout_by_cookie_or_bearer_revokes_and_clears_both_cookies():
     hs = [('Cookie', 'tg_refresh=' + refresh)]
     st, h, b = exchange('POST', '/auth/logout', headers=hs)
     check(st == 403 and not set_cookies(h), 'logout without the csrf header: %d' % st)
+    st, h, b = exchange('POST', '/auth/logout')  # neither cookie nor bearer: as before
+    check(st == 401 and json.loads(b)['error'] == 'missing token' and header(h, 'WWW-Authenticate') == 'Bearer', b)
     st, h, b = exchange('POST', '/auth/logout', headers=hs + [('X-CSRF-Token', csrf)])
     check(st == 204, 'cookie logout: %d %s' % (st, b))
     cl = set_cookies(h)
