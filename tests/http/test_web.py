@@ -203,6 +203,11 @@ def traversal_and_hidden_files_are_refused_on_raw_sockets():
     # A symlink that stays inside the root is a file like any other.
     st, _, b = exchange('GET', '/link-in.txt')
     check(st == 200 and b == b'/robots.txt', 'inner symlink: %d %r' % (st, b))
+    # Decoded exactly once: %20 is a space of the file name, %2520 a literal "%20" (refused).
+    st, _, b = exchange('GET', '/a%20b.txt')
+    check(st == 200 and b == b'/a b.txt', 'encoded name: %d %r' % (st, b))
+    ans = raw(port(), ('GET /a%%2520b.txt HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n' % H1).encode())
+    check(status_of(ans) == 400 and b'/a b.txt' not in ans, ans[:200])
 
 
 # ---- /auth/tenant ------------------------------------------------------------------------------
@@ -483,7 +488,7 @@ def make_web_root():
         f.write(INDEX)
     for rel in ('assets/app-1a2b3c.js', 'assets/app-1a2b3c.css', 'assets/mod.mjs', 'assets/font.woff2',
                 'assets/app.js.map', 'logo.svg', 'logo.png', 'favicon.ico', 'config.json', 'app.webmanifest',
-                'robots.txt', 'data.bin'):
+                'robots.txt', 'data.bin', 'a b.txt'):
         with open(os.path.join(root, rel), 'wb') as f:
             f.write(('/' + rel).encode())
     for rel, data in (('.env', b'DOTENV=1'), ('.git/config', b'HIDDEN'), ('assets/.hidden.js', b'HIDDEN')):
