@@ -198,7 +198,7 @@ TEST(HttpErrors, NoSqlTextStackOrInternalMessageReachesTheClient) {
 }
 
 TEST(HttpErrors, UntaggedRepeatsOfARowAreLabelledButKeepTheirSqlstatesStatus) {
-  // What auth.http_api raises with a literal RAISE until it raises through auth._raise.
+  // What a tenant function raises when it copies one of our rows with a literal RAISE.
   auto e = db("22023", "filter required");
   EXPECT_EQ(e.status, 400);
   EXPECT_EQ(e.reason, "filter required");

@@ -3,14 +3,8 @@
 -- password reset flow, lifetimes, expiry, purging, and tokens minted by key holders.
 -- Nothing random is printed: tokens, ids and timestamps go into psql variables (\gset).
 \set VERBOSITY terse
-DO $$
-DECLARE r text;
-BEGIN
-  FOR r IN SELECT rolname FROM pg_roles
-            WHERE rolname ~ '^tg_sess-[abc]_(admin|staff)$' OR rolname IN ('sess_app', 'sess_nobody')
-            ORDER BY rolname LIKE '%_admin' DESC, rolname
-  LOOP EXECUTE format('DROP ROLE %I', r); END LOOP;
-END $$;
+\set leftover_roles '^(tg_sess-[abc]_(admin|staff)|sess_app|sess_nobody)$'
+\i helpers/drop_leftover_roles.sql
 SET tenantgate.base_domain = 'example.com';
 SET tenantgate.login_max_failures = 0;
 CREATE ROLE sess_app LOGIN NOINHERIT;

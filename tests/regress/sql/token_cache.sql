@@ -5,14 +5,8 @@
 -- revoked), key revocation, tenant deactivation, user deactivation; exp/nbf checked on every
 -- hit; the size bound; the status function for admins only. Nothing random is printed.
 \set VERBOSITY terse
-DO $$
-DECLARE r text;
-BEGIN
-  FOR r IN SELECT rolname FROM pg_roles
-            WHERE rolname ~ '^tg_tcache-[ab]_(admin|staff)$' OR rolname IN ('tcache_app')
-            ORDER BY rolname LIKE '%_admin' DESC, rolname
-  LOOP EXECUTE format('DROP ROLE %I', r); END LOOP;
-END $$;
+\set leftover_roles '^(tg_tcache-[ab]_(admin|staff)|tcache_app)$'
+\i helpers/drop_leftover_roles.sql
 CREATE EXTENSION IF NOT EXISTS dblink;
 SET tenantgate.login_max_failures = 0;
 CREATE ROLE tcache_app LOGIN NOINHERIT;

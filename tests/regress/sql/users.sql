@@ -4,14 +4,8 @@
 -- Nothing random is printed: tokens, ids and timestamps go into psql variables (\gset).
 \set VERBOSITY terse
 -- Tenant roles are cluster-wide: drop what an earlier run in this cluster may have left.
-DO $$
-DECLARE r text;
-BEGIN
-  FOR r IN SELECT rolname FROM pg_roles
-            WHERE rolname ~ '^tg_company[12]_(admin|staff)$' OR rolname IN ('users_app', 'users_dba', 'users_nobody')
-            ORDER BY rolname LIKE '%_admin' DESC, rolname
-  LOOP EXECUTE format('DROP ROLE %I', r); END LOOP;
-END $$;
+\set leftover_roles '^(tg_company[12]_(admin|staff)|users_app|users_dba|users_nobody)$'
+\i helpers/drop_leftover_roles.sql
 SET tenantgate.base_domain = 'example.com';
 SET tenantgate.login_max_failures = 0;  -- the throttle has its own section below
 -- The contract's authenticator, a DBA role, and a role that is neither.
