@@ -36,8 +36,10 @@ CREATE FUNCTION auth._password_hash_format(stored text) RETURNS text
   LANGUAGE c IMMUTABLE STRICT AS 'MODULE_PATHNAME', 'tg_password_hash_format';
 CREATE FUNCTION auth._random_token(prefix text) RETURNS text
   LANGUAGE c VOLATILE STRICT AS 'MODULE_PATHNAME', 'tg_random_token';
-CREATE FUNCTION auth._caller_is_client() RETURNS boolean
-  LANGUAGE c STABLE AS 'MODULE_PATHNAME', 'tg_caller_is_client';
+-- The caller check of the client functions (login, refresh, register, …): 42501 'permission
+-- denied for function <fn>' unless the outer user may use them (pg/access.cpp).
+CREATE FUNCTION auth._require_client(fn text) RETURNS void
+  LANGUAGE c STABLE AS 'MODULE_PATHNAME', 'tg_require_client';
 CREATE FUNCTION auth._caller_is_user_admin() RETURNS boolean
   LANGUAGE c STABLE AS 'MODULE_PATHNAME', 'tg_caller_is_user_admin';
 -- client: the address the caller states for its own client (the HTTP shim: the HTTP client's);
@@ -53,29 +55,14 @@ CREATE FUNCTION auth._throttle_status(tenant_id bigint, email text) RETURNS json
 CREATE FUNCTION auth._session_setting(name text) RETURNS integer
   LANGUAGE c STABLE STRICT AS 'MODULE_PATHNAME', 'tg_session_setting';
 
--- The caller check of the client functions (login, refresh, register, …): 42501 'permission
--- denied for function <fn>' unless the outer user may use them (auth._caller_is_client).
-CREATE FUNCTION auth._require_client(fn text) RETURNS void
-  LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp
-  AS $$
-BEGIN
-  IF NOT auth._caller_is_client() THEN
-    PERFORM auth._raise('function_permission_denied', fn);
-  END IF;
-END
-$$;
-
 -- The e-mails we store (the table's CHECK, and no white space or control character): 22023 else.
 CREATE FUNCTION auth._check_email(email text) RETURNS void
-  LANGUAGE plpgsql IMMUTABLE SET search_path = pg_catalog, pg_temp
+  LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp
   AS $$
-BEGIN
-  IF email IS NULL OR pg_catalog.octet_length(email) NOT BETWEEN 3 AND 320 OR pg_catalog.strpos(email, '@') < 2
-     OR email ~ '[[:space:][:cntrl:]]' THEN
-    PERFORM auth._raise('invalid_email');
-  END IF;
-END
-$$;
+    SELECT auth._raise('invalid_email')
+     WHERE email IS NULL OR pg_catalog.octet_length(email) NOT BETWEEN 3 AND 320
+        OR pg_catalog.strpos(email, '@') < 2 OR email ~ '[[:space:][:cntrl:]]'
+  $$;
 
 -- The minimal policy for passwords we hash (imports keep whatever they had).
 CREATE FUNCTION auth._check_new_password(password text) RETURNS void
@@ -273,7 +260,7 @@ $$;
 
 REVOKE ALL ON FUNCTION auth._hash_password(text), auth._verify_password(text, text),
   auth._password_needs_rehash(text), auth._burn_password_work(text), auth._password_hash_format(text),
-  auth._random_token(text), auth._caller_is_client(), auth._caller_is_user_admin(),
+  auth._random_token(text), auth._caller_is_user_admin(),
   auth._throttle_attempt(bigint, text, text), auth._throttle_forget(bigint, text, text), auth._throttle_reset(bigint, text), auth._throttle_status(bigint, text),
   auth._session_setting(text), auth._require_client(text), auth._check_email(text),
   auth._throttle_admin_tenant(text, text), auth.login_throttle_status(text, text), auth.unlock_login(text, text),
@@ -290,5 +277,5 @@ GRANT EXECUTE ON FUNCTION auth.set_user_active(uuid, boolean), auth.deactivate_u
 -- admits exactly the callers above (auth._user_admin_tenant).
 GRANT EXECUTE ON FUNCTION auth.create_user(text, text, text, text, text) TO PUBLIC;
 -- Client functions: PUBLIC, because NOINHERIT authenticators do not hold their group's grants;
--- register checks membership itself (auth._caller_is_client), me needs an authenticated transaction.
+-- register checks membership itself (auth._require_client), me needs an authenticated transaction.
 GRANT EXECUTE ON FUNCTION auth.register(text, text, text), auth.me() TO PUBLIC;

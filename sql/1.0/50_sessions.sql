@@ -496,7 +496,7 @@ REVOKE ALL ON FUNCTION auth._revoke_family_autonomously(uuid, text), auth._token
   auth.change_password(text, text),
   auth.start_password_reset(text, text), auth.reset_password(text, text) FROM PUBLIC;
 -- Client functions: PUBLIC (NOINHERIT authenticators hold no group grants); each checks the
--- caller's membership itself (auth._caller_is_client) or needs an authenticated transaction.
+-- caller's membership itself (auth._require_client) or needs an authenticated transaction.
 GRANT EXECUTE ON FUNCTION auth.login(text, text, text), auth.login(text, text, text, text), auth.refresh(text), auth.logout(text),
   auth.logout(text, text), auth.revoke_refresh_token(text), auth.change_password(text, text),
   auth.reset_password(text, text) TO PUBLIC;

@@ -51,7 +51,6 @@ COMMENT ON FUNCTION auth._password_needs_rehash(text) IS 'Whether a stored hash 
 COMMENT ON FUNCTION auth._burn_password_work(text) IS 'Does the work of one default password check (unknown users cost what known ones do). Internal.';
 COMMENT ON FUNCTION auth._password_hash_format(text) IS 'The format name of a stored password hash. Internal.';
 COMMENT ON FUNCTION auth._random_token(text) IS 'A random opaque token with a prefix (tgr_, tgp_). Internal.';
-COMMENT ON FUNCTION auth._caller_is_client() IS 'may_use_client_functions: the outer user is a superuser or a member of tenantgate_authenticator/admin/tenant (pg/access.hpp). Internal.';
 COMMENT ON FUNCTION auth._caller_is_user_admin() IS 'is_admin: the outer user is a superuser, the database owner or a member of tenantgate_admin (pg/access.hpp). Internal.';
 COMMENT ON FUNCTION auth._throttle_attempt(bigint, text, text) IS 'Charges one login attempt of (tenant, e-mail, client); false while locked out. Internal.';
 COMMENT ON FUNCTION auth._throttle_forget(bigint, text, text) IS 'Forgets the throttle entry of (tenant, e-mail, client) after a successful login. Internal.';
@@ -59,7 +58,7 @@ COMMENT ON FUNCTION auth._throttle_reset(bigint, text) IS 'Forgets the throttle 
 COMMENT ON FUNCTION auth._throttle_status(bigint, text) IS 'What the login throttle holds for (tenant, e-mail), as jsonb. Internal.';
 COMMENT ON FUNCTION auth._session_setting(text) IS 'access_ttl, refresh_ttl or reset_ttl in seconds. Internal.';
 COMMENT ON FUNCTION auth._check_new_password(text) IS 'Raises 22023 unless a new password has 8 characters to 4096 bytes. Internal.';
-COMMENT ON FUNCTION auth._require_client(text) IS 'Raises 42501 (permission denied for function <fn>) unless may_use_client_functions. Internal.';
+COMMENT ON FUNCTION auth._require_client(text) IS 'may_use_client_functions, else 42501 (permission denied for function <fn>) unless the outer user is a superuser or a member of tenantgate_authenticator/admin/tenant (pg/access.hpp). Internal.';
 COMMENT ON FUNCTION auth._check_email(text) IS 'Raises 22023 unless an e-mail may be stored (3 to 320 bytes, an @ after the first character, no white space or control character). Internal.';
 COMMENT ON FUNCTION auth._throttle_admin_tenant(text, text) IS 'The tenant id of a (tenant, e-mail) whose login throttle the caller may read or lift, else an error. Internal.';
 COMMENT ON FUNCTION auth._authenticated_user() IS 'The authenticated user''s row, else 28000 (not authenticated, token revoked). Internal.';
