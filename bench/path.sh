@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole path of a web request (issue 8), measured side by side in one run on a private
-# cluster: pgbench figures E, E3, T, T-cold, T1; wrk against tenantgate-server beside a Node +
+# cluster: pgbench figures E, E3, T, T-cold; wrk against tenantgate-server beside a Node +
 # jose + pg reference peer (bench/peers/node-jose); scale with 10 / 1,000 / 10,000 tenants,
 # create_tenant, auth.migrate over 1,000 tenants, backend memory after 1,000 tenants. Prints a
 # table with the issue's targets (PASS/MISS) and appends it to bench/results/path-<UTC>.txt.
@@ -16,8 +16,7 @@
 # (10000), PATH_CLIENTS (pgbench -c, 16), PATH_PGB_JOBS (-j, 2), PATH_WRK_THREADS (2),
 # PATH_WRK_CONNS (32), PATH_MEM_TENANTS (1000), PATH_MIGRATE_TENANTS (1000),
 # PATH_SERVER_ARGS (extra tenantgate-server flags; default "--access-log off"),
-# PATH_PEER=0 (skip the Node peer), PATH_T1=0 (leave out T1/T1api/T1prep and use T's
-# transaction for the memory figure; automatic when router.cpp no longer calls auth.http_api), PATH_LOGIN_USERS (32: users POST /auth/login cycles through),
+# PATH_PEER=0 (skip the Node peer), PATH_LOGIN_USERS (32: users POST /auth/login cycles through),
 # PATH_PERF=1 (perf record -a -g during one extra server GET, pgbench T and E3 run; reports in
 # $BUILD_DIR/path-work/perf-*.txt), PATH_HOLD=SECONDS (pause with everything up before the
 # rounds, for profiling by hand; the token is written to $BUILD_DIR/path-work/token).
@@ -56,7 +55,6 @@ HOST=company1.localhost
 LOCK=/tmp/tenantgate-install.lock
 COLS="id, title, amount, tags, done, created_at"
 IMPORTED_HASH='$pbkdf2-sha256$29000$5ry31vofg7CWkhJCSClFKA$i01NZ9cAJCAYlXQCY2AXmcmJfe8eD5vZMDOy0h8tH2U'
-QUERY_JSON='{"filters":[],"limit":10,"offset":0,"order":[],"select":null}'  # router.cpp's query for ?limit=10
 
 say() { echo "== path: $(date -u +%T) $*" >&2; }
 die() { echo "path.sh: $*" >&2; exit 1; }
@@ -237,35 +235,6 @@ write_pgbench_scripts() {
   printf '%s\n' "BEGIN;" "SELECT auth.authenticate(:tok, :host);" "$sel" "COMMIT;" >"$WORK/pgb/T.sql"
   printf '%s\n' "\\set n random(1, $COLD_TOKENS)" "BEGIN;" \
     "SELECT auth.authenticate(t, :host) FROM bench.tokens WHERE n = :n;" "$sel" "COMMIT;" >"$WORK/pgb/Tcold.sql"
-  # T1: what server/db_pool.cpp sends for GET /api/company_data?limit=10: router.cpp's call as
-  # an unnamed statement, Sync, the reset statements, Sync, all in one pipeline (one round
-  # trip). pgbench 15 has one Sync per pipeline; an explicit BEGIN/COMMIT around the call stands
-  # in for the server's first Sync, so the resets run after the tenant transaction, as there.
-  local call="SELECT auth.http_api(:method, :host, :tok, :tbl, :query::jsonb, NULL::jsonb, :prefer);"
-  {
-    echo "\\startpipeline"
-    echo "BEGIN;"
-    echo "$call"
-    echo "COMMIT;"
-    local s
-    for s in "CLOSE ALL" "RESET ALL" "UNLISTEN *" "SELECT pg_catalog.pg_advisory_unlock_all()" \
-             "DISCARD TEMP" "DISCARD SEQUENCES" "DEALLOCATE ALL"; do
-      echo "$s;"
-    done
-    echo "\\endpipeline"
-  } >"$WORK/pgb/T1.sql"
-  echo "$call" >"$WORK/pgb/T1api.sql"
-  grep -q "DEALLOCATE ALL" "$ROOT/server/db_pool.cpp" \
-    || say "NOTE: server/db_pool.cpp no longer has the reset pipeline this T1 copies; T1 is the old path"
-  # T1 copies router.cpp's GET call. When the server no longer makes it (or the function is
-  # gone), the T1 figures are left out (and say so) instead of timing something else.
-  HTTP_API=1
-  if [[ ${PATH_T1:-1} == 0 ]] || ! grep -qF 'SELECT auth.http_api($1, $2, $3, $4, $5::jsonb, $6::jsonb, $7)' "$ROOT/server/router.cpp" ||
-     [[ $(qv -c "SELECT to_regprocedure('auth.http_api(text,text,text,text,jsonb,jsonb,text)') IS NOT NULL") != t ]]; then
-    HTTP_API=0
-    PGB_FIGS=(E E3 E3L T Tcold)
-    say "NOTE: router.cpp no longer sends auth.http_api(...) for GET /api: T1, T1api, T1prep left out (update write_pgbench_scripts)"
-  fi
 }
 
 # pgb NAME: tps of one pgbench run of figure NAME (script, protocol, user as below).
@@ -273,15 +242,12 @@ pgb() {
   local name=$1 mode=prepared user=tenantgate_server script
   case $name in
     E | E3 | E3L) user=$PGUSER ;;
-    T1 | T1api) mode=extended ;;
-    T1prep) mode=prepared; name=T1api ;;
   esac
   script=$WORK/pgb/$name.sql
   local out
   if ! out=$("$TG_PG_BINDIR/pgbench" -n -M "$mode" -c "$CLIENTS" -j "$PGB_JOBS" -T "$2" -f "$script" \
               -h "$PGHOST" -p "$PGPORT" -U "$user" \
-              -D tok="$TOKEN" -D host="$HOST" -D method=GET -D tbl=company_data -D prefer=representation \
-              -D query="$QUERY_JSON" "$DB" 2>&1); then
+              -D tok="$TOKEN" -D host="$HOST" "$DB" 2>&1); then
     echo "$out" | tail -20 >&2
     die "pgbench $1 failed"
   fi
@@ -393,8 +359,7 @@ rec() { echo "$1 $2" >>"$RAW"; }
 med() { awk -v k="$1" '$1 == k { print $2 }' "$RAW" | median; }
 vals() { awk -v k="$1" '$1 == k { printf "%s%s", (n++ ? " " : ""), $2 }' "$RAW"; }
 
-PGB_FIGS=(E E3 E3L T Tcold T1 T1api T1prep)
-HTTP_API=1
+PGB_FIGS=(E E3 E3L T Tcold)
 WRK_FIGS=(get peer me post login refresh)
 
 measure_wrk() {  # measure_wrk PREFIX NAME SECONDS
@@ -461,27 +426,22 @@ migrate_test() {  # N
 
 mem_test() {  # N
   local n=$1 m=$WORK/mem
-  say "backend memory: one authenticator connection serving $n tenants (auth.http_api as the server calls it; else T's transaction)"
+  say "backend memory: one authenticator connection serving $n tenants (T's transaction each)"
   mkdir -p "$m"
   q -c "SET client_min_messages = warning" -c "INSERT INTO bench.tenant_tokens
           SELECT i, 'company' || i || '.localhost',
                  bench.issue(auth.create_user('company' || i, 'mem@company' || i || '.test', NULL, 'staff', '$IMPORTED_HASH')) ->> 'access_token'
             FROM generate_series(1, $n) i" >/dev/null
   local ctx="SELECT sum(total_bytes), sum(used_bytes), count(*) FROM pg_catalog.pg_backend_memory_contexts"
-  # One line per tenant: the call the server makes for GET /api/company_data?limit=10 (or, when
-  # the server no longer calls auth.http_api, T's transaction for that tenant).
-  local gen="SELECT format('SELECT length(auth.http_api(%L, %L, %L, %L, %L::jsonb, NULL, %L)) \\g /dev/null',
-                    'GET', host, t, 'company_data', :'q', 'representation') FROM bench.tenant_tokens"
-  if [[ $HTTP_API == 0 ]]; then
-    gen="SELECT format(E'BEGIN;\\nSELECT auth.authenticate(%L, %L) \\\\g /dev/null\\nSELECT $COLS FROM %I.company_data LIMIT 10 \\\\g /dev/null\\nCOMMIT;',
-                  t, host, split_part(host, '.', 1)) FROM bench.tenant_tokens"
-  fi
+  # One line per tenant: T's transaction for that tenant.
+  local gen="SELECT format(E'BEGIN;\\nSELECT auth.authenticate(%L, %L) \\\\g /dev/null\\nSELECT $COLS FROM %I.company_data LIMIT 10 \\\\g /dev/null\\nCOMMIT;',
+               t, host, split_part(host, '.', 1)) FROM bench.tenant_tokens"
   {
     echo "SELECT pg_backend_pid() \\g $m/pid"
-    echo "$gen WHERE n = 1;" | qv -v q="$QUERY_JSON"
+    echo "$gen WHERE n = 1;" | qv
     echo "$ctx \\g $m/ctx-before"
     echo "\\! grep VmRSS /proc/\$(cat $m/pid)/status > $m/rss-before"
-    echo "$gen ORDER BY n;" | qv -v q="$QUERY_JSON"
+    echo "$gen ORDER BY n;" | qv
     echo "$ctx \\g $m/ctx-after"
     echo "\\! grep VmRSS /proc/\$(cat $m/pid)/status > $m/rss-after"
   } >"$m/session.sql"
@@ -552,15 +512,11 @@ report() {
       E3L) desc="E3L    E3 with set_config(...) FROM bench.tokens WHERE n = :n" ;;
       T) desc="T      authenticator: BEGIN; auth.authenticate(tok, host); SELECT; COMMIT" ;;
       Tcold) desc="T-cold T, authenticate(t, host) FROM bench.tokens WHERE n = :n (random)" ;;
-      T1) desc="T1     the server's GET: http_api(...) + 7 reset statements, one pipeline" ;;
-      T1api) desc="T1api  http_api(...) alone, unnamed statement (-M extended)" ;;
-      T1prep) desc="T1prep http_api(...) alone, prepared (-M prepared)" ;;
     esac
     printf '%-74s %10.0f   (%s)\n' "$desc" "$(med "pgb:$f")" "$(vals "pgb:$f")"
   done
   echo "ratios: T/E3 $(ratio "$(med pgb:T)" "$(med pgb:E3)"); T-cold/E3 $(ratio "$(med pgb:Tcold)" "$(med pgb:E3)");" \
-       "T-cold/E3L $(ratio "$(med pgb:Tcold)" "$(med pgb:E3L)"); T1/E $(ratio "$(med pgb:T1)" "$(med pgb:E)");" \
-       "T1/T1api $(ratio "$(med pgb:T1)" "$(med pgb:T1api)")"
+       "T-cold/E3L $(ratio "$(med pgb:Tcold)" "$(med pgb:E3L)")"
   echo
   echo "HTTP (wrk)                     server:  req/s   p50 ms   p99 ms  bad | peer (node + jose + pg):  req/s   p50 ms   p99 ms"
   local w label
@@ -582,7 +538,7 @@ report() {
   done
   echo "GET runs: server $(vals main:get:rps) req/s; peer $(vals main:peer:rps) req/s"
   echo "GET: server/peer $(ratio "$(med main:get:rps)" "$(med main:peer:rps)"); server GET/E $(ratio "$(med main:get:rps)" "$(med pgb:E)");" \
-       "peer/E $(ratio "$(med main:peer:rps)" "$(med pgb:E)"); server GET/T1 $(ratio "$(med main:get:rps)" "$(med pgb:T1)")"
+       "peer/E $(ratio "$(med main:peer:rps)" "$(med pgb:E)")"
   echo "GET: mean time inside the server per request (its /metrics histogram) $(med main:get:server_ms) ms, while wrk's p50 is $(med main:get:p50) ms"
   echo "(bad = non-2xx answers + socket errors over all runs; refresh: every request presents a never-used token)"
   local bad
@@ -613,7 +569,7 @@ report() {
   if [[ -n $(vals mem:tenants) ]]; then
     awk -v n="$(med mem:tenants)" -v rb="$(med mem:rss_before_kb)" -v ra="$(med mem:rss_after_kb)" \
         -v cb="$(med mem:ctx_before_b)" -v ca="$(med mem:ctx_after_b)" \
-        -v how="$([[ $HTTP_API == 1 ]] && echo auth.http_api || echo "T's transaction")" 'BEGIN {
+        -v how="T's transaction" 'BEGIN {
       printf "backend memory after one authenticator connection served %d tenants (%s each): VmRSS %.1f -> %.1f MB (+%.1f MB); memory contexts %.1f -> %.1f MB (+%.1f MB)\n",
         n, how, rb / 1024, ra / 1024, (ra - rb) / 1024, cb / 1048576, ca / 1048576, (ca - cb) / 1048576 }'
   else
