@@ -255,20 +255,28 @@ pgb() {
 }
 
 # --- HTTP ------------------------------------------------------------------------------------
+# wait_started NAME PID LOG TRIES CHECK...: until the command CHECK succeeds (every 0.1 s, TRIES
+# times); dies with LOG when process PID ends first or CHECK never succeeds.
+wait_started() {
+  local name=$1 pid=$2 log=$3 tries=$4 i
+  shift 4
+  for (( i = 0; i < tries; i++ )); do
+    "$@" && return 0
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  cat "$log" >&2
+  die "$name did not start"
+}
+
 start_server() {
   SERVER_PORT=$(free_port)
   # shellcheck disable=SC2086
   "$BUILD_DIR/server/tenantgate-server" --db "host=$PGHOST port=$PGPORT dbname=$DB user=tenantgate_server" \
     --listen "127.0.0.1:$SERVER_PORT" $SERVER_ARGS >"$WORK/server.log" 2>&1 &
   SERVER_PID=$!
-  local i
-  for (( i = 0; i < 100; i++ )); do
-    curl -sf -o /dev/null -H "Host: $HOST" "http://127.0.0.1:$SERVER_PORT/healthz" && return 0
-    kill -0 "$SERVER_PID" 2>/dev/null || break
-    sleep 0.1
-  done
-  cat "$WORK/server.log" >&2
-  die "tenantgate-server did not start"
+  wait_started tenantgate-server "$SERVER_PID" "$WORK/server.log" 100 \
+    curl -sf -o /dev/null -H "Host: $HOST" "http://127.0.0.1:$SERVER_PORT/healthz"
 }
 
 stop_server() {
@@ -292,15 +300,9 @@ start_peer() {
   env -u DATABASE_URL PGDATABASE="$DB" PEER_PORT="$PEER_PORT" PEER_BASE_DOMAIN=localhost \
     node "$dir/server.js" >"$WORK/peer.log" 2>&1 &
   PEER_PID=$!
-  local i
-  for (( i = 0; i < 300; i++ )); do
-    [[ $(curl -s -o /dev/null -w '%{http_code}' -H "Host: $HOST" -H "Authorization: Bearer $TOKEN" \
-         "http://127.0.0.1:$PEER_PORT/api/company_data?limit=10") == 200 ]] && return 0
-    kill -0 "$PEER_PID" 2>/dev/null || break
-    sleep 0.1
-  done
-  cat "$WORK/peer.log" >&2
-  die "the node peer did not start"
+  # ready when it answers an authenticated GET (its keys loaded), not only when it listens
+  wait_started "the node peer" "$PEER_PID" "$WORK/peer.log" 300 \
+    curl -sf -o /dev/null -H "Host: $HOST" -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PEER_PORT/api/company_data?limit=10"
 }
 
 stop_peer() {
