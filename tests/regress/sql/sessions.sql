@@ -5,10 +5,10 @@
 \set VERBOSITY terse
 \set leftover_roles '^(tg_sess-[abc]_(admin|staff)|sess_app|sess_nobody)$'
 \i helpers/drop_leftover_roles.sql
+\i helpers/authenticator.sql
 SET tenantgate.base_domain = 'example.com';
 SET tenantgate.login_max_failures = 0;
-CREATE ROLE sess_app LOGIN NOINHERIT;
-GRANT tenantgate_authenticator TO sess_app;
+SELECT regress.authenticator_login('sess_app');
 CREATE ROLE sess_nobody LOGIN;
 SELECT auth.create_tenant('sess-a') ->> 'slug' AS slug;
 SELECT auth.create_tenant('sess-b') ->> 'slug' AS slug;
@@ -59,14 +59,8 @@ SET ROLE sess_app;
 -- the newest refresh token and every access token issued from the family are dead
 SELECT auth.refresh(:'rt3');
 \echo :SQLSTATE
-BEGIN;
-SELECT auth.authenticate(:'at3');
-\echo :SQLSTATE
-ROLLBACK;
-BEGIN;
-SELECT auth.authenticate(:'at1');
-\echo :SQLSTATE
-ROLLBACK;
+SELECT regress.try_authenticate(:'at3');
+SELECT regress.try_authenticate(:'at1');
 -- a reuse inside a transaction the client rolls back: the revocation stays
 SELECT auth.login('sess-a', 'ann@sess-a.test', 'ann-password-1') ->> 'refresh_token' AS q1 \gset
 SELECT auth.refresh(:'q1') ->> 'refresh_token' AS q2 \gset
@@ -112,22 +106,10 @@ SELECT auth.sign(:'claims'::jsonb, auth._signing_kid('sess-a'), 'refresh') AS ty
        auth.sign(:'claims'::jsonb || '{"typ": "refresh"}', auth._signing_kid('sess-a'), 'at+jwt') AS typ_refresh_claim,
        auth.sign(:'claims'::jsonb || '{"token_use": "id"}', auth._signing_kid('sess-a'), 'at+jwt') AS id_token_claim \gset
 SET ROLE sess_app;
-BEGIN;
-SELECT auth.authenticate(:'typ_refresh_header');
-\echo :SQLSTATE
-ROLLBACK;
-BEGIN;
-SELECT auth.authenticate(:'typ_jwt_header');
-\echo :SQLSTATE
-ROLLBACK;
-BEGIN;
-SELECT auth.authenticate(:'typ_refresh_claim');
-\echo :SQLSTATE
-ROLLBACK;
-BEGIN;
-SELECT auth.authenticate(:'id_token_claim');
-\echo :SQLSTATE
-ROLLBACK;
+SELECT regress.try_authenticate(:'typ_refresh_header');
+SELECT regress.try_authenticate(:'typ_jwt_header');
+SELECT regress.try_authenticate(:'typ_refresh_claim');
+SELECT regress.try_authenticate(:'id_token_claim');
 SELECT auth.logout(:'typ_jwt_header');
 \echo :SQLSTATE
 SELECT auth.logout(:'typ_refresh_claim');
@@ -139,10 +121,7 @@ SELECT :'l'::jsonb ->> 'access_token' AS lat, :'l'::jsonb ->> 'refresh_token' AS
 SELECT auth.login('sess-a', 'ann@sess-a.test', 'ann-password-1') AS o \gset
 SELECT :'o'::jsonb ->> 'access_token' AS oat, :'o'::jsonb ->> 'refresh_token' AS ort \gset
 SELECT auth.logout(:'lat');
-BEGIN;
-SELECT auth.authenticate(:'lat');
-\echo :SQLSTATE
-ROLLBACK;
+SELECT regress.try_authenticate(:'lat');
 SELECT auth.refresh(:'lrt');
 \echo :SQLSTATE
 SELECT auth.logout(:'lat');  -- twice
@@ -163,10 +142,7 @@ SELECT auth.logout(:'oat', 'sess-b.example.com');
 SELECT auth.logout(:'oat', 'nosuch.example.com');
 \echo :SQLSTATE
 SELECT auth.logout(:'oat', 'sess-a.example.com');
-BEGIN;
-SELECT auth.authenticate(:'oat');
-\echo :SQLSTATE
-ROLLBACK;
+SELECT regress.try_authenticate(:'oat');
 SELECT auth.logout(NULL);
 \echo :SQLSTATE
 SELECT auth.logout('garbage');
@@ -231,10 +207,7 @@ BEGIN;
 SELECT auth.authenticate(:'c1at') ->> 'email' AS current_session_token;
 ROLLBACK;
 SELECT auth.refresh(:'c1rt') ->> 'token_type' AS current_session_refresh;
-BEGIN;
-SELECT auth.authenticate(:'c2at');
-\echo :SQLSTATE
-ROLLBACK;
+SELECT regress.try_authenticate(:'c2at');
 SELECT auth.refresh(:'c2rt');
 \echo :SQLSTATE
 SELECT auth.login('sess-a', 'ann@sess-a.test', 'ann-password-1');
@@ -275,10 +248,7 @@ SELECT auth.reset_password(:'reset2', 'ann-password-3');
 SELECT auth.reset_password(:'reset2', 'ann-password-4');  -- once only
 \echo :SQLSTATE
 -- every session revoked; only the new password logs in
-BEGIN;
-SELECT auth.authenticate(:'r1at');
-\echo :SQLSTATE
-ROLLBACK;
+SELECT regress.try_authenticate(:'r1at');
 SELECT auth.refresh(:'r1rt');
 \echo :SQLSTATE
 SELECT auth.login('sess-a', 'ann@sess-a.test', 'ann-password-2');
@@ -423,32 +393,17 @@ ROLLBACK;
 BEGIN;
 SELECT auth.authenticate(:'svc_service') ->> 'sub' AS accepted;
 ROLLBACK;
-BEGIN;
-SELECT auth.authenticate(:'svc_wrong_role');
-\echo :SQLSTATE
-ROLLBACK;
-BEGIN;
-SELECT auth.authenticate(:'svc_bad_sid');
-\echo :SQLSTATE
-ROLLBACK;
-BEGIN;
-SELECT auth.authenticate(:'svc_no_jti');
-\echo :SQLSTATE
-ROLLBACK;
+SELECT regress.try_authenticate(:'svc_wrong_role');
+SELECT regress.try_authenticate(:'svc_bad_sid');
+SELECT regress.try_authenticate(:'svc_no_jti');
 SELECT auth.logout(:'svc_no_jti');
 \echo :SQLSTATE
 SELECT auth.logout(:'svc_service');  -- revokes its jti (it has no session)
-BEGIN;
-SELECT auth.authenticate(:'svc_service');
-\echo :SQLSTATE
-ROLLBACK;
+SELECT regress.try_authenticate(:'svc_service');
 RESET ROLE;
 SELECT auth.deactivate_user(:'bob_id');
 SET ROLE sess_app;
-BEGIN;
-SELECT auth.authenticate(:'svc_user');
-\echo :SQLSTATE
-ROLLBACK;
+SELECT regress.try_authenticate(:'svc_user');
 RESET ROLE;
 
 -- ---------------------------------------------------------------- the worker when the caller holds the family row
