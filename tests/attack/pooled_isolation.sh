@@ -13,10 +13,8 @@ set -uo pipefail
 DB=tg_pooled
 . "$(dirname "$0")/lib.sh"
 
-fresh_database '^(pis_|tg_pis)' || { echo "setup failed"; exit 1; }
+fresh_database '^(pis_|tg_pis)' pis_app || { echo "setup failed"; exit 1; }
 su_sql <<'SQL' >/dev/null || { echo "setup failed"; exit 1; }
-CREATE ROLE pis_app LOGIN NOINHERIT;
-GRANT tenantgate_authenticator TO pis_app;
 -- privileged logins that keep their rights (ISO-F): INHERIT, or PostgreSQL itself would not
 -- let them use pg_monitor / pg_signal_backend
 CREATE ROLE pis_mon LOGIN INHERIT;

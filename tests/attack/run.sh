@@ -6,11 +6,8 @@ set -uo pipefail
 DB=tg_attack
 . "$(dirname "$0")/lib.sh"
 
-fresh_database '^(tg_atk|atk_)' || { echo "setup failed"; exit 1; }
+fresh_database '^(tg_atk|atk_)' atk_app atk_app2 || { echo "setup failed"; exit 1; }
 su_sql <<'SQL' >/dev/null || { echo "setup failed"; exit 1; }
-CREATE ROLE atk_app LOGIN NOINHERIT;
-CREATE ROLE atk_app2 LOGIN NOINHERIT;
-GRANT tenantgate_authenticator TO atk_app, atk_app2;
 SELECT auth.add_migration('0001', 'CREATE TABLE orders (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, tenant text NOT NULL)');
 SELECT auth.create_tenant('atk1'), auth.create_tenant('atk2'),
        auth.create_tenant('atk3', NULL, 'row'), auth.create_tenant('atk4', NULL, 'row');

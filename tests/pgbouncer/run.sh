@@ -9,10 +9,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../attack/lib.sh"
 PGBENCH=$(command -v pgbench || echo /usr/lib/postgresql/15/bin/pgbench)
 
-fresh_database '^(tg_pgb|pgb_)' || { echo "setup failed"; exit 1; }
+fresh_database '^(tg_pgb|pgb_)' pgb_app || { echo "setup failed"; exit 1; }
 su_sql <<'SQL' >/dev/null || { echo "setup failed"; exit 1; }
-CREATE ROLE pgb_app LOGIN NOINHERIT;
-GRANT tenantgate_authenticator TO pgb_app;
 SELECT auth.add_migration('0001', 'CREATE TABLE orders (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, tenant text NOT NULL)');
 SELECT auth.create_tenant('pgb1'), auth.create_tenant('pgb2'),
        auth.create_tenant('pgb3', NULL, 'row'), auth.create_tenant('pgb4', NULL, 'row');

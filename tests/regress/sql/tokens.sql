@@ -4,21 +4,11 @@ CREATE EXTENSION tenantgate;
 CREATE EXTENSION pgcrypto;
 \set VERBOSITY terse
 \i helpers/try.sql
-CREATE FUNCTION pg_temp.verify(token text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-  RETURN 'ok ' || (auth.verify(token) ->> 'sub');
-EXCEPTION WHEN OTHERS THEN
-  RETURN SQLSTATE || ': ' || SQLERRM;
-END
-$$;
-CREATE FUNCTION pg_temp.b64u(data bytea) RETURNS text LANGUAGE sql IMMUTABLE
-  AS $$ SELECT rtrim(translate(encode(data, 'base64'), E'+/\n', '-_'), '=') $$;
+\i helpers/jws.sql
 -- An HS256 token over the exact header and payload text given (the test forges its own tokens).
 CREATE FUNCTION pg_temp.hs256(header text, payload text, secret text) RETURNS text LANGUAGE sql IMMUTABLE
   AS $$ SELECT s || '.' || pg_temp.b64u(hmac(convert_to(s, 'UTF8'), convert_to(secret, 'UTF8'), 'sha256'))
           FROM (SELECT pg_temp.b64u(convert_to(header, 'UTF8')) || '.' || pg_temp.b64u(convert_to(payload, 'UTF8')) AS s) t $$;
-CREATE FUNCTION pg_temp.at(seconds_from_now integer) RETURNS bigint LANGUAGE sql VOLATILE
-  AS $$ SELECT floor(extract(epoch FROM clock_timestamp()))::bigint + seconds_from_now $$;
 \set secret 'tokens-test-secret-0123456789abcdef'
 \set hs_header '{"alg":"HS256","typ":"JWT","kid":"hs"}'
 SELECT auth.add_key('hs', 'HS256', :'secret');
