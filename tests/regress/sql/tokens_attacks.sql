@@ -6,15 +6,6 @@ CREATE EXTENSION dblink;
 \set VERBOSITY terse
 \i helpers/try.sql
 \i helpers/jws.sql
-CREATE FUNCTION pg_temp.b64u(data text) RETURNS text LANGUAGE sql IMMUTABLE
-  AS $$ SELECT pg_temp.b64u(convert_to(data, 'UTF8')) $$;
-CREATE FUNCTION pg_temp.mac(signing_input text, secret text, alg text DEFAULT 'sha256') RETURNS text LANGUAGE sql IMMUTABLE
-  AS $$ SELECT pg_temp.b64u(hmac(convert_to(signing_input, 'UTF8'), convert_to(secret, 'UTF8'), alg)) $$;
--- HS256 over the exact segments given (already base64url-encoded)
-CREATE FUNCTION pg_temp.hs_raw(h text, p text, secret text) RETURNS text LANGUAGE sql IMMUTABLE
-  AS $$ SELECT h || '.' || p || '.' || pg_temp.mac(h || '.' || p, secret) $$;
-CREATE FUNCTION pg_temp.hs(header text, payload text, secret text) RETURNS text LANGUAGE sql IMMUTABLE
-  AS $$ SELECT pg_temp.hs_raw(pg_temp.b64u(header), pg_temp.b64u(payload), secret) $$;
 \set secret 'attacks-secret-0123456789abcdefghij'
 \set h '{"alg":"HS256","typ":"JWT","kid":"hs"}'
 \set p '{"sub":"1","tenant":"atkco1","role":"admin","exp":4102444800}'
