@@ -6,6 +6,17 @@
 \set leftover_roles '^(tg_sess-[abc]_(admin|staff)|sess_app|sess_nobody)$'
 \i helpers/drop_leftover_roles.sql
 \i helpers/authenticator.sql
+\i helpers/try.sql
+-- What ann's session from before a password change or reset gets now (its access and its
+-- refresh token), and what her previous and her new password get at login.
+CREATE FUNCTION regress.ann_after(access_token text, refresh_token text, previous_password text, new_password text,
+                                  OUT access text, OUT refresh text, OUT previous_login text, OUT new_login text)
+  LANGUAGE sql AS $$
+  SELECT regress.try_authenticate(access_token),
+         regress.try(format('SELECT auth.refresh(%L)', refresh_token)),
+         regress.try(format('SELECT auth.login(%L, %L, %L)', 'sess-a', 'ann@sess-a.test', previous_password)),
+         regress.try(format('SELECT auth.login(%L, %L, %L)', 'sess-a', 'ann@sess-a.test', new_password))
+$$;
 SET tenantgate.base_domain = 'example.com';
 SET tenantgate.login_max_failures = 0;
 SELECT regress.authenticator_login('sess_app');
@@ -207,12 +218,7 @@ BEGIN;
 SELECT auth.authenticate(:'c1at') ->> 'email' AS current_session_token;
 ROLLBACK;
 SELECT auth.refresh(:'c1rt') ->> 'token_type' AS current_session_refresh;
-SELECT regress.try_authenticate(:'c2at');
-SELECT auth.refresh(:'c2rt');
-\echo :SQLSTATE
-SELECT auth.login('sess-a', 'ann@sess-a.test', 'ann-password-1');
-\echo :SQLSTATE
-SELECT auth.login('sess-a', 'ann@sess-a.test', 'ann-password-2') ? 'access_token' AS new_password_works;
+SELECT * FROM regress.ann_after(:'c2at', :'c2rt', 'ann-password-1', 'ann-password-2');
 RESET ROLE;
 SELECT revoke_reason, count(*) FROM auth.refresh_families WHERE user_id = :'ann_id' AND revoked_at IS NOT NULL
  GROUP BY 1 ORDER BY 1;
@@ -248,12 +254,7 @@ SELECT auth.reset_password(:'reset2', 'ann-password-3');
 SELECT auth.reset_password(:'reset2', 'ann-password-4');  -- once only
 \echo :SQLSTATE
 -- every session revoked; only the new password logs in
-SELECT regress.try_authenticate(:'r1at');
-SELECT auth.refresh(:'r1rt');
-\echo :SQLSTATE
-SELECT auth.login('sess-a', 'ann@sess-a.test', 'ann-password-2');
-\echo :SQLSTATE
-SELECT auth.login('sess-a', 'ann@sess-a.test', 'ann-password-3') ? 'access_token' AS reset_password_works;
+SELECT * FROM regress.ann_after(:'r1at', :'r1rt', 'ann-password-2', 'ann-password-3');
 RESET ROLE;
 SELECT used_at IS NOT NULL AS used FROM auth.password_resets WHERE user_id = :'ann_id';
 SELECT count(*) AS live_families_after_reset FROM auth.refresh_families
