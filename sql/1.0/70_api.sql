@@ -47,25 +47,25 @@ CREATE FUNCTION auth._http_check_token_tenant(host text, token text, prefix text
   SET search_path = pg_catalog, pg_temp
   AS $$
   DECLARE
-    slug text := auth._http_tenant(host);
-    hash bytea;
+    host_slug text := auth._http_tenant(host);
+    digest bytea;
     owner_id bigint;
   BEGIN
     IF token !~ '^tg[rp]_[A-Za-z0-9_-]{43}$' OR pg_catalog.left(token, 4) IS DISTINCT FROM prefix THEN
       RETURN;
     END IF;
-    hash := auth._token_hash(token);
+    digest := auth._token_hash(token);
     IF prefix = 'tgr_' THEN
       SELECT f.tenant_id INTO owner_id FROM auth.refresh_tokens r
         JOIN auth.refresh_families f ON f.id OPERATOR(pg_catalog.=) r.family_id
-       WHERE r.token_hash OPERATOR(pg_catalog.=) hash;
+       WHERE r.token_hash OPERATOR(pg_catalog.=) digest;
     ELSE
       SELECT u.tenant_id INTO owner_id FROM auth.password_resets p
         JOIN auth.users u ON u.id OPERATOR(pg_catalog.=) p.user_id
-       WHERE p.token_hash OPERATOR(pg_catalog.=) hash;
+       WHERE p.token_hash OPERATOR(pg_catalog.=) digest;
     END IF;
     IF owner_id IS NOT NULL
-       AND owner_id IS DISTINCT FROM (SELECT t.id FROM auth.tenants t WHERE t.slug OPERATOR(pg_catalog.=) slug) THEN
+       AND owner_id IS DISTINCT FROM (SELECT t.id FROM auth.tenants t WHERE t.slug OPERATOR(pg_catalog.=) host_slug) THEN
       PERFORM auth._raise('tenant_mismatch');
     END IF;
   END
