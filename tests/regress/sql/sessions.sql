@@ -453,6 +453,21 @@ SELECT auth.authenticate(:'ctok', 'sess-c.example.com') ->> 'tenant' AS tenant;
 ROLLBACK;
 RESET ROLE;
 
+-- ---------------------------------------------------------------- the Host decides whose opaque tokens an /auth route takes
+-- (auth._http_check_token_tenant): a refresh or reset token of sess-c at sess-b's host is refused
+-- before it is used; at its own host it works.
+SET ROLE sess_app;
+SELECT auth.login('sess-c', 'cid@sess-c.test', 'cid-password-1') ->> 'refresh_token' AS crt \gset
+SELECT regress.try(format('SELECT auth.http_refresh(%L, %L)', 'sess-b.example.com', :'crt')) AS refresh_at_other_host,
+       regress.try(format('SELECT auth.http_revoke_refresh_token(%L, %L)', 'sess-b.example.com', :'crt')) AS revoke_at_other_host,
+       regress.try(format('SELECT auth.http_refresh(%L, %L)', 'sess-c.example.com', :'crt')) AS refresh_at_own_host;
+RESET ROLE;
+SELECT auth.start_password_reset('sess-c', 'cid@sess-c.test') AS creset \gset
+SET ROLE sess_app;
+SELECT regress.try(format('SELECT auth.http_reset_password(%L, %L, %L)', 'sess-b.example.com', :'creset', 'cid-password-2')) AS reset_at_other_host,
+       regress.try(format('SELECT auth.http_reset_password(%L, %L, %L)', 'sess-c.example.com', :'creset', 'cid-password-2')) AS reset_at_own_host;
+RESET ROLE;
+
 SELECT auth.drop_tenant('sess-a');
 SELECT auth.drop_tenant('sess-b');
 SELECT auth.drop_tenant('sess-c');
