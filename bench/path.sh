@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole path of a web request (issue 8), measured side by side in one run on a private
-# cluster: pgbench figures E, E3, T, T-cold, T1; wrk against tenantgate-server beside a Node +
+# cluster: pgbench figures E, E3, T, T-cold; wrk against tenantgate-server beside a Node +
 # jose + pg reference peer (bench/peers/node-jose); scale with 10 / 1,000 / 10,000 tenants,
 # create_tenant, auth.migrate over 1,000 tenants, backend memory after 1,000 tenants. Prints a
 # table with the issue's targets (PASS/MISS) and appends it to bench/results/path-<UTC>.txt.
@@ -284,20 +284,28 @@ pgb() {
 }
 
 # --- HTTP ------------------------------------------------------------------------------------
+# wait_started NAME PID LOG TRIES CHECK...: until the command CHECK succeeds (every 0.1 s, TRIES
+# times); dies with LOG when process PID ends first or CHECK never succeeds.
+wait_started() {
+  local name=$1 pid=$2 log=$3 tries=$4 i
+  shift 4
+  for (( i = 0; i < tries; i++ )); do
+    "$@" && return 0
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  cat "$log" >&2
+  die "$name did not start"
+}
+
 start_server() {
   SERVER_PORT=$(free_port)
   # shellcheck disable=SC2086
   "$BUILD_DIR/server/tenantgate-server" --db "host=$PGHOST port=$PGPORT dbname=$DB user=tenantgate_server" \
     --listen "127.0.0.1:$SERVER_PORT" $SERVER_ARGS >"$WORK/server.log" 2>&1 &
   SERVER_PID=$!
-  local i
-  for (( i = 0; i < 100; i++ )); do
-    curl -sf -o /dev/null -H "Host: $HOST" "http://127.0.0.1:$SERVER_PORT/healthz" && return 0
-    kill -0 "$SERVER_PID" 2>/dev/null || break
-    sleep 0.1
-  done
-  cat "$WORK/server.log" >&2
-  die "tenantgate-server did not start"
+  wait_started tenantgate-server "$SERVER_PID" "$WORK/server.log" 100 \
+    curl -sf -o /dev/null -H "Host: $HOST" "http://127.0.0.1:$SERVER_PORT/healthz"
 }
 
 stop_server() {
@@ -321,15 +329,9 @@ start_peer() {
   env -u DATABASE_URL PGDATABASE="$DB" PEER_PORT="$PEER_PORT" PEER_BASE_DOMAIN=localhost \
     node "$dir/server.js" >"$WORK/peer.log" 2>&1 &
   PEER_PID=$!
-  local i
-  for (( i = 0; i < 300; i++ )); do
-    [[ $(curl -s -o /dev/null -w '%{http_code}' -H "Host: $HOST" -H "Authorization: Bearer $TOKEN" \
-         "http://127.0.0.1:$PEER_PORT/api/company_data?limit=10") == 200 ]] && return 0
-    kill -0 "$PEER_PID" 2>/dev/null || break
-    sleep 0.1
-  done
-  cat "$WORK/peer.log" >&2
-  die "the node peer did not start"
+  # ready when it answers an authenticated GET (its keys loaded), not only when it listens
+  wait_started "the node peer" "$PEER_PID" "$WORK/peer.log" 300 \
+    curl -sf -o /dev/null -H "Host: $HOST" -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PEER_PORT/api/company_data?limit=10"
 }
 
 stop_peer() {
@@ -547,8 +549,7 @@ report() {
     printf '%-74s %10.0f   (%s)\n' "$desc" "$(med "pgb:$f")" "$(vals "pgb:$f")"
   done
   echo "ratios: T/E3 $(ratio "$(med pgb:T)" "$(med pgb:E3)"); T-cold/E3 $(ratio "$(med pgb:Tcold)" "$(med pgb:E3)");" \
-       "T-cold/E3L $(ratio "$(med pgb:Tcold)" "$(med pgb:E3L)"); T1/E $(ratio "$(med pgb:T1)" "$(med pgb:E)");" \
-       "T1/T1api $(ratio "$(med pgb:T1)" "$(med pgb:T1api)")"
+       "T-cold/E3L $(ratio "$(med pgb:Tcold)" "$(med pgb:E3L)")"
   echo
   echo "HTTP (wrk)                     server:  req/s   p50 ms   p99 ms  bad | peer (node + jose + pg):  req/s   p50 ms   p99 ms"
   local w label
@@ -570,7 +571,7 @@ report() {
   done
   echo "GET runs: server $(vals main:get:rps) req/s; peer $(vals main:peer:rps) req/s"
   echo "GET: server/peer $(ratio "$(med main:get:rps)" "$(med main:peer:rps)"); server GET/E $(ratio "$(med main:get:rps)" "$(med pgb:E)");" \
-       "peer/E $(ratio "$(med main:peer:rps)" "$(med pgb:E)"); server GET/T1 $(ratio "$(med main:get:rps)" "$(med pgb:T1)")"
+       "peer/E $(ratio "$(med main:peer:rps)" "$(med pgb:E)")"
   echo "GET: mean time inside the server per request (its /metrics histogram) $(med main:get:server_ms) ms, while wrk's p50 is $(med main:get:p50) ms"
   echo "(bad = non-2xx answers + socket errors over all runs; refresh: every request presents a never-used token)"
   local bad

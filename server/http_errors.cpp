@@ -56,8 +56,7 @@ const char* class_reason(std::string_view st, int status) {
 bool message_is_for_the_client(std::string_view st) { return st.substr(0, 2) == "22"; }
 
 // A row whose SQLSTATE and message an untagged error repeats: its short reason labels the answer
-// (the status stays the SQLSTATE's). This names what SQL not yet raising through auth._raise
-// raises (auth.http_api / auth.http_rpc) and what a tenant function copies from us.
+// (the status stays the SQLSTATE's). This names what a tenant function copies from us.
 const ReasonInfo* row_repeated(std::string_view st, std::string_view message) {
   for (std::size_t i = 0; i < tg::core::reason_count(); ++i) {
     const ReasonInfo& info = tg::core::reason_info(tg::core::reason_at(i));

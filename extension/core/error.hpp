@@ -69,7 +69,7 @@ namespace tg::core {
   /* input */                                                                                                          \
   X(InvalidKey, "invalid_key", "22023", 400, "invalid key", nullptr)                                                   \
   X(InvalidParameter, "invalid_parameter", "22023", 400, "invalid parameter value", nullptr)                           \
-  /* the HTTP query path (auth.http_api, auth.http_rpc and their helpers in sql/1.0/70_api.sql) */                     \
+  /* the HTTP query path (auth.http_request, extension/pg/fn_http_request.cpp and core/postgrest) */                   \
   X(UnknownTable, "unknown_table", "42P01", 404, "unknown table", nullptr)                                             \
   X(UnknownColumn, "unknown_column", "42703", 400, "unknown column", nullptr)                                          \
   X(UnknownFunction, "unknown_function", "42883", 404, "unknown function", nullptr)                                    \

@@ -8,6 +8,7 @@ extern "C" {
 #include "catalog/pg_authid.h"
 #include "miscadmin.h"
 #include "utils/acl.h"
+#include "utils/builtins.h"
 #include "utils/inval.h"
 #include "utils/syscache.h"
 }
@@ -126,9 +127,16 @@ void register_access_callbacks() {
 
 // The SQL face of the capabilities (sql/1.0/40_users.sql, 70_api.sql).
 
-// auth._caller_is_client() RETURNS boolean — may_use_client_functions(): login, refresh,
-// logout and register are EXECUTE-able by PUBLIC and admit their caller with this.
-TG_PG_FUNCTION(tg_caller_is_client) { PG_RETURN_BOOL(tg::pg::may_use_client_functions()); }
+// auth._require_client(fn text) RETURNS void — may_use_client_functions(), else 42501
+// "permission denied for function <fn>": login, refresh, logout, register and the other client
+// functions are EXECUTE-able by PUBLIC and admit their caller with this first. Like
+// auth._raise, the error has no CONTEXT lines (they would name our internals).
+TG_PG_FUNCTION(tg_require_client) {
+  if (tg::pg::may_use_client_functions()) PG_RETURN_VOID();
+  const char* function_name = PG_ARGISNULL(0) ? "" : text_to_cstring(PG_GETARG_TEXT_PP(0));
+  error_context_stack = nullptr;
+  tg::pg::raise(tg::core::Reason::FunctionPermissionDenied, function_name);
+}
 
 // auth._caller_is_user_admin() RETURNS boolean — is_admin(): managing every tenant's users and
 // the keys.

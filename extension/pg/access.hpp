@@ -48,7 +48,7 @@ bool may_use_token_functions();
 void require_token_functions(const char* function_name);
 
 // Outer user, the same rule: who may call login, refresh, logout, register
-// (auth._caller_is_client()).
+// (auth._require_client(fn)).
 bool may_use_client_functions();
 
 // Outer user: a superuser, the owner of the current database, or a member of tenantgate_admin.

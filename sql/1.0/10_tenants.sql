@@ -79,6 +79,24 @@ CREATE FUNCTION auth.tenant_for_host(host text) RETURNS text
     SELECT t.slug FROM auth.tenants t WHERE t.slug OPERATOR(pg_catalog.=) auth._slug_for_host(host)
   $$;
 
+-- The row of a tenant its users may sign in to (login, register, the Host of an /auth route):
+-- 42704 for an unknown slug (NULL too), 42501 for an inactive tenant.
+CREATE FUNCTION auth._active_tenant(slug text) RETURNS auth.tenants
+  LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp
+  AS $$
+  DECLARE
+    t auth.tenants;
+  BEGIN
+    SELECT * INTO t FROM auth.tenants WHERE tenants.slug OPERATOR(pg_catalog.=) _active_tenant.slug;
+    IF NOT FOUND THEN
+      PERFORM auth._raise('unknown_tenant');
+    ELSIF NOT t.active THEN
+      PERFORM auth._raise('tenant_inactive');
+    END IF;
+    RETURN t;
+  END
+  $$;
+
 -- Applies the pending migrations of one tenant, in version order; returns how many. Runs in
 -- the caller's (sub)transaction: a failure aborts all of this tenant's pending migrations.
 -- The failing version is reported as the error's DETAIL.
@@ -333,7 +351,7 @@ CREATE FUNCTION auth.enable_tenant_rls(tbl regclass) RETURNS void
 
 REVOKE ALL ON FUNCTION auth._slug_is_valid(text), auth._slug_is_reserved(text), auth._slug_for_host(text),
   auth._run_migration(text, text), auth._tenant_role_name(text, text), auth._migrate_tenant(bigint, text),
-  auth.tenant_for_host(text), auth.create_tenant(text, text, text), auth.drop_tenant(text),
+  auth.tenant_for_host(text), auth._active_tenant(text), auth.create_tenant(text, text, text), auth.drop_tenant(text),
   auth.set_tenant_active(text, boolean), auth.add_migration(text, text), auth.migrate(text),
   auth.enable_tenant_rls(regclass) FROM PUBLIC;
 -- PUBLIC: NOINHERIT authenticators do not inherit grants to tenantgate_authenticator.

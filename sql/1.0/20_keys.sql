@@ -59,11 +59,14 @@ CREATE FUNCTION auth._jwks_keys(jwks jsonb)
   RETURNS TABLE (kid text, alg text, key_data bytea, public_jwk jsonb)
   LANGUAGE c VOLATILE STRICT AS 'MODULE_PATHNAME', 'tg_jwks_keys';
 
--- A named tenant must exist (42704); NULL means global.
-CREATE FUNCTION auth._require_key_tenant(tenant text) RETURNS void
-  LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp
+-- The first step of every key change: the key table's lock (one writer at a time keeps the
+-- one-active-signer rule and the kid checks true), then a named tenant must exist (42704);
+-- NULL means global (or, for auth.revoke_key, that the kid alone decides).
+CREATE FUNCTION auth._lock_keys(tenant text) RETURNS void
+  LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp
   AS $$
 BEGIN
+  LOCK TABLE auth.keys IN SHARE ROW EXCLUSIVE MODE;
   IF tenant IS NOT NULL
      AND NOT EXISTS (SELECT 1 FROM auth.tenants t WHERE t.slug OPERATOR(pg_catalog.=) tenant) THEN
     PERFORM auth._raise('unknown_tenant');
@@ -103,8 +106,7 @@ BEGIN
   IF octet_length(kid) NOT BETWEEN 1 AND 256 THEN
     PERFORM auth._raise('invalid_parameter', 'kid must be 1 to 256 bytes');
   END IF;
-  LOCK TABLE auth.keys IN SHARE ROW EXCLUSIVE MODE;
-  PERFORM auth._require_key_tenant(tenant);
+  PERFORM auth._lock_keys(tenant);
   IF EXISTS (SELECT 1 FROM auth.keys k WHERE k.kid OPERATOR(pg_catalog.=) add_key.kid
                                         AND k.tenant IS NOT DISTINCT FROM add_key.tenant) THEN
     PERFORM auth._raise('invalid_parameter', 'kid already exists');
@@ -128,8 +130,7 @@ BEGIN
   IF alg IS NULL THEN
     PERFORM auth._raise('invalid_parameter', 'alg is required');
   END IF;
-  LOCK TABLE auth.keys IN SHARE ROW EXCLUSIVE MODE;
-  PERFORM auth._require_key_tenant(tenant);
+  PERFORM auth._lock_keys(tenant);
   stored := auth._key_generate(new_kid, alg);
   -- The new key signs from now on; the previous signer keeps verifying until revoked.
   UPDATE auth.keys k SET is_active_signer = false
@@ -151,8 +152,7 @@ BEGIN
   IF jwks IS NULL THEN
     PERFORM auth._raise('invalid_parameter', 'jwks is required');
   END IF;
-  LOCK TABLE auth.keys IN SHARE ROW EXCLUSIVE MODE;
-  PERFORM auth._require_key_tenant(tenant);
+  PERFORM auth._lock_keys(tenant);
   BEGIN
     INSERT INTO auth.keys (kid, tenant, alg, key_data, public_jwk, can_sign, is_active_signer)
     SELECT j.kid, import_jwks.tenant, j.alg, j.key_data, j.public_jwk, false, false FROM auth._jwks_keys(jwks) j;
@@ -176,7 +176,7 @@ DECLARE
   key_tenant text;
   matches bigint;
 BEGIN
-  LOCK TABLE auth.keys IN SHARE ROW EXCLUSIVE MODE;
+  PERFORM auth._lock_keys(NULL);
   IF revoke_key.tenant IS NOT NULL THEN
     SELECT count(*), min(k.tenant) INTO matches, key_tenant FROM auth.keys k
      WHERE k.kid OPERATOR(pg_catalog.=) revoke_key.kid AND k.tenant OPERATOR(pg_catalog.=) revoke_key.tenant;
@@ -231,7 +231,7 @@ CREATE FUNCTION auth.decode(token text) RETURNS jsonb
 -- group's grants; the C entry points admit only members (also NOINHERIT ones) of
 -- tenantgate_authenticator, tenantgate_admin or tenantgate_tenant, and superusers (42501 else).
 REVOKE ALL ON FUNCTION auth._keys_changed(), auth._key_cache_status(), auth._key_from_material(text, text, text),
-  auth._key_generate(text, text), auth._new_kid(), auth._jwks_keys(jsonb), auth._require_key_tenant(text),
+  auth._key_generate(text, text), auth._new_kid(), auth._jwks_keys(jsonb), auth._lock_keys(text),
   auth._signing_kid(text), auth.add_key(text, text, text, text), auth.generate_key(text, text),
   auth.import_jwks(jsonb, text), auth.revoke_key(text), auth.revoke_key(text, text), auth.jwks(text),
   auth.sign(jsonb, text), auth.sign(jsonb, text, text), auth.verify(text), auth.verify(text, text, text), auth.decode(text) FROM PUBLIC;

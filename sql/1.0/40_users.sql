@@ -36,8 +36,10 @@ CREATE FUNCTION auth._password_hash_format(stored text) RETURNS text
   LANGUAGE c IMMUTABLE STRICT AS 'MODULE_PATHNAME', 'tg_password_hash_format';
 CREATE FUNCTION auth._random_token(prefix text) RETURNS text
   LANGUAGE c VOLATILE STRICT AS 'MODULE_PATHNAME', 'tg_random_token';
-CREATE FUNCTION auth._caller_is_client() RETURNS boolean
-  LANGUAGE c STABLE AS 'MODULE_PATHNAME', 'tg_caller_is_client';
+-- The caller check of the client functions (login, refresh, register, …): 42501 'permission
+-- denied for function <fn>' unless the outer user may use them (pg/access.cpp).
+CREATE FUNCTION auth._require_client(fn text) RETURNS void
+  LANGUAGE c STABLE AS 'MODULE_PATHNAME', 'tg_require_client';
 CREATE FUNCTION auth._caller_is_user_admin() RETURNS boolean
   LANGUAGE c STABLE AS 'MODULE_PATHNAME', 'tg_caller_is_user_admin';
 -- client: the address the caller states for its own client (the HTTP shim: the HTTP client's);
@@ -52,6 +54,15 @@ CREATE FUNCTION auth._throttle_status(tenant_id bigint, email text) RETURNS json
   LANGUAGE c VOLATILE STRICT AS 'MODULE_PATHNAME', 'tg_throttle_status';
 CREATE FUNCTION auth._session_setting(name text) RETURNS integer
   LANGUAGE c STABLE STRICT AS 'MODULE_PATHNAME', 'tg_session_setting';
+
+-- The e-mails we store (the table's CHECK, and no white space or control character): 22023 else.
+CREATE FUNCTION auth._check_email(email text) RETURNS void
+  LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp
+  AS $$
+    SELECT auth._raise('invalid_email')
+     WHERE email IS NULL OR pg_catalog.octet_length(email) NOT BETWEEN 3 AND 320
+        OR pg_catalog.strpos(email, '@') < 2 OR email ~ '[[:space:][:cntrl:]]'
+  $$;
 
 -- The minimal policy for passwords we hash (imports keep whatever they had).
 CREATE FUNCTION auth._check_new_password(password text) RETURNS void
@@ -93,9 +104,10 @@ $$;
 
 -- The login throttle of one e-mail of a tenant over all its clients, for the people who manage
 -- its users: {"attempts", "refused", "locked_seconds", "clients", "locked_clients"} (all 0 when
--- nothing is held), and lifting a lockout (for every client).
-CREATE FUNCTION auth.login_throttle_status(tenant text, email text) RETURNS jsonb
-  LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+-- nothing is held), and lifting a lockout (for every client). The tenant id of such a (tenant,
+-- e-mail) is auth._throttle_admin_tenant's: the caller checked first, then the e-mail.
+CREATE FUNCTION auth._throttle_admin_tenant(tenant text, email text) RETURNS bigint
+  LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp
   AS $$
 DECLARE
   tenant_id bigint := auth._user_admin_tenant(tenant);
@@ -103,22 +115,16 @@ BEGIN
   IF email IS NULL THEN
     PERFORM auth._raise('invalid_email');
   END IF;
-  RETURN auth._throttle_status(tenant_id, pg_catalog.lower(email));
+  RETURN tenant_id;
 END
 $$;
 
+CREATE FUNCTION auth.login_throttle_status(tenant text, email text) RETURNS jsonb
+  LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+  AS $$ SELECT auth._throttle_status(auth._throttle_admin_tenant(tenant, email), pg_catalog.lower(email)) $$;
 CREATE FUNCTION auth.unlock_login(tenant text, email text) RETURNS void
-  LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
-  AS $$
-DECLARE
-  tenant_id bigint := auth._user_admin_tenant(tenant);
-BEGIN
-  IF email IS NULL THEN
-    PERFORM auth._raise('invalid_email');
-  END IF;
-  PERFORM auth._throttle_reset(tenant_id, pg_catalog.lower(email));
-END
-$$;
+  LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+  AS $$ SELECT auth._throttle_reset(auth._throttle_admin_tenant(tenant, email), pg_catalog.lower(email)) $$;
 
 CREATE FUNCTION auth.create_user(tenant text, email text, password text DEFAULT NULL, role text DEFAULT 'staff',
                                  password_hash text DEFAULT NULL) RETURNS uuid
@@ -133,10 +139,7 @@ BEGIN
   IF role IS NULL OR role NOT IN ('admin', 'staff') THEN
     PERFORM auth._raise('invalid_parameter', 'role must be admin or staff');
   END IF;
-  IF email IS NULL OR pg_catalog.octet_length(email) NOT BETWEEN 3 AND 320 OR pg_catalog.strpos(email, '@') < 2
-     OR email ~ '[[:space:][:cntrl:]]' THEN
-    PERFORM auth._raise('invalid_email');
-  END IF;
+  PERFORM auth._check_email(email);
   IF (password IS NULL) = (password_hash IS NULL) THEN
     PERFORM auth._raise('invalid_parameter', 'give exactly one of password and password_hash');
   END IF;
@@ -205,21 +208,12 @@ DECLARE
   t auth.tenants;
   new_id uuid;
 BEGIN
-  IF NOT auth._caller_is_client() THEN
-    PERFORM auth._raise('function_permission_denied', 'register');
-  END IF;
-  SELECT * INTO t FROM auth.tenants WHERE slug OPERATOR(pg_catalog.=) register.tenant;
-  IF NOT FOUND THEN
-    PERFORM auth._raise('unknown_tenant');
-  ELSIF NOT t.active THEN
-    PERFORM auth._raise('tenant_inactive');
-  ELSIF NOT t.allow_signup THEN
+  PERFORM auth._require_client('register');
+  t := auth._active_tenant(tenant);
+  IF NOT t.allow_signup THEN
     PERFORM auth._raise('signup_disabled');
   END IF;
-  IF email IS NULL OR pg_catalog.octet_length(email) NOT BETWEEN 3 AND 320 OR pg_catalog.strpos(email, '@') < 2
-     OR email ~ '[[:space:][:cntrl:]]' THEN
-    PERFORM auth._raise('invalid_email');
-  END IF;
+  PERFORM auth._check_email(email);
   PERFORM auth._check_new_password(password);
   BEGIN
     INSERT INTO auth.users (tenant_id, email, password_hash, role)
@@ -232,33 +226,45 @@ BEGIN
 END
 $$;
 
--- The authenticated user (after auth.authenticate).
-CREATE FUNCTION auth.me() RETURNS jsonb
-  LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+-- The row of the authenticated user (after auth.authenticate: the token's sub, of the token's
+-- tenant): 28000 'not authenticated' outside such a transaction, 'token revoked' when the user
+-- is gone.
+CREATE FUNCTION auth._authenticated_user() RETURNS auth.users
+  LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp
   AS $$
 DECLARE
-  result jsonb;
+  u auth.users;
 BEGIN
   IF auth.uid() IS NULL THEN
     PERFORM auth._raise('not_authenticated');
   END IF;
-  SELECT pg_catalog.jsonb_build_object('id', u.id, 'email', u.email, 'role', u.role, 'tenant', t.slug)
-    INTO result
-    FROM auth.users u JOIN auth.tenants t ON t.id OPERATOR(pg_catalog.=) u.tenant_id
-   WHERE u.id::text OPERATOR(pg_catalog.=) auth.uid() AND t.slug OPERATOR(pg_catalog.=) auth.tenant();
-  IF result IS NULL THEN
+  SELECT us.* INTO u FROM auth.users us JOIN auth.tenants te ON te.id OPERATOR(pg_catalog.=) us.tenant_id
+   WHERE us.id::text OPERATOR(pg_catalog.=) auth.uid() AND te.slug OPERATOR(pg_catalog.=) auth.tenant();
+  IF NOT FOUND THEN
     PERFORM auth._raise('token_revoked');
   END IF;
-  RETURN result;
+  RETURN u;
+END
+$$;
+
+-- The authenticated user.
+CREATE FUNCTION auth.me() RETURNS jsonb
+  LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+  AS $$
+DECLARE
+  u auth.users := auth._authenticated_user();
+BEGIN
+  RETURN pg_catalog.jsonb_build_object('id', u.id, 'email', u.email, 'role', u.role, 'tenant', auth.tenant());
 END
 $$;
 
 REVOKE ALL ON FUNCTION auth._hash_password(text), auth._verify_password(text, text),
   auth._password_needs_rehash(text), auth._burn_password_work(text), auth._password_hash_format(text),
-  auth._random_token(text), auth._caller_is_client(), auth._caller_is_user_admin(),
+  auth._random_token(text), auth._caller_is_user_admin(),
   auth._throttle_attempt(bigint, text, text), auth._throttle_forget(bigint, text, text), auth._throttle_reset(bigint, text), auth._throttle_status(bigint, text),
-  auth._session_setting(text), auth.login_throttle_status(text, text), auth.unlock_login(text, text),
-  auth._check_new_password(text), auth._user_admin_tenant(text),
+  auth._session_setting(text), auth._require_client(text), auth._check_email(text),
+  auth._throttle_admin_tenant(text, text), auth.login_throttle_status(text, text), auth.unlock_login(text, text),
+  auth._check_new_password(text), auth._user_admin_tenant(text), auth._authenticated_user(),
   auth.create_user(text, text, text, text, text), auth.set_user_active(uuid, boolean), auth.deactivate_user(uuid),
   auth.register(text, text, text), auth.me() FROM PUBLIC;
 -- Managing users: tenantgate_admin, and tenant roles (the functions admit a tenant admin only for
@@ -271,5 +277,5 @@ GRANT EXECUTE ON FUNCTION auth.set_user_active(uuid, boolean), auth.deactivate_u
 -- admits exactly the callers above (auth._user_admin_tenant).
 GRANT EXECUTE ON FUNCTION auth.create_user(text, text, text, text, text) TO PUBLIC;
 -- Client functions: PUBLIC, because NOINHERIT authenticators do not hold their group's grants;
--- register checks membership itself (auth._caller_is_client), me needs an authenticated transaction.
+-- register checks membership itself (auth._require_client), me needs an authenticated transaction.
 GRANT EXECUTE ON FUNCTION auth.register(text, text, text), auth.me() TO PUBLIC;

@@ -98,6 +98,23 @@ CREATE FUNCTION auth._purge_expired() RETURNS void
        LIMIT 100);
   $$;
 
+-- The first steps of auth.refresh and auth.revoke_refresh_token: the caller check, then the
+-- token's form: an access token (a JWS) is `wrong token type`, anything but tgr_ and 43
+-- base64url characters `malformed token`.
+CREATE FUNCTION auth._check_refresh_token(fn text, refresh_token text) RETURNS void
+  LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp
+  AS $$
+BEGIN
+  PERFORM auth._require_client(fn);
+  IF refresh_token ~ '^[A-Za-z0-9_=-]*\.[A-Za-z0-9_=-]*\.[A-Za-z0-9_=-]*$' THEN
+    PERFORM auth._raise('wrong_token_type');
+  END IF;
+  IF refresh_token IS NULL OR refresh_token !~ '^tgr_[A-Za-z0-9_-]{43}$' THEN
+    PERFORM auth._raise('malformed_token');
+  END IF;
+END
+$$;
+
 -- A new access token and refresh token of a family. The claims are built with jsonb (no
 -- string splicing: an e-mail cannot inject claims) and signed with the tenant's active key, or
 -- the global one (auth._signing_kid).
@@ -148,15 +165,8 @@ DECLARE
   family uuid;
   ok boolean := false;
 BEGIN
-  IF NOT auth._caller_is_client() THEN
-    PERFORM auth._raise('function_permission_denied', 'login');
-  END IF;
-  SELECT * INTO t FROM auth.tenants WHERE slug OPERATOR(pg_catalog.=) login.tenant;
-  IF NOT FOUND THEN
-    PERFORM auth._raise('unknown_tenant');
-  ELSIF NOT t.active THEN
-    PERFORM auth._raise('tenant_inactive');
-  END IF;
+  PERFORM auth._require_client('login');
+  t := auth._active_tenant(tenant);
   IF email IS NULL OR password IS NULL THEN
     PERFORM auth._raise('invalid_credentials');
   END IF;
@@ -208,15 +218,7 @@ DECLARE
   t auth.tenants;
   issued record;
 BEGIN
-  IF NOT auth._caller_is_client() THEN
-    PERFORM auth._raise('function_permission_denied', 'refresh');
-  END IF;
-  IF refresh_token ~ '^[A-Za-z0-9_=-]*\.[A-Za-z0-9_=-]*\.[A-Za-z0-9_=-]*$' THEN
-    PERFORM auth._raise('wrong_token_type');  -- an access token (JWS)
-  END IF;
-  IF refresh_token IS NULL OR refresh_token !~ '^tgr_[A-Za-z0-9_-]{43}$' THEN
-    PERFORM auth._raise('malformed_token');
-  END IF;
+  PERFORM auth._check_refresh_token('refresh', refresh_token);
   PERFORM auth._purge_expired();
   -- Of two concurrent refreshes of one token, the second waits here for the first; it then
   -- sees used_at set (READ COMMITTED) or fails to serialize (REPEATABLE READ): a reuse.
@@ -329,9 +331,7 @@ DECLARE
   claims jsonb;
   typ text;
 BEGIN
-  IF NOT auth._caller_is_client() THEN
-    PERFORM auth._raise('function_permission_denied', 'logout');
-  END IF;
+  PERFORM auth._require_client('logout');
   IF access_token IS NULL THEN
     PERFORM auth._raise('malformed_token');
   END IF;
@@ -363,9 +363,7 @@ DECLARE
   host_tenant text;
 BEGIN
   IF host IS NOT NULL THEN
-    IF NOT auth._caller_is_client() THEN
-      PERFORM auth._raise('function_permission_denied', 'logout');
-    END IF;
+    PERFORM auth._require_client('logout');
     host_tenant := auth.tenant_for_host(host);
     IF host_tenant IS NULL THEN
       PERFORM auth._raise('unknown_tenant');
@@ -388,15 +386,7 @@ CREATE FUNCTION auth.revoke_refresh_token(refresh_token text) RETURNS void
 DECLARE
   family uuid;
 BEGIN
-  IF NOT auth._caller_is_client() THEN
-    PERFORM auth._raise('function_permission_denied', 'revoke_refresh_token');
-  END IF;
-  IF refresh_token ~ '^[A-Za-z0-9_=-]*\.[A-Za-z0-9_=-]*\.[A-Za-z0-9_=-]*$' THEN
-    PERFORM auth._raise('wrong_token_type');
-  END IF;
-  IF refresh_token IS NULL OR refresh_token !~ '^tgr_[A-Za-z0-9_-]{43}$' THEN
-    PERFORM auth._raise('malformed_token');
-  END IF;
+  PERFORM auth._check_refresh_token('revoke_refresh_token', refresh_token);
   SELECT t.family_id INTO family FROM auth.refresh_tokens t
    WHERE t.token_hash OPERATOR(pg_catalog.=) auth._token_hash(refresh_token);
   IF family IS NULL THEN
@@ -417,14 +407,10 @@ CREATE FUNCTION auth.change_password(old_password text, new_password text) RETUR
   SET search_path = pg_catalog, pg_temp SET log_min_error_statement = panic
   AS $$
 DECLARE
-  u auth.users;
+  u auth.users := auth._authenticated_user();
 BEGIN
-  IF auth.uid() IS NULL THEN
-    PERFORM auth._raise('not_authenticated');
-  END IF;
-  SELECT us.* INTO u FROM auth.users us JOIN auth.tenants te ON te.id OPERATOR(pg_catalog.=) us.tenant_id
-   WHERE us.id::text OPERATOR(pg_catalog.=) auth.uid() AND te.slug OPERATOR(pg_catalog.=) auth.tenant()
-     FOR UPDATE OF us;
+  -- the row again, locked and as it is now (a concurrent change of it is waited for)
+  SELECT * INTO u FROM auth.users WHERE id OPERATOR(pg_catalog.=) u.id FOR UPDATE;
   IF NOT FOUND OR NOT u.active THEN
     PERFORM auth._raise('token_revoked');
   END IF;
@@ -478,9 +464,7 @@ DECLARE
   p auth.password_resets;
   u auth.users;
 BEGIN
-  IF NOT auth._caller_is_client() THEN
-    PERFORM auth._raise('function_permission_denied', 'reset_password');
-  END IF;
+  PERFORM auth._require_client('reset_password');
   IF reset_token IS NULL OR reset_token !~ '^tgp_[A-Za-z0-9_-]{43}$' THEN
     PERFORM auth._raise('malformed_token');
   END IF;
@@ -505,14 +489,14 @@ BEGIN
 END
 $$;
 
-REVOKE ALL ON FUNCTION auth._revoke_family_autonomously(uuid, text), auth._token_hash(text),
+REVOKE ALL ON FUNCTION auth._revoke_family_autonomously(uuid, text), auth._token_hash(text), auth._check_refresh_token(text, text),
   auth._revoke_user_sessions(uuid, text, uuid), auth._purge_expired(),
   auth._issue_tokens(uuid, text, text, text, uuid), auth.login(text, text, text), auth.login(text, text, text, text), auth.refresh(text),
   auth._check_session(jsonb), auth.logout(text), auth.logout(text, text), auth.revoke_refresh_token(text),
   auth.change_password(text, text),
   auth.start_password_reset(text, text), auth.reset_password(text, text) FROM PUBLIC;
 -- Client functions: PUBLIC (NOINHERIT authenticators hold no group grants); each checks the
--- caller's membership itself (auth._caller_is_client) or needs an authenticated transaction.
+-- caller's membership itself (auth._require_client) or needs an authenticated transaction.
 GRANT EXECUTE ON FUNCTION auth.login(text, text, text), auth.login(text, text, text, text), auth.refresh(text), auth.logout(text),
   auth.logout(text, text), auth.revoke_refresh_token(text), auth.change_password(text, text),
   auth.reset_password(text, text) TO PUBLIC;

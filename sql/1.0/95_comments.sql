@@ -14,6 +14,7 @@ COMMENT ON FUNCTION auth._slug_for_host(text) IS 'Host name to tenant slug under
 COMMENT ON FUNCTION auth._run_migration(text, text) IS 'Runs one migration''s SQL in a tenant schema as tenantgate_admin inside a security-restricted operation. Internal.';
 COMMENT ON FUNCTION auth._tenant_role_name(text, text) IS 'The staff or admin role name of a tenant (tg_<slug>_<kind>, shortened with an md5 suffix past 63 bytes). Internal.';
 COMMENT ON FUNCTION auth.tenant_for_host(text) IS 'The slug of the existing tenant a Host header names, else NULL. Anybody (PUBLIC).';
+COMMENT ON FUNCTION auth._active_tenant(text) IS 'The row of an active tenant by slug, else 42704 (unknown) or 42501 (inactive). Internal.';
 COMMENT ON FUNCTION auth._migrate_tenant(bigint, text) IS 'Applies one tenant''s pending migrations in version order; returns how many. Internal.';
 COMMENT ON FUNCTION auth.create_tenant(text, text, text) IS 'Creates a tenant: its row, roles, schema (schema isolation), migrations and signing key. tenantgate_admin and the owner.';
 COMMENT ON FUNCTION auth.drop_tenant(text) IS 'Drops a tenant with its schema, roles, keys, users and sessions. tenantgate_admin and the owner.';
@@ -29,7 +30,7 @@ COMMENT ON FUNCTION auth._key_from_material(text, text, text) IS 'Key material (
 COMMENT ON FUNCTION auth._key_generate(text, text) IS 'Generates a fresh key of an algorithm in the stored form. Internal.';
 COMMENT ON FUNCTION auth._new_kid() IS 'A fresh random kid. Internal.';
 COMMENT ON FUNCTION auth._jwks_keys(jsonb) IS 'The keys of a JWKS, all checked (all or none), in the stored form. Internal.';
-COMMENT ON FUNCTION auth._require_key_tenant(text) IS 'Raises 42704 unless the named tenant exists (NULL: a global key). Internal.';
+COMMENT ON FUNCTION auth._lock_keys(text) IS 'Locks auth.keys for a key change, then raises 42704 unless the named tenant exists (NULL: a global key). Internal.';
 COMMENT ON FUNCTION auth._signing_kid(text) IS 'The kid auth.sign uses for a tenant: its active signer, else the global one, else NULL. Internal.';
 COMMENT ON FUNCTION auth.add_key(text, text, text, text) IS 'Stores a key (secret, PEM or JWK) for a tenant or globally. EXECUTE for PUBLIC, admits is_admin only (outer user: superuser, database owner, tenantgate_admin).';
 COMMENT ON FUNCTION auth.generate_key(text, text) IS 'Generates and stores a key for a tenant or globally; returns its kid. tenantgate_admin and the owner.';
@@ -50,7 +51,6 @@ COMMENT ON FUNCTION auth._password_needs_rehash(text) IS 'Whether a stored hash 
 COMMENT ON FUNCTION auth._burn_password_work(text) IS 'Does the work of one default password check (unknown users cost what known ones do). Internal.';
 COMMENT ON FUNCTION auth._password_hash_format(text) IS 'The format name of a stored password hash. Internal.';
 COMMENT ON FUNCTION auth._random_token(text) IS 'A random opaque token with a prefix (tgr_, tgp_). Internal.';
-COMMENT ON FUNCTION auth._caller_is_client() IS 'may_use_client_functions: the outer user is a superuser or a member of tenantgate_authenticator/admin/tenant (pg/access.hpp). Internal.';
 COMMENT ON FUNCTION auth._caller_is_user_admin() IS 'is_admin: the outer user is a superuser, the database owner or a member of tenantgate_admin (pg/access.hpp). Internal.';
 COMMENT ON FUNCTION auth._throttle_attempt(bigint, text, text) IS 'Charges one login attempt of (tenant, e-mail, client); false while locked out. Internal.';
 COMMENT ON FUNCTION auth._throttle_forget(bigint, text, text) IS 'Forgets the throttle entry of (tenant, e-mail, client) after a successful login. Internal.';
@@ -58,6 +58,10 @@ COMMENT ON FUNCTION auth._throttle_reset(bigint, text) IS 'Forgets the throttle 
 COMMENT ON FUNCTION auth._throttle_status(bigint, text) IS 'What the login throttle holds for (tenant, e-mail), as jsonb. Internal.';
 COMMENT ON FUNCTION auth._session_setting(text) IS 'access_ttl, refresh_ttl or reset_ttl in seconds. Internal.';
 COMMENT ON FUNCTION auth._check_new_password(text) IS 'Raises 22023 unless a new password has 8 characters to 4096 bytes. Internal.';
+COMMENT ON FUNCTION auth._require_client(text) IS 'may_use_client_functions, else 42501 (permission denied for function <fn>) unless the outer user is a superuser or a member of tenantgate_authenticator/admin/tenant (pg/access.hpp). Internal.';
+COMMENT ON FUNCTION auth._check_email(text) IS 'Raises 22023 unless an e-mail may be stored (3 to 320 bytes, an @ after the first character, no white space or control character). Internal.';
+COMMENT ON FUNCTION auth._throttle_admin_tenant(text, text) IS 'The tenant id of a (tenant, e-mail) whose login throttle the caller may read or lift, else an error. Internal.';
+COMMENT ON FUNCTION auth._authenticated_user() IS 'The authenticated user''s row, else 28000 (not authenticated, token revoked). Internal.';
 COMMENT ON FUNCTION auth._user_admin_tenant(text) IS 'The id of a tenant whose users the caller may manage (its tenant admin, or is_admin outside a tenant transaction), else an error. Internal.';
 COMMENT ON FUNCTION auth.login_throttle_status(text, text) IS 'The login throttle of one e-mail of a tenant over all its clients. tenantgate_admin, the owner, and the tenant''s admin in its authenticated transaction.';
 COMMENT ON FUNCTION auth.unlock_login(text, text) IS 'Lifts a login lockout of one e-mail of a tenant for every client. tenantgate_admin, the owner, and the tenant''s admin in its authenticated transaction.';
@@ -72,6 +76,7 @@ COMMENT ON FUNCTION auth._revoke_family_autonomously(uuid, text) IS 'Commits the
 COMMENT ON FUNCTION auth._token_hash(text) IS 'The SHA-256 under which an opaque token is stored. Internal.';
 COMMENT ON FUNCTION auth._revoke_user_sessions(uuid, text, uuid) IS 'Revokes every refresh family of a user (but one). Internal.';
 COMMENT ON FUNCTION auth._purge_expired() IS 'Housekeeping: deletes up to 100 expired rows per session table. Internal (the owner may run it).';
+COMMENT ON FUNCTION auth._check_refresh_token(text, text) IS 'The caller check and the form check of a refresh token (28000 wrong token type / malformed token). Internal.';
 COMMENT ON FUNCTION auth._issue_tokens(uuid, text, text, text, uuid) IS 'A new access token and refresh token of a refresh family. Internal.';
 COMMENT ON FUNCTION auth.login(text, text, text, text) IS 'Logs a user in (throttled per tenant, e-mail, peer and stated client); returns access and refresh tokens. EXECUTE for PUBLIC, admits may_use_client_functions (outer user).';
 COMMENT ON FUNCTION auth.login(text, text, text) IS 'Logs a user in (the contract''s form: the client is the connection). EXECUTE for PUBLIC, admits may_use_client_functions (outer user).';
@@ -96,13 +101,8 @@ COMMENT ON FUNCTION auth.audit() IS 'The DBA''s functions a tenant transaction c
 -- The HTTP shim's entry points (70_api.sql): each is one HTTP request.
 COMMENT ON FUNCTION auth._http_require_authenticator() IS 'require_authenticator_session: 42501 unless the session user is a superuser or a member of tenantgate_authenticator or tenantgate_admin. PUBLIC (a check).';
 COMMENT ON FUNCTION auth._http_tenant(text) IS 'The active tenant a Host names, else 42704/42501; checks the session first. PUBLIC (SECURITY DEFINER, require_authenticator_session).';
-COMMENT ON FUNCTION auth._http_namespace() IS 'The namespace an authenticated request may reach. PUBLIC (runs as the tenant role, after auth.authenticate).';
-COMMENT ON FUNCTION auth._http_relation(text) IS 'A table or view of the tenant''s namespace by name, else an error. PUBLIC (runs as the tenant role, after auth.authenticate).';
-COMMENT ON FUNCTION auth._http_column_type(oid, text) IS 'The type of a column as SQL text, else an error. PUBLIC (runs as the tenant role, after auth.authenticate).';
-COMMENT ON FUNCTION auth.http_api(text, text, text, text, jsonb, jsonb, text) IS '/api/<table>: one PostgREST-style read or write as the token''s tenant role. PUBLIC (does nothing before a valid token).';
-COMMENT ON FUNCTION auth.http_rpc(text, text, text, jsonb) IS '/rpc/<function>: calls a function of the tenant''s schema with named arguments. PUBLIC (does nothing before a valid token).';
 COMMENT ON FUNCTION auth.http_login(text, text, text, text) IS 'POST /auth/login for the Host''s tenant. PUBLIC (SECURITY DEFINER, require_authenticator_session).';
-COMMENT ON FUNCTION auth._http_check_refresh_tenant(text, text) IS 'Raises unless a refresh token belongs to the Host''s tenant. Internal.';
+COMMENT ON FUNCTION auth._http_check_token_tenant(text, text, text) IS 'Raises unless the Host names an active tenant and a refresh (tgr_) or reset (tgp_) token of it belongs to that tenant. Internal.';
 COMMENT ON FUNCTION auth.http_refresh(text, text) IS 'POST /auth/refresh for the Host''s tenant. PUBLIC (SECURITY DEFINER, require_authenticator_session).';
 COMMENT ON FUNCTION auth.http_revoke_refresh_token(text, text) IS 'POST /auth/logout with a refresh token and no bearer. PUBLIC (SECURITY DEFINER, require_authenticator_session).';
 COMMENT ON FUNCTION auth.http_register(text, text, text) IS 'POST /auth/register for the Host''s tenant. PUBLIC (SECURITY DEFINER, require_authenticator_session).';

@@ -74,9 +74,12 @@ lock_release() {
              WHERE d.datname = current_database() AND l.locktype = 'advisory' AND l.objid = $1 AND l.granted" >/dev/null
 }
 
-# Fresh database $DB with the extension, base domain, and no leftover roles matching $1 (regex).
+# fresh_database ROLES_REGEX [LOGIN...]: fresh database $DB with the extension and base domain,
+# no leftover roles matching ROLES_REGEX, and each LOGIN a new NOINHERIT login that is a member
+# of tenantgate_authenticator (the contract's authenticator).
 fresh_database() {
-  local roles_regex=$1
+  local roles_regex=$1 login
+  shift
   PGUSER=postgres psql -X -q -d postgres -v ON_ERROR_STOP=1 -c "DROP DATABASE IF EXISTS \"${DB}\" WITH (FORCE)" || return 1
   for r in $(PGUSER=postgres psql -X -At -d postgres -c "SELECT rolname FROM pg_roles WHERE rolname ~ '${roles_regex}'
                                                           ORDER BY rolname LIKE '%admin' DESC"); do
@@ -84,7 +87,10 @@ fresh_database() {
       echo "cannot drop leftover role $r" >&2; return 1; }
   done
   PGUSER=postgres psql -X -q -d postgres -v ON_ERROR_STOP=1 -c "CREATE DATABASE \"${DB}\"" || return 1
-  su_sql -c "CREATE EXTENSION tenantgate" -c "ALTER DATABASE \"${DB}\" SET tenantgate.base_domain = 'example.test'"
+  su_sql -c "CREATE EXTENSION tenantgate" -c "ALTER DATABASE \"${DB}\" SET tenantgate.base_domain = 'example.test'" || return 1
+  for login in "$@"; do
+    su_sql -c "CREATE ROLE \"$login\" LOGIN NOINHERIT" -c "GRANT tenantgate_authenticator TO \"$login\"" || return 1
+  done
 }
 
 # An access token for (tenant, role): through auth.create_user + auth.login when the users

@@ -13,10 +13,8 @@ set -uo pipefail
 DB=tg_pooled
 . "$(dirname "$0")/lib.sh"
 
-fresh_database '^(pis_|tg_pis)' || { echo "setup failed"; exit 1; }
+fresh_database '^(pis_|tg_pis)' pis_app || { echo "setup failed"; exit 1; }
 su_sql <<'SQL' >/dev/null || { echo "setup failed"; exit 1; }
-CREATE ROLE pis_app LOGIN NOINHERIT;
-GRANT tenantgate_authenticator TO pis_app;
 -- privileged logins that keep their rights (ISO-F): INHERIT, or PostgreSQL itself would not
 -- let them use pg_monitor / pg_signal_backend
 CREATE ROLE pis_mon LOGIN INHERIT;
@@ -302,8 +300,8 @@ SELECT string_agg(format('SELECT %I.%I(%s);', n.nspname, p.proname,
 SQL
 )
 ncalls=$(grep -c '^SELECT' <<< "$warm_calls")
-check "ISO-C the authenticator may execute the client-facing plpgsql functions (http_api, http_rpc, http_me, login, refresh: $ncalls)" \
-  "auth.http_api\(.*auth.http_me\(.*auth.http_rpc\(.*auth.login\(.*auth.refresh\(" "$(tr '\n' ' ' <<< "$warm_calls")"
+check "ISO-C the authenticator may execute the client-facing plpgsql functions (http_me, http_logout, login, refresh: $ncalls)" \
+  "auth.http_logout\(.*auth.http_me\(.*auth.login\(.*auth.refresh\(" "$(tr '\n' ' ' <<< "$warm_calls")"
 plant_c() {  # plant_c SEARCH_PATH
   local d script="SET search_path = $1;
 CREATE FUNCTION pg_temp.planted(anyelement) RETURNS pg_catalog.bool LANGUAGE plpgsql
@@ -324,9 +322,9 @@ want C && for M in S P; do
     tok=$U_TOK ref=$U_REF email=$U_EMAIL pw=$U_PW
     H="'pis1.example.test'::pg_catalog.text"
     declare -A call=(
-      [api]="SELECT auth.http_api('GET', $H, '$tok', 'orders', '{\"order\":[{\"col\":\"id\"}]}'::pg_catalog.jsonb, NULL, NULL);"
-      [post]="BEGIN; SELECT auth.http_api('POST', $H, '$tok', 'orders', NULL, '{\"tenant\":\"pis1-posted\"}'::pg_catalog.jsonb, 'representation'); ROLLBACK;"
-      [rpc]="SELECT auth.http_rpc($H, '$tok', 'order_count', '{}'::pg_catalog.jsonb);"
+      [api]="SELECT body FROM auth.http_request('GET', $H, '$tok', '/api/orders', 'order=id', '{}'::pg_catalog.jsonb, NULL);"
+      [post]="BEGIN; SELECT body FROM auth.http_request('POST', $H, '$tok', '/api/orders', '', '{\"prefer\":\"return=representation\"}'::pg_catalog.jsonb, '{\"tenant\":\"pis1-posted\"}'); ROLLBACK;"
+      [rpc]="SELECT body FROM auth.http_request('POST', $H, '$tok', '/rpc/order_count', '', '{}'::pg_catalog.jsonb, '{}');"
       [me]="SELECT auth.http_me($H, '$tok') ->> 'email';"
       [prepare]="BEGIN; SELECT auth.authenticate('$tok') IS NULL AS anonymous; EXECUTE p; ROLLBACK;"
       [login]="SELECT auth.login('pis1', '$email', '$pw') ? 'access_token' AS login_ok;"
@@ -346,9 +344,9 @@ want C && for M in S P; do
     all=""
     for c in "${order[@]}"; do all+=$(seg "$c" "$out")$'\n'; done
     check_not "$tag no planted code ran, no cache lookup failure (XX000) in any later call" "$NOLEAK" "$all"
-    check "$tag http_api GET returns the tenant's rows" '"tenant" ?: ?"pis1".*"tenant" ?: ?"pis1"' "$(seg api "$out")"
-    check "$tag http_api POST returns the new row" 'pis1-posted' "$(seg post "$out")"
-    check "$tag http_rpc returns the tenant's count" '^2$' "$(seg rpc "$out")"
+    check "$tag http_request GET /api returns the tenant's rows" '"tenant" ?: ?"pis1".*"tenant" ?: ?"pis1"' "$(seg api "$out")"
+    check "$tag http_request POST /api returns the new row" 'pis1-posted' "$(seg post "$out")"
+    check "$tag http_request POST /rpc returns the tenant's count" '^2$' "$(seg rpc "$out")"
     check "$tag http_me returns the user" "^$email$" "$(seg me "$out")"
     check "$tag a statement prepared before authenticate does not run the planted function" \
       '42883: function pg_temp.evil\(\) does not exist' "$(seg prepare "$out")"
@@ -489,7 +487,7 @@ done
 
 # --- ISO-E: WITH HOLD cursors never carry tenant rows out of the transaction. A cursor's plan
 # checks table privileges when it starts (as the authenticator), so the rows are read by code
-# that runs later under the tenant's role: query_to_xml, or the extension's own http_api.
+# that runs later under the tenant's role: query_to_xml, or the extension's own http_request.
 QX="query_to_xml('SELECT tenant FROM pis1.orders', true, false, '')::text"
 QX3="query_to_xml('SELECT secret FROM public.shared_notes', true, false, '')::text"
 want E && for M in S P; do
@@ -505,7 +503,7 @@ FETCH ALL FROM c1;
 --next-client
 BEGIN;
 \\echo @@E1b
-DECLARE c1b CURSOR WITH HOLD FOR SELECT 'LEAK:' || auth.http_api('GET', 'pis1.example.test', '$T1', 'orders', '{}'::jsonb, NULL, NULL);
+DECLARE c1b CURSOR WITH HOLD FOR SELECT 'LEAK:' || (auth.http_request('GET', 'pis1.example.test', '$T1', '/api/orders', '', '{}'::jsonb, NULL)).body;
 COMMIT;
 \\echo @@
 --next-client
@@ -574,7 +572,7 @@ SELECT 'cursors:' || count(*) FROM pg_cursors;
 \\echo @@")
   HOLD='42501: [^|]*a WITH HOLD cursor is not allowed in an authenticated transaction'
   check "ISO-E1 [$M] WITH HOLD cursor over (SELECT auth.authenticate(tok)) s: refused" "$HOLD" "$(seg E1 "$out" | tr '\n' '|')"
-  check "ISO-E1b [$M] WITH HOLD cursor over auth.http_api(…, tok, …): refused" "$HOLD" "$(seg E1b "$out" | tr '\n' '|')"
+  check "ISO-E1b [$M] WITH HOLD cursor over auth.http_request(…, tok, …): refused" "$HOLD" "$(seg E1b "$out" | tr '\n' '|')"
   check "ISO-E2 [$M] authenticate after DECLARE … WITH HOLD FOR SELECT 1 in the same transaction: refused" "$HOLD" "$(seg E2 "$out" | tr '\n' '|')"
   check "ISO-E2b [$M] a WITH HOLD cursor declared before authenticate, materialised at COMMIT: refused (beyond spec)" "$HOLD" "$(seg E2b "$out" | tr '\n' '|')"
   check "ISO-E3 [$M] row tenant, a row fetched before COMMIT: refused" "$HOLD" "$(seg E3 "$out" | tr '\n' '|')"

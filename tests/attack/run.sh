@@ -6,11 +6,8 @@ set -uo pipefail
 DB=tg_attack
 . "$(dirname "$0")/lib.sh"
 
-fresh_database '^(tg_atk|atk_)' || { echo "setup failed"; exit 1; }
+fresh_database '^(tg_atk|atk_)' atk_app atk_app2 || { echo "setup failed"; exit 1; }
 su_sql <<'SQL' >/dev/null || { echo "setup failed"; exit 1; }
-CREATE ROLE atk_app LOGIN NOINHERIT;
-CREATE ROLE atk_app2 LOGIN NOINHERIT;
-GRANT tenantgate_authenticator TO atk_app, atk_app2;
 SELECT auth.add_migration('0001', 'CREATE TABLE orders (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, tenant text NOT NULL)');
 SELECT auth.create_tenant('atk1'), auth.create_tenant('atk2'),
        auth.create_tenant('atk3', NULL, 'row'), auth.create_tenant('atk4', NULL, 'row');
@@ -39,39 +36,35 @@ check "JWT-30 host of another tenant" "tenant mismatch" "$out"
 check "PG-16 row tenant sees own rows" "atk3:500" "$out"
 
 # --- JWT-33 (b): a change committed after a REPEATABLE READ / SERIALIZABLE snapshot is seen
-for level in "REPEATABLE READ" "SERIALIZABLE"; do
-  lock_hold 9101
+# authenticate_after KEY LEVEL TOKEN CHANGE_SQL: a session of atk_app takes a snapshot at LEVEL
+# and waits on advisory lock KEY while the superuser commits CHANGE_SQL; then it authenticates
+# TOKEN. Prints what the session printed.
+authenticate_after() {
+  local session
+  lock_hold "$1"
   as_sql atk_app > /tmp/tg_atk_rr.$$ <<SQL &
-BEGIN ISOLATION LEVEL $level;
+BEGIN ISOLATION LEVEL $2;
 SELECT count(*) FROM pg_catalog.pg_class WHERE false;
-SELECT pg_advisory_lock(9101);
-SELECT auth.authenticate('$T2') IS NOT NULL AS accepted;
+SELECT pg_advisory_lock($1);
+SELECT auth.authenticate('$3') IS NOT NULL AS accepted;
 COMMIT;
 SQL
   session=$!
-  wait_lock 9101 false
-  su_sql -c "SELECT auth.set_tenant_active('atk2', false)" >/dev/null
-  lock_release 9101
+  wait_lock "$1" false
+  su_sql -c "$4" >/dev/null
+  lock_release "$1"
   wait $session
-  check "JWT-33 $level sees a later deactivation" "tenant inactive" "$(cat /tmp/tg_atk_rr.$$)"
+  cat /tmp/tg_atk_rr.$$
+}
+for level in "REPEATABLE READ" "SERIALIZABLE"; do
+  check "JWT-33 $level sees a later deactivation" "tenant inactive" \
+    "$(authenticate_after 9101 "$level" "$T2" "SELECT auth.set_tenant_active('atk2', false)")"
   su_sql -c "SELECT auth.set_tenant_active('atk2', true)" >/dev/null
 done
 if [[ $(su_sql -c "SELECT to_regprocedure('auth.logout(text)') IS NOT NULL") == t ]]; then
   T2L=$(token_for atk2)
-  lock_hold 9102
-  as_sql atk_app > /tmp/tg_atk_rr.$$ <<SQL &
-BEGIN ISOLATION LEVEL REPEATABLE READ;
-SELECT count(*) FROM pg_catalog.pg_class WHERE false;
-SELECT pg_advisory_lock(9102);
-SELECT auth.authenticate('$T2L') IS NOT NULL AS accepted;
-COMMIT;
-SQL
-  session=$!
-  wait_lock 9102 false
-  su_sql -c "SELECT auth.logout('$T2L')" >/dev/null
-  lock_release 9102
-  wait $session
-  check "JWT-33 REPEATABLE READ sees a later logout" "token revoked" "$(cat /tmp/tg_atk_rr.$$)"
+  check "JWT-33 REPEATABLE READ sees a later logout" "token revoked" \
+    "$(authenticate_after 9102 "REPEATABLE READ" "$T2L" "SELECT auth.logout('$T2L')")"
   out=$(as_sql atk_app -c "SELECT auth.authenticate('$T2L')")
   check "JWT-33 (a) logout then authenticate" "token revoked" "$out"
 else

@@ -11,10 +11,8 @@ RESTORED=tg_dump_restored
 bindir=${TG_PG_BINDIR:-/usr/lib/postgresql/15/bin}
 
 PGUSER=postgres psql -X -q -d postgres -c "DROP DATABASE IF EXISTS $RESTORED WITH (FORCE)" >/dev/null 2>&1
-fresh_database '^(tg_dmp|dmp_)' || { echo "setup failed"; exit 1; }
+fresh_database '^(tg_dmp|dmp_)' dmp_app || { echo "setup failed"; exit 1; }
 su_sql <<'SQL' >/dev/null || { echo "setup failed"; exit 1; }
-CREATE ROLE dmp_app LOGIN NOINHERIT;
-GRANT tenantgate_authenticator TO dmp_app;
 SELECT auth.add_migration('0001', 'CREATE TABLE orders (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, tenant text NOT NULL)');
 SELECT auth.create_tenant('dmp1', 'Dump One'), auth.create_tenant('dmp2'), auth.create_tenant('dmp3', NULL, 'row');
 SELECT auth.add_migration('0002', 'ALTER TABLE orders ADD COLUMN note text');

@@ -9,10 +9,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../attack/lib.sh"
 PGBENCH=$(command -v pgbench || echo /usr/lib/postgresql/15/bin/pgbench)
 
-fresh_database '^(tg_pgb|pgb_)' || { echo "setup failed"; exit 1; }
+fresh_database '^(tg_pgb|pgb_)' pgb_app || { echo "setup failed"; exit 1; }
 su_sql <<'SQL' >/dev/null || { echo "setup failed"; exit 1; }
-CREATE ROLE pgb_app LOGIN NOINHERIT;
-GRANT tenantgate_authenticator TO pgb_app;
 SELECT auth.add_migration('0001', 'CREATE TABLE orders (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, tenant text NOT NULL)');
 SELECT auth.create_tenant('pgb1'), auth.create_tenant('pgb2'),
        auth.create_tenant('pgb3', NULL, 'row'), auth.create_tenant('pgb4', NULL, 'row');
@@ -29,26 +27,27 @@ for t in pgb1 pgb2 pgb3 pgb4; do tok+=("$(token_for $t)"); done
 bouncer_start 2 pgb_app || { echo "pgbouncer setup failed"; exit 1; }
 port=$BOUNCER_PORT
 
-out=$(PGUSER=pgb_app "$PGBENCH" -n -M simple -h 127.0.0.1 -p "$port" -c 8 -j 2 -t 150 \
-        -D "tok1='${tok[0]}'" -D "tok2='${tok[1]}'" -D "tok3='${tok[2]}'" -D "tok4='${tok[3]}'" \
-        -f "$here/tenants.pgbench" "$DB" 2>&1)
-rc=$?
-echo "$out" | grep -E "transactions actually processed|aborted|ERROR|failed" | head -5
-if [[ $rc -eq 0 ]] && [[ $out =~ "number of transactions actually processed: 1200/1200" ]]; then
-  pass "pgbouncer transaction mode: 1200 interleaved requests of 4 tenants, no cross-tenant row, no leftover context"
-else
-  fail "pgbouncer transaction mode" "pgbench rc=$rc"
-fi
+# bench TOTAL PASS_NAME FAIL_NAME PGBENCH_ARGS...: pgbench as pgb_app through the bouncer; passes
+# when all TOTAL transactions were processed (a script's failed check aborts its client).
+bench() {
+  local total=$1 ok=$2 bad=$3 out rc
+  shift 3
+  out=$(PGUSER=pgb_app "$PGBENCH" -n -M simple -h 127.0.0.1 -p "$port" "$@" "$DB" 2>&1)
+  rc=$?
+  echo "$out" | grep -E "transactions actually processed|aborted|ERROR|failed" | head -5
+  if [[ $rc -eq 0 ]] && [[ $out =~ "number of transactions actually processed: $total/$total" ]]; then
+    pass "$ok"
+  else
+    fail "$bad" "pgbench rc=$rc"
+  fi
+}
+bench 1200 "pgbouncer transaction mode: 1200 interleaved requests of 4 tenants, no cross-tenant row, no leftover context" \
+  "pgbouncer transaction mode" -c 8 -j 2 -t 150 \
+  -D "tok1='${tok[0]}'" -D "tok2='${tok[1]}'" -D "tok3='${tok[2]}'" -D "tok4='${tok[3]}'" -f "$here/tenants.pgbench"
 # 16 clients over two tenants: each transaction writes and reads under its own tenant only.
-out=$(PGUSER=pgb_app "$PGBENCH" -n -M simple -h 127.0.0.1 -p "$port" -c 16 -j 2 -t 100 \
-        -D "tok1='${tok[0]}'" -D "tok2='${tok[1]}'" -f "$here/two_tenants.pgbench" "$DB" 2>&1)
-rc=$?
-echo "$out" | grep -E "transactions actually processed|aborted|ERROR|failed" | head -5
-if [[ $rc -eq 0 ]] && [[ $out =~ "number of transactions actually processed: 1600/1600" ]]; then
-  pass "pgbouncer transaction mode: 16 clients, 2 tenants, 1600 write+read transactions, each saw only its own tenant (PG-27)"
-else
-  fail "pgbouncer 16 clients over two tenants" "pgbench rc=$rc"
-fi
+bench 1600 "pgbouncer transaction mode: 16 clients, 2 tenants, 1600 write+read transactions, each saw only its own tenant (PG-27)" \
+  "pgbouncer 16 clients over two tenants" -c 16 -j 2 -t 100 \
+  -D "tok1='${tok[0]}'" -D "tok2='${tok[1]}'" -f "$here/two_tenants.pgbench"
 check "pgbouncer: the rolled-back writes left nothing" "^3:5$" \
   "$(su_sql -c "SELECT (SELECT count(*) FROM pgb1.orders) || ':' || (SELECT count(*) FROM pgb2.orders)")"
 # The same checks must be able to fail: a forged request that reads another tenant's table.

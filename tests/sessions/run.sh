@@ -184,24 +184,25 @@ throttle_race() {
   su_sql -c "SELECT auth.create_user('${P}-a', 'victim@${P}.test', 'victim-password')" \
          -c "SELECT auth.create_user('${P}-b', 'victim@${P}.test', 'victim-password')" >/dev/null || exit 1
   local out status
+  # wrong_storm NAME: 20 concurrent wrong logins, which must all fail with 28P01; then status is
+  # the throttle's status of the e-mail
+  wrong_storm() {
+    out=$(storm 20 "${P}-a" "victim@${P}.test" wrong-password)
+    check "throttle_race: $1" "^20$" "$(echo "$out" | grep -c 'ERROR:  invalid credentials')"
+    status=$(su_sql -c "SELECT auth.login_throttle_status('${P}-a', 'victim@${P}.test')")
+  }
   # 1. no lost update: 20 concurrent failures under a high limit are 20 charged attempts
   su_sql -c "ALTER DATABASE \"$DB\" SET tenantgate.login_max_failures = 1000" \
          -c "ALTER DATABASE \"$DB\" SET tenantgate.login_failure_window = '15min'" \
          -c "ALTER DATABASE \"$DB\" SET tenantgate.login_lockout = '15min'" >/dev/null
-  out=$(storm 20 "${P}-a" "victim@${P}.test" wrong-password)
-  check "throttle_race: 20 concurrent wrong logins all fail with 28P01" "^20$" \
-    "$(echo "$out" | grep -c 'ERROR:  invalid credentials')"
-  status=$(su_sql -c "SELECT auth.login_throttle_status('${P}-a', 'victim@${P}.test')")
+  wrong_storm "20 concurrent wrong logins all fail with 28P01"
   check "throttle_race: all 20 concurrent failures counted" '"attempts": 20' "$status"
   check "throttle_race: not locked below the limit" '"locked_seconds": 0' "$status"
 
   # 2. at most login_max_failures of 20 concurrent attempts get through to the password check
   su_sql -c "SELECT auth.unlock_login('${P}-a', 'victim@${P}.test')" \
          -c "ALTER DATABASE \"$DB\" SET tenantgate.login_max_failures = 5" >/dev/null
-  out=$(storm 20 "${P}-a" "victim@${P}.test" wrong-password)
-  check "throttle_race: 20 concurrent attempts over the limit all answer 28P01" "^20$" \
-    "$(echo "$out" | grep -c 'ERROR:  invalid credentials')"
-  status=$(su_sql -c "SELECT auth.login_throttle_status('${P}-a', 'victim@${P}.test')")
+  wrong_storm "20 concurrent attempts over the limit all answer 28P01"
   check "throttle_race: exactly 5 charged, 15 refused while locked" '"refused": 15' "$status"
   check "throttle_race: locked for the lockout" '"locked_seconds": (89[0-9]|900)' "$status"
   out=$(app_sql -c "SELECT auth.login('${P}-a', 'victim@${P}.test', 'victim-password') ? 'access_token'")

@@ -20,23 +20,25 @@ using tg::server::HttpError;
 using tg::server::map_db_error;
 using tg::server::status_for_sqlstate;
 
-// An untagged database error.
-HttpError db(std::string_view sqlstate, std::string_view message) {
+// The fields of a database error; constraint: its CONSTRAINT NAME (a reason tag on ours).
+DbErrorFields fields(std::string_view sqlstate, std::string_view message, std::string_view constraint = {}) {
   DbErrorFields f;
   f.sqlstate = sqlstate;
   f.message = message;
-  return map_db_error(f);
+  f.constraint = constraint;
+  return f;
+}
+
+// A database error as the shim maps it (untagged without a constraint).
+HttpError db(std::string_view sqlstate, std::string_view message, std::string_view constraint = {}) {
+  return map_db_error(fields(sqlstate, message, constraint));
 }
 
 // One of ours: the tag the extension attaches (pg/guard.hpp).
 HttpError ours(Reason r, std::string_view message) {
   static std::string tag;
   tag = std::string(tg::core::kReasonTagPrefix) + reason_info(r).id;
-  DbErrorFields f;
-  f.sqlstate = reason_info(r).sqlstate;
-  f.message = message;
-  f.constraint = tag;
-  return map_db_error(f);
+  return db(reason_info(r).sqlstate, message, tag);
 }
 
 TEST(HttpErrors, EveryReasonHasAnHttpStatusAndTheTagSelectsIt) {
@@ -73,15 +75,13 @@ TEST(HttpErrors, RewordingAMessageChangesNoStatus) {
 }
 
 TEST(HttpErrors, ATagCountsOnlyWithItsRowsSqlstate) {
-  DbErrorFields f;
-  f.sqlstate = "23505";  // a tenant's unique constraint that happens to be named like a tag
-  f.message = "duplicate key value violates unique constraint \"tenantgate:token_revoked\"";
-  f.constraint = "tenantgate:token_revoked";
-  HttpError e = map_db_error(f);
+  // a tenant's unique constraint that happens to be named like a tag
+  HttpError e = db("23505", "duplicate key value violates unique constraint \"tenantgate:token_revoked\"",
+                   "tenantgate:token_revoked");
   EXPECT_EQ(e.status, 409);
   EXPECT_FALSE(e.bearer_challenge);
-  f.sqlstate = "28000";
-  f.constraint = "tenantgate:no_such_reason";
+  DbErrorFields f = fields("28000", "duplicate key value violates unique constraint \"tenantgate:token_revoked\"",
+                           "tenantgate:no_such_reason");
   EXPECT_EQ(map_db_error(f).status, 401);
   EXPECT_EQ(map_db_error(f).reason, "invalid token");
   EXPECT_FALSE(tg::server::tagged_reason(f).has_value());
@@ -90,30 +90,20 @@ TEST(HttpErrors, ATagCountsOnlyWithItsRowsSqlstate) {
 }
 
 TEST(HttpErrors, ApiLanguageRefusalsCarryPostgrestsCode) {
-  DbErrorFields f;
-  f.sqlstate = "PT406";
-  f.message = "JSON object requested, multiple (or no) rows returned";
-  f.constraint = "tenantgate:PGRST116";
-  HttpError e = map_db_error(f);
+  HttpError e = db("PT406", "JSON object requested, multiple (or no) rows returned", "tenantgate:PGRST116");
   EXPECT_EQ(e.status, 406);
   EXPECT_EQ(e.code, "PGRST116");
   EXPECT_EQ(e.message, "JSON object requested, multiple (or no) rows returned");
-  f.sqlstate = "22023";
-  f.message = "unknown operator";
-  f.constraint = "tenantgate:PGRST100";
-  e = map_db_error(f);
+  e = db("22023", "unknown operator", "tenantgate:PGRST100");
   EXPECT_EQ(e.status, 400);
   EXPECT_EQ(e.code, "PGRST100");
   // a tenant's unique constraint named like the tag keeps its SQLSTATE as the code
-  f.sqlstate = "23505";
-  f.message = "duplicate key value violates unique constraint \"tenantgate:PGRST116\"";
-  f.constraint = "tenantgate:PGRST116";
-  e = map_db_error(f);
+  const char* named_like_the_tag = "duplicate key value violates unique constraint \"tenantgate:PGRST116\"";
+  e = db("23505", named_like_the_tag, "tenantgate:PGRST116");
   EXPECT_EQ(e.status, 409);
   EXPECT_EQ(e.code, "23505");
-  f.sqlstate = "22023";
-  f.constraint = "tenantgate:PGRST11";  // not a PostgREST code's shape
-  EXPECT_FALSE(tg::server::pgrst_tag(f).has_value());
+  // not a PostgREST code's shape
+  EXPECT_FALSE(tg::server::pgrst_tag(fields("22023", named_like_the_tag, "tenantgate:PGRST11")).has_value());
 }
 
 TEST(HttpErrors, ContractStatusesAndChallenges) {
@@ -137,29 +127,40 @@ TEST(HttpErrors, ContractStatusesAndChallenges) {
 }
 
 TEST(HttpErrors, PostgrestStatusesForDatabaseErrors) {
-  EXPECT_EQ(db("23505", "duplicate key value").status, 409);
-  EXPECT_EQ(db("23503", "violates foreign key").status, 409);
-  EXPECT_EQ(db("23502", "null value").status, 400);
-  EXPECT_EQ(db("42P01", "relation \"x\" does not exist").status, 404);
-  EXPECT_EQ(db("42883", "function f() does not exist").status, 404);
-  EXPECT_EQ(db("42501", "permission denied for table salaries").status, 403);
+  struct Case {
+    const char* sqlstate;
+    const char* message;
+    int status;
+  };
+  const Case cases[] = {
+      {"23505", "duplicate key value", 409},
+      {"23503", "violates foreign key", 409},
+      {"23502", "null value", 400},
+      {"42P01", "relation \"x\" does not exist", 404},
+      {"42883", "function f() does not exist", 404},
+      {"42501", "permission denied for table salaries", 403},
+      {"22P02", "invalid input syntax for type integer: \"abc\"", 400},
+      {"42703", "column \"x\" does not exist", 400},
+      {"25006", "cannot execute UPDATE in a read-only transaction", 405},
+      {"P0001", "my app says no", 400},
+      {"PT418", "teapot", 418},
+      {"PT200", "ok?", 500},
+      {"40001", "could not serialize access", 500},
+      {"53300", "too many connections", 503},
+      {"57P01", "terminating connection", 503},
+      {"08006", "", 503},
+      {"", "", 503},
+      {"0LP01", "invalid grant operation", 403},
+      {"42P17", "infinite recursion", 500},
+      {"XX000", "internal: stack", 500},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(std::string(c.sqlstate) + " " + c.message);
+    EXPECT_EQ(db(c.sqlstate, c.message).status, c.status);
+  }
   EXPECT_EQ(db("42501", "permission denied for table salaries").reason, "permission denied");
-  EXPECT_EQ(db("22P02", "invalid input syntax for type integer: \"abc\"").status, 400);
   EXPECT_EQ(db("22012", "division by zero").reason, "invalid input");
-  EXPECT_EQ(db("42703", "column \"x\" does not exist").status, 400);
-  EXPECT_EQ(db("25006", "cannot execute UPDATE in a read-only transaction").status, 405);
-  EXPECT_EQ(db("P0001", "my app says no").status, 400);
   EXPECT_EQ(db("P0001", "my app says no").reason, "my app says no");
-  EXPECT_EQ(db("PT418", "teapot").status, 418);
-  EXPECT_EQ(db("PT200", "ok?").status, 500);
-  EXPECT_EQ(db("40001", "could not serialize access").status, 500);
-  EXPECT_EQ(db("53300", "too many connections").status, 503);
-  EXPECT_EQ(db("57P01", "terminating connection").status, 503);
-  EXPECT_EQ(db("08006", "").status, 503);
-  EXPECT_EQ(db("", "").status, 503);
-  EXPECT_EQ(db("0LP01", "invalid grant operation").status, 403);
-  EXPECT_EQ(db("42P17", "infinite recursion").status, 500);
-  EXPECT_EQ(db("XX000", "internal: stack").status, 500);
 }
 
 TEST(HttpErrors, NoSqlTextStackOrInternalMessageReachesTheClient) {
@@ -198,7 +199,7 @@ TEST(HttpErrors, NoSqlTextStackOrInternalMessageReachesTheClient) {
 }
 
 TEST(HttpErrors, UntaggedRepeatsOfARowAreLabelledButKeepTheirSqlstatesStatus) {
-  // What auth.http_api raises with a literal RAISE until it raises through auth._raise.
+  // What a tenant function raises when it copies one of our rows with a literal RAISE.
   auto e = db("22023", "filter required");
   EXPECT_EQ(e.status, 400);
   EXPECT_EQ(e.reason, "filter required");

@@ -66,13 +66,13 @@ CREATE FUNCTION pg_temp.planted(v pg_catalog.text) RETURNS boolean LANGUAGE plpg
 CREATE DOMAIN pg_temp.text AS pg_catalog.text CHECK (pg_temp.planted(VALUE));
 CREATE DOMAIN pg_temp.jsonb AS pg_catalog.jsonb CHECK (pg_temp.planted(VALUE::pg_catalog.text));
 CREATE DOMAIN pg_temp.oid AS pg_catalog.oid CHECK (pg_temp.planted(VALUE::pg_catalog.text));
-SELECT regress.try($$SELECT auth.http_api('GET', 'aud-a.example.test', 'bad', 'notes', '{}', NULL, NULL)$$);
-SELECT regress.try($$SELECT auth.http_rpc('aud-a.example.test', 'bad', 'note_count', '{}')$$);
+SELECT regress.try($$SELECT auth.http_request('GET', 'aud-a.example.test', 'bad', '/api/notes', '', '{}', NULL)$$);
+SELECT regress.try($$SELECT auth.http_request('POST', 'aud-a.example.test', 'bad', '/rpc/note_count', '', '{}', '{}')$$);
 SELECT regress.try($$SELECT auth.http_me('aud-a.example.test', 'bad')$$);
 SELECT count(*) AS planted_objects FROM pg_type WHERE typnamespace = pg_my_temp_schema();
 -- The next request on this backend: the planted domain never runs, and it is gone.
-SELECT auth.http_api('GET', 'aud-a.example.test', :'tok', 'notes', '{"order":[{"col":"id","dir":"asc"}]}', NULL, NULL);
-SELECT auth.http_rpc('aud-a.example.test', :'tok', 'note_count', '{}');
+SELECT status, body FROM auth.http_request('GET', 'aud-a.example.test', :'tok', '/api/notes', 'order=id.asc', '{}', NULL);
+SELECT status, body FROM auth.http_request('POST', 'aud-a.example.test', :'tok', '/rpc/note_count', '', '{}', '{}');
 SELECT (auth.http_me('aud-a.example.test', :'tok'))::jsonb ->> 'email' AS me;
 SELECT count(*) AS planted_objects FROM pg_type WHERE typnamespace = pg_my_temp_schema();
 -- A statement prepared before authenticate that calls a planted function fails inside.

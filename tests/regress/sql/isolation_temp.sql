@@ -4,11 +4,8 @@
 CREATE EXTENSION tenantgate;
 \set VERBOSITY terse
 \i helpers/try.sql
-SET client_min_messages = warning;
-DROP ROLE IF EXISTS tg_isotemp_app;
-RESET client_min_messages;
-CREATE ROLE tg_isotemp_app LOGIN NOINHERIT;
-GRANT tenantgate_authenticator TO tg_isotemp_app;
+\i helpers/authenticator.sql
+SELECT regress.authenticator_login('tg_isotemp_app');
 GRANT USAGE ON SCHEMA pg_temp TO tg_isotemp_app;
 SELECT auth.add_migration('0001_notes', $$ CREATE TABLE notes (id int, body text) $$);
 SELECT (auth.create_tenant('isotemp-a'))->>'slug' AS slug;

@@ -6,13 +6,8 @@
 CREATE EXTENSION tenantgate;
 CREATE EXTENSION dblink;
 \set VERBOSITY terse
-DO $$
-DECLARE r text;
-BEGIN
-  FOR r IN SELECT rolname FROM pg_roles WHERE rolname ~ '^tg_kc-auth_(admin|staff)$' OR rolname = 'tg_kc_nobody'
-            ORDER BY rolname LIKE '%_admin' DESC, rolname
-  LOOP EXECUTE format('DROP ROLE %I', r); END LOOP;
-END $$;
+\set leftover_roles '^(tg_kc-auth_(admin|staff)|tg_kc_nobody)$'
+\i helpers/drop_leftover_roles.sql
 SET tenantgate.base_domain = 'example.com';
 SET tenantgate.login_max_failures = 0;
 

@@ -2,12 +2,8 @@
 -- failures recorded and resumed, never run as a superuser (PG-12). Tenants: mg-1 .. mg-12.
 \set VERBOSITY terse
 CREATE EXTENSION tenantgate;
-DO $$
-DECLARE r text;
-BEGIN
-  FOR r IN SELECT rolname FROM pg_roles WHERE rolname ~ '^tg_mg-' ORDER BY rolname LIKE '%admin' DESC
-  LOOP EXECUTE format('DROP ROLE %I', r); END LOOP;
-END $$;
+\set leftover_roles '^tg_mg-'
+\i helpers/drop_leftover_roles.sql
 
 SELECT auth.add_migration('0001_orders', $$
   CREATE TABLE orders (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, note text, made_by name DEFAULT current_user);

@@ -3,18 +3,23 @@
 -- password reset flow, lifetimes, expiry, purging, and tokens minted by key holders.
 -- Nothing random is printed: tokens, ids and timestamps go into psql variables (\gset).
 \set VERBOSITY terse
-DO $$
-DECLARE r text;
-BEGIN
-  FOR r IN SELECT rolname FROM pg_roles
-            WHERE rolname ~ '^tg_sess-[abc]_(admin|staff)$' OR rolname IN ('sess_app', 'sess_nobody')
-            ORDER BY rolname LIKE '%_admin' DESC, rolname
-  LOOP EXECUTE format('DROP ROLE %I', r); END LOOP;
-END $$;
+\set leftover_roles '^(tg_sess-[abc]_(admin|staff)|sess_app|sess_nobody)$'
+\i helpers/drop_leftover_roles.sql
+\i helpers/authenticator.sql
+\i helpers/try.sql
+-- What ann's session from before a password change or reset gets now (its access and its
+-- refresh token), and what her previous and her new password get at login.
+CREATE FUNCTION regress.ann_after(access_token text, refresh_token text, previous_password text, new_password text,
+                                  OUT access text, OUT refresh text, OUT previous_login text, OUT new_login text)
+  LANGUAGE sql AS $$
+  SELECT regress.try_authenticate(access_token),
+         regress.try(format('SELECT auth.refresh(%L)', refresh_token)),
+         regress.try(format('SELECT auth.login(%L, %L, %L)', 'sess-a', 'ann@sess-a.test', previous_password)),
+         regress.try(format('SELECT auth.login(%L, %L, %L)', 'sess-a', 'ann@sess-a.test', new_password))
+$$;
 SET tenantgate.base_domain = 'example.com';
 SET tenantgate.login_max_failures = 0;
-CREATE ROLE sess_app LOGIN NOINHERIT;
-GRANT tenantgate_authenticator TO sess_app;
+SELECT regress.authenticator_login('sess_app');
 CREATE ROLE sess_nobody LOGIN;
 SELECT auth.create_tenant('sess-a') ->> 'slug' AS slug;
 SELECT auth.create_tenant('sess-b') ->> 'slug' AS slug;
@@ -65,14 +70,8 @@ SET ROLE sess_app;
 -- the newest refresh token and every access token issued from the family are dead
 SELECT auth.refresh(:'rt3');
 \echo :SQLSTATE
-BEGIN;
-SELECT auth.authenticate(:'at3');
-\echo :SQLSTATE
-ROLLBACK;
-BEGIN;
-SELECT auth.authenticate(:'at1');
-\echo :SQLSTATE
-ROLLBACK;
+SELECT regress.try_authenticate(:'at3');
+SELECT regress.try_authenticate(:'at1');
 -- a reuse inside a transaction the client rolls back: the revocation stays
 SELECT auth.login('sess-a', 'ann@sess-a.test', 'ann-password-1') ->> 'refresh_token' AS q1 \gset
 SELECT auth.refresh(:'q1') ->> 'refresh_token' AS q2 \gset
@@ -118,22 +117,10 @@ SELECT auth.sign(:'claims'::jsonb, auth._signing_kid('sess-a'), 'refresh') AS ty
        auth.sign(:'claims'::jsonb || '{"typ": "refresh"}', auth._signing_kid('sess-a'), 'at+jwt') AS typ_refresh_claim,
        auth.sign(:'claims'::jsonb || '{"token_use": "id"}', auth._signing_kid('sess-a'), 'at+jwt') AS id_token_claim \gset
 SET ROLE sess_app;
-BEGIN;
-SELECT auth.authenticate(:'typ_refresh_header');
-\echo :SQLSTATE
-ROLLBACK;
-BEGIN;
-SELECT auth.authenticate(:'typ_jwt_header');
-\echo :SQLSTATE
-ROLLBACK;
-BEGIN;
-SELECT auth.authenticate(:'typ_refresh_claim');
-\echo :SQLSTATE
-ROLLBACK;
-BEGIN;
-SELECT auth.authenticate(:'id_token_claim');
-\echo :SQLSTATE
-ROLLBACK;
+SELECT regress.try_authenticate(:'typ_refresh_header');
+SELECT regress.try_authenticate(:'typ_jwt_header');
+SELECT regress.try_authenticate(:'typ_refresh_claim');
+SELECT regress.try_authenticate(:'id_token_claim');
 SELECT auth.logout(:'typ_jwt_header');
 \echo :SQLSTATE
 SELECT auth.logout(:'typ_refresh_claim');
@@ -145,10 +132,7 @@ SELECT :'l'::jsonb ->> 'access_token' AS lat, :'l'::jsonb ->> 'refresh_token' AS
 SELECT auth.login('sess-a', 'ann@sess-a.test', 'ann-password-1') AS o \gset
 SELECT :'o'::jsonb ->> 'access_token' AS oat, :'o'::jsonb ->> 'refresh_token' AS ort \gset
 SELECT auth.logout(:'lat');
-BEGIN;
-SELECT auth.authenticate(:'lat');
-\echo :SQLSTATE
-ROLLBACK;
+SELECT regress.try_authenticate(:'lat');
 SELECT auth.refresh(:'lrt');
 \echo :SQLSTATE
 SELECT auth.logout(:'lat');  -- twice
@@ -169,10 +153,7 @@ SELECT auth.logout(:'oat', 'sess-b.example.com');
 SELECT auth.logout(:'oat', 'nosuch.example.com');
 \echo :SQLSTATE
 SELECT auth.logout(:'oat', 'sess-a.example.com');
-BEGIN;
-SELECT auth.authenticate(:'oat');
-\echo :SQLSTATE
-ROLLBACK;
+SELECT regress.try_authenticate(:'oat');
 SELECT auth.logout(NULL);
 \echo :SQLSTATE
 SELECT auth.logout('garbage');
@@ -237,15 +218,7 @@ BEGIN;
 SELECT auth.authenticate(:'c1at') ->> 'email' AS current_session_token;
 ROLLBACK;
 SELECT auth.refresh(:'c1rt') ->> 'token_type' AS current_session_refresh;
-BEGIN;
-SELECT auth.authenticate(:'c2at');
-\echo :SQLSTATE
-ROLLBACK;
-SELECT auth.refresh(:'c2rt');
-\echo :SQLSTATE
-SELECT auth.login('sess-a', 'ann@sess-a.test', 'ann-password-1');
-\echo :SQLSTATE
-SELECT auth.login('sess-a', 'ann@sess-a.test', 'ann-password-2') ? 'access_token' AS new_password_works;
+SELECT * FROM regress.ann_after(:'c2at', :'c2rt', 'ann-password-1', 'ann-password-2');
 RESET ROLE;
 SELECT revoke_reason, count(*) FROM auth.refresh_families WHERE user_id = :'ann_id' AND revoked_at IS NOT NULL
  GROUP BY 1 ORDER BY 1;
@@ -281,15 +254,7 @@ SELECT auth.reset_password(:'reset2', 'ann-password-3');
 SELECT auth.reset_password(:'reset2', 'ann-password-4');  -- once only
 \echo :SQLSTATE
 -- every session revoked; only the new password logs in
-BEGIN;
-SELECT auth.authenticate(:'r1at');
-\echo :SQLSTATE
-ROLLBACK;
-SELECT auth.refresh(:'r1rt');
-\echo :SQLSTATE
-SELECT auth.login('sess-a', 'ann@sess-a.test', 'ann-password-2');
-\echo :SQLSTATE
-SELECT auth.login('sess-a', 'ann@sess-a.test', 'ann-password-3') ? 'access_token' AS reset_password_works;
+SELECT * FROM regress.ann_after(:'r1at', :'r1rt', 'ann-password-2', 'ann-password-3');
 RESET ROLE;
 SELECT used_at IS NOT NULL AS used FROM auth.password_resets WHERE user_id = :'ann_id';
 SELECT count(*) AS live_families_after_reset FROM auth.refresh_families
@@ -438,32 +403,17 @@ ROLLBACK;
 BEGIN;
 SELECT auth.authenticate(:'svc_service') ->> 'sub' AS accepted;
 ROLLBACK;
-BEGIN;
-SELECT auth.authenticate(:'svc_wrong_role');
-\echo :SQLSTATE
-ROLLBACK;
-BEGIN;
-SELECT auth.authenticate(:'svc_bad_sid');
-\echo :SQLSTATE
-ROLLBACK;
-BEGIN;
-SELECT auth.authenticate(:'svc_no_jti');
-\echo :SQLSTATE
-ROLLBACK;
+SELECT regress.try_authenticate(:'svc_wrong_role');
+SELECT regress.try_authenticate(:'svc_bad_sid');
+SELECT regress.try_authenticate(:'svc_no_jti');
 SELECT auth.logout(:'svc_no_jti');
 \echo :SQLSTATE
 SELECT auth.logout(:'svc_service');  -- revokes its jti (it has no session)
-BEGIN;
-SELECT auth.authenticate(:'svc_service');
-\echo :SQLSTATE
-ROLLBACK;
+SELECT regress.try_authenticate(:'svc_service');
 RESET ROLE;
 SELECT auth.deactivate_user(:'bob_id');
 SET ROLE sess_app;
-BEGIN;
-SELECT auth.authenticate(:'svc_user');
-\echo :SQLSTATE
-ROLLBACK;
+SELECT regress.try_authenticate(:'svc_user');
 RESET ROLE;
 
 -- ---------------------------------------------------------------- the worker when the caller holds the family row
@@ -510,6 +460,21 @@ SELECT auth.login('sess-c', 'cid@sess-c.test', 'cid-password-1') ->> 'access_tok
 BEGIN;
 SELECT auth.authenticate(:'ctok', 'sess-c.example.com') ->> 'tenant' AS tenant;
 ROLLBACK;
+RESET ROLE;
+
+-- ---------------------------------------------------------------- the Host decides whose opaque tokens an /auth route takes
+-- (auth._http_check_token_tenant): a refresh or reset token of sess-c at sess-b's host is refused
+-- before it is used; at its own host it works.
+SET ROLE sess_app;
+SELECT auth.login('sess-c', 'cid@sess-c.test', 'cid-password-1') ->> 'refresh_token' AS crt \gset
+SELECT regress.try(format('SELECT auth.http_refresh(%L, %L)', 'sess-b.example.com', :'crt')) AS refresh_at_other_host,
+       regress.try(format('SELECT auth.http_revoke_refresh_token(%L, %L)', 'sess-b.example.com', :'crt')) AS revoke_at_other_host,
+       regress.try(format('SELECT auth.http_refresh(%L, %L)', 'sess-c.example.com', :'crt')) AS refresh_at_own_host;
+RESET ROLE;
+SELECT auth.start_password_reset('sess-c', 'cid@sess-c.test') AS creset \gset
+SET ROLE sess_app;
+SELECT regress.try(format('SELECT auth.http_reset_password(%L, %L, %L)', 'sess-b.example.com', :'creset', 'cid-password-2')) AS reset_at_other_host,
+       regress.try(format('SELECT auth.http_reset_password(%L, %L, %L)', 'sess-c.example.com', :'creset', 'cid-password-2')) AS reset_at_own_host;
 RESET ROLE;
 
 SELECT auth.drop_tenant('sess-a');

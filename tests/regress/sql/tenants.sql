@@ -4,14 +4,8 @@
 \set VERBOSITY terse
 CREATE EXTENSION tenantgate;
 SELECT current_database() AS db \gset
-DO $$
-DECLARE r text;
-BEGIN
-  FOR r IN SELECT rolname FROM pg_roles
-            WHERE rolname ~ '^tg_(tn-|tnlong)' OR rolname IN ('tn_app', 'tn_creator', 'tn_manager')
-            ORDER BY rolname LIKE '%admin' DESC
-  LOOP EXECUTE format('DROP ROLE %I', r); END LOOP;
-END $$;
+\set leftover_roles '^(tg_(tn-|tnlong)|tn_app$|tn_creator$|tn_manager$)'
+\i helpers/drop_leftover_roles.sql
 
 -- slug rules: a DNS label, not reserved (one source of truth: core/host.cpp)
 SELECT s, auth._slug_is_valid(s) AS valid, auth._slug_is_reserved(s) AS reserved

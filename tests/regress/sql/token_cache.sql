@@ -5,14 +5,8 @@
 -- revoked), key revocation, tenant deactivation, user deactivation; exp/nbf checked on every
 -- hit; the size bound; the status function for admins only. Nothing random is printed.
 \set VERBOSITY terse
-DO $$
-DECLARE r text;
-BEGIN
-  FOR r IN SELECT rolname FROM pg_roles
-            WHERE rolname ~ '^tg_tcache-[ab]_(admin|staff)$' OR rolname IN ('tcache_app')
-            ORDER BY rolname LIKE '%_admin' DESC, rolname
-  LOOP EXECUTE format('DROP ROLE %I', r); END LOOP;
-END $$;
+\set leftover_roles '^(tg_tcache-[ab]_(admin|staff)|tcache_app)$'
+\i helpers/drop_leftover_roles.sql
 CREATE EXTENSION IF NOT EXISTS dblink;
 SET tenantgate.login_max_failures = 0;
 CREATE ROLE tcache_app LOGIN NOINHERIT;
@@ -134,26 +128,32 @@ SELECT pg_temp.remote(:'cid2') AS after_rollback;
 -- the test runs). A token whose exp passed 10 s ago is accepted (and cached: one new hit); with
 -- leeway 0 the cached entry is refused — the time rules are applied to every hit, with the
 -- settings of the moment. The same for an nbf 200 s ahead.
-SELECT dblink_exec('other', 'SET tenantgate.leeway = 300') AS lenient;
+-- pg_temp.leeway_probe(token): the other session under leeway 300 twice (new_hits: the cache
+-- entries it made), then under leeway 0 once (the cached entry), then back to 300.
+CREATE FUNCTION pg_temp.leeway_probe(token text, OUT with_leeway text, OUT again text, OUT new_hits bigint,
+                                     OUT cached_without_leeway text) LANGUAGE plpgsql AS $$
+DECLARE
+  h0 bigint;
+BEGIN
+  PERFORM dblink_exec('other', 'SET tenantgate.leeway = 300');
+  h0 := pg_temp.hits();
+  with_leeway := pg_temp.remote(token);
+  again := pg_temp.remote(token);
+  new_hits := pg_temp.hits() - h0;
+  PERFORM dblink_exec('other', 'SET tenantgate.leeway = 0');
+  cached_without_leeway := pg_temp.remote(token);
+  PERFORM dblink_exec('other', 'SET tenantgate.leeway = 300');
+END
+$$;
 SELECT auth.sign(jsonb_build_object('sub', 'service-1', 'tenant', 'tcache-a', 'role', 'staff', 'jti', 'tc-exp-1',
                                     'exp', extract(epoch FROM now())::bigint - 10),
                  (SELECT kid FROM auth.keys WHERE tenant = 'tcache-a' AND is_active_signer), 'at+jwt') AS late \gset
-SELECT pg_temp.hits() AS h1 \gset
-SELECT pg_temp.remote(:'late') AS with_leeway, pg_temp.remote(:'late') AS with_leeway_again;
-SELECT pg_temp.hits() - :h1 AS new_hits;
-SELECT dblink_exec('other', 'SET tenantgate.leeway = 0') AS strict;
-SELECT pg_temp.remote(:'late') AS cached_but_expired;
-SELECT dblink_exec('other', 'SET tenantgate.leeway = 300') AS lenient;
+SELECT * FROM pg_temp.leeway_probe(:'late');  -- expired 10 s ago
 SELECT auth.sign(jsonb_build_object('sub', 'service-1', 'tenant', 'tcache-a', 'role', 'staff', 'jti', 'tc-nbf-1',
                                     'nbf', extract(epoch FROM now())::bigint + 200,
                                     'exp', extract(epoch FROM now())::bigint + 600),
                  (SELECT kid FROM auth.keys WHERE tenant = 'tcache-a' AND is_active_signer), 'at+jwt') AS early \gset
-SELECT pg_temp.hits() AS h1 \gset
-SELECT pg_temp.remote(:'early') AS nbf_within_leeway, pg_temp.remote(:'early') AS nbf_within_leeway_again;
-SELECT pg_temp.hits() - :h1 AS new_hits;
-SELECT dblink_exec('other', 'SET tenantgate.leeway = 0') AS strict;
-SELECT pg_temp.remote(:'early') AS cached_but_not_yet_valid;
-SELECT dblink_exec('other', 'SET tenantgate.leeway = 300') AS lenient;
+SELECT * FROM pg_temp.leeway_probe(:'early');  -- valid from 200 s ahead
 
 -- ---------------------------------------------------------------- size bound
 -- three tokens through a cache of two: the oldest goes

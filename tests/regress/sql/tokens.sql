@@ -4,21 +4,7 @@ CREATE EXTENSION tenantgate;
 CREATE EXTENSION pgcrypto;
 \set VERBOSITY terse
 \i helpers/try.sql
-CREATE FUNCTION pg_temp.verify(token text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-  RETURN 'ok ' || (auth.verify(token) ->> 'sub');
-EXCEPTION WHEN OTHERS THEN
-  RETURN SQLSTATE || ': ' || SQLERRM;
-END
-$$;
-CREATE FUNCTION pg_temp.b64u(data bytea) RETURNS text LANGUAGE sql IMMUTABLE
-  AS $$ SELECT rtrim(translate(encode(data, 'base64'), E'+/\n', '-_'), '=') $$;
--- An HS256 token over the exact header and payload text given (the test forges its own tokens).
-CREATE FUNCTION pg_temp.hs256(header text, payload text, secret text) RETURNS text LANGUAGE sql IMMUTABLE
-  AS $$ SELECT s || '.' || pg_temp.b64u(hmac(convert_to(s, 'UTF8'), convert_to(secret, 'UTF8'), 'sha256'))
-          FROM (SELECT pg_temp.b64u(convert_to(header, 'UTF8')) || '.' || pg_temp.b64u(convert_to(payload, 'UTF8')) AS s) t $$;
-CREATE FUNCTION pg_temp.at(seconds_from_now integer) RETURNS bigint LANGUAGE sql VOLATILE
-  AS $$ SELECT floor(extract(epoch FROM clock_timestamp()))::bigint + seconds_from_now $$;
+\i helpers/jws.sql
 \set secret 'tokens-test-secret-0123456789abcdef'
 \set hs_header '{"alg":"HS256","typ":"JWT","kid":"hs"}'
 SELECT auth.add_key('hs', 'HS256', :'secret');
@@ -35,8 +21,8 @@ SELECT auth.decode(:'tok') AS decoded;
 SELECT pg_temp.verify(:'tok') AS verify_own_token;
 SELECT auth.verify(:'tok') AS payload;
 -- verify_accepts_a_token_made_elsewhere
-SELECT pg_temp.verify(pg_temp.hs256(:'hs_header', format('{"sub":"u2","exp":%s}', pg_temp.at(60)), :'secret')) AS foreign_token;
-SELECT pg_temp.verify(pg_temp.hs256(:'hs_header', format('{"sub":"u3","exp":%s.9}', pg_temp.at(60)), :'secret')) AS fractional_exp;
+SELECT pg_temp.verify(pg_temp.hs(:'hs_header', format('{"sub":"u2","exp":%s}', pg_temp.at(60)), :'secret')) AS foreign_token;
+SELECT pg_temp.verify(pg_temp.hs(:'hs_header', format('{"sub":"u3","exp":%s.9}', pg_temp.at(60)), :'secret')) AS fractional_exp;
 -- sign_without_kid_uses_the_active_signer; typ is the caller's
 SELECT auth.decode(auth.sign('{"sub":"u1"}')) -> 'header' AS default_header;
 SELECT auth.decode(auth.sign('{"sub":"u1"}', NULL, 'at+jwt')) -> 'header' ->> 'typ' AS typ;
@@ -48,17 +34,17 @@ SELECT pg_temp.verify(token) AS result, note FROM (VALUES
   (split_part(:'tok', '.', 1) || '.' || split_part(:'tok', '.', 2), 'two segments'),
   (:'tok' || '.x', 'four segments'),
   (split_part(:'tok', '.', 1) || '.' || pg_temp.b64u('{"sub":"u9","exp":4102444800}') || '.' || split_part(:'tok', '.', 3), 'payload changed'),
-  (pg_temp.hs256(:'hs_header', '{"sub":"u1","exp":4102444800}', 'another-secret-0123456789abcdefgh'), 'other secret'),
-  (pg_temp.hs256('{"alg":"none","kid":"hs"}', '{"sub":"u1","exp":4102444800}', :'secret'), 'alg none'),
-  (pg_temp.hs256('{"alg":"HS384","kid":"hs"}', '{"sub":"u1","exp":4102444800}', :'secret'), 'alg other than the key''s'),
-  (pg_temp.hs256('{"alg":"HS256","kid":"nope"}', '{"sub":"u1","exp":4102444800}', :'secret'), 'unknown kid'),
-  (pg_temp.hs256(:'hs_header', format('{"sub":"u1","exp":%s}', pg_temp.at(-100)), :'secret'), 'expired'),
-  (pg_temp.hs256(:'hs_header', format('{"sub":"u1","exp":%s}', pg_temp.at(-10)), :'secret'), 'expired within the leeway'),
-  (pg_temp.hs256(:'hs_header', format('{"sub":"u1","exp":%s,"nbf":%s}', pg_temp.at(600), pg_temp.at(100)), :'secret'), 'nbf in the future'),
-  (pg_temp.hs256(:'hs_header', format('{"sub":"u1","exp":%s,"iat":%s}', pg_temp.at(600), pg_temp.at(100)), :'secret'), 'iat in the future'),
-  (pg_temp.hs256(:'hs_header', format('{"sub":"u1","exp":%s,"nbf":%s}', pg_temp.at(600), pg_temp.at(10)), :'secret'), 'nbf within the leeway'),
-  (pg_temp.hs256(:'hs_header', '{"sub":"u1"}', :'secret'), 'no exp'),
-  (pg_temp.hs256(:'hs_header', '{"sub":"u1","exp":"4102444800"}', :'secret'), 'exp a string'),
+  (pg_temp.hs(:'hs_header', '{"sub":"u1","exp":4102444800}', 'another-secret-0123456789abcdefgh'), 'other secret'),
+  (pg_temp.hs('{"alg":"none","kid":"hs"}', '{"sub":"u1","exp":4102444800}', :'secret'), 'alg none'),
+  (pg_temp.hs('{"alg":"HS384","kid":"hs"}', '{"sub":"u1","exp":4102444800}', :'secret'), 'alg other than the key''s'),
+  (pg_temp.hs('{"alg":"HS256","kid":"nope"}', '{"sub":"u1","exp":4102444800}', :'secret'), 'unknown kid'),
+  (pg_temp.hs(:'hs_header', format('{"sub":"u1","exp":%s}', pg_temp.at(-100)), :'secret'), 'expired'),
+  (pg_temp.hs(:'hs_header', format('{"sub":"u1","exp":%s}', pg_temp.at(-10)), :'secret'), 'expired within the leeway'),
+  (pg_temp.hs(:'hs_header', format('{"sub":"u1","exp":%s,"nbf":%s}', pg_temp.at(600), pg_temp.at(100)), :'secret'), 'nbf in the future'),
+  (pg_temp.hs(:'hs_header', format('{"sub":"u1","exp":%s,"iat":%s}', pg_temp.at(600), pg_temp.at(100)), :'secret'), 'iat in the future'),
+  (pg_temp.hs(:'hs_header', format('{"sub":"u1","exp":%s,"nbf":%s}', pg_temp.at(600), pg_temp.at(10)), :'secret'), 'nbf within the leeway'),
+  (pg_temp.hs(:'hs_header', '{"sub":"u1"}', :'secret'), 'no exp'),
+  (pg_temp.hs(:'hs_header', '{"sub":"u1","exp":"4102444800"}', :'secret'), 'exp a string'),
   ('tgr_' || repeat('A', 43), 'refresh token')) AS t(token, note);
 
 -- verify_with_an_explicit_key
@@ -81,7 +67,7 @@ SELECT regress.try(sql) AS result, note FROM (VALUES
   ($$SELECT auth.sign('{}', 'nope')$$, 'unknown kid'),
   ($$SELECT auth.sign('{"tenant":"tokco1"}', 'hs')$$, 'unknown tenant, global key')) AS t(sql, note);
 
-SELECT pg_temp.verify(pg_temp.hs256('{"alg":"HS256"}', format('{"sub":"kidless","exp":%s}', pg_temp.at(60)), :'secret')) AS kidless_active_signer;
+SELECT pg_temp.verify(pg_temp.hs('{"alg":"HS256"}', format('{"sub":"kidless","exp":%s}', pg_temp.at(60)), :'secret')) AS kidless_active_signer;
 
 -- every algorithm signs and verifies (each generated key becomes the active signer in turn)
 SELECT a AS alg,
@@ -92,7 +78,7 @@ SELECT a AS alg,
        LATERAL auth.generate_key(a) AS k
  ORDER BY n;
 -- kid-less tokens verify with the active signer only
-SELECT pg_temp.verify(pg_temp.hs256('{"alg":"HS256"}', format('{"sub":"u1","exp":%s}', pg_temp.at(60)), :'secret')) AS kidless_not_the_signer;
+SELECT pg_temp.verify(pg_temp.hs('{"alg":"HS256"}', format('{"sub":"u1","exp":%s}', pg_temp.at(60)), :'secret')) AS kidless_not_the_signer;
 
 -- an asymmetric public key verifies what its private key signed
 SELECT kid AS es_kid FROM auth.keys WHERE alg = 'ES256' \gset
@@ -109,36 +95,36 @@ SELECT auth.add_key('co1', 'HS256', 'tokco1-secret-0123456789abcdefghij', 'tokco
 SELECT regress.try($$SELECT auth.sign('{"tenant":"tokco2"}', 'co1')$$) AS sign_other_tenant;
 SELECT auth.verify(auth.sign(jsonb_build_object('sub', 'c1', 'tenant', 'tokco1', 'exp', pg_temp.at(60)), 'co1')) ->> 'tenant' AS tenant_token;
 SELECT auth.decode(auth.sign(jsonb_build_object('tenant', 'tokco1'))) -> 'header' ->> 'kid' AS tenant_active_signer;
-SELECT pg_temp.verify(pg_temp.hs256('{"alg":"HS256","kid":"co1"}', format('{"sub":"x","tenant":"tokco2","exp":%s}', pg_temp.at(60)),
+SELECT pg_temp.verify(pg_temp.hs('{"alg":"HS256","kid":"co1"}', format('{"sub":"x","tenant":"tokco2","exp":%s}', pg_temp.at(60)),
                                     'tokco1-secret-0123456789abcdefghij')) AS other_tenant_claim;
-SELECT pg_temp.verify(pg_temp.hs256('{"alg":"HS256","kid":"co1"}', format('{"sub":"no-tenant-claim","exp":%s}', pg_temp.at(60)),
+SELECT pg_temp.verify(pg_temp.hs('{"alg":"HS256","kid":"co1"}', format('{"sub":"no-tenant-claim","exp":%s}', pg_temp.at(60)),
                                     'tokco1-secret-0123456789abcdefghij')) AS tenant_key_without_claim;
 UPDATE auth.tenants SET active = false WHERE slug = 'tokco1';
-SELECT pg_temp.verify(pg_temp.hs256('{"alg":"HS256","kid":"co1"}', format('{"sub":"x","tenant":"tokco1","exp":%s}', pg_temp.at(60)),
+SELECT pg_temp.verify(pg_temp.hs('{"alg":"HS256","kid":"co1"}', format('{"sub":"x","tenant":"tokco1","exp":%s}', pg_temp.at(60)),
                                     'tokco1-secret-0123456789abcdefghij')) AS inactive_tenant;
 UPDATE auth.tenants SET active = true WHERE slug = 'tokco1';
 
 -- settings: leeway, issuer, audience, size (superuser only)
 SET tenantgate.leeway = 0;
-SELECT pg_temp.verify(pg_temp.hs256(:'hs_header', format('{"sub":"u1","exp":%s}', pg_temp.at(-10)), :'secret')) AS expired_without_leeway;
+SELECT pg_temp.verify(pg_temp.hs(:'hs_header', format('{"sub":"u1","exp":%s}', pg_temp.at(-10)), :'secret')) AS expired_without_leeway;
 SELECT regress.try('SET tenantgate.leeway = 301') AS leeway_above_max;
 SELECT regress.try('SET tenantgate.leeway = -1') AS leeway_negative;
 SELECT regress.try($$SET tenantgate.leewy = 1$$) AS reserved_prefix;
 RESET tenantgate.leeway;
 SET tenantgate.issuer = 'https://idp.example';
-SELECT pg_temp.verify(pg_temp.hs256(:'hs_header', format('{"sub":"u1","exp":%s}', pg_temp.at(60)), :'secret')) AS no_iss;
-SELECT pg_temp.verify(pg_temp.hs256(:'hs_header', format('{"sub":"u1","iss":"https://evil.example","exp":%s}', pg_temp.at(60)), :'secret')) AS other_iss;
-SELECT pg_temp.verify(pg_temp.hs256(:'hs_header', format('{"sub":"u1","iss":"https://idp.example","exp":%s}', pg_temp.at(60)), :'secret')) AS right_iss;
+SELECT pg_temp.verify(pg_temp.hs(:'hs_header', format('{"sub":"u1","exp":%s}', pg_temp.at(60)), :'secret')) AS no_iss;
+SELECT pg_temp.verify(pg_temp.hs(:'hs_header', format('{"sub":"u1","iss":"https://evil.example","exp":%s}', pg_temp.at(60)), :'secret')) AS other_iss;
+SELECT pg_temp.verify(pg_temp.hs(:'hs_header', format('{"sub":"u1","iss":"https://idp.example","exp":%s}', pg_temp.at(60)), :'secret')) AS right_iss;
 RESET tenantgate.issuer;
 SET tenantgate.audience = 'api';
-SELECT pg_temp.verify(pg_temp.hs256(:'hs_header', format('{"sub":"u1","aud":%s,"exp":%s}', aud, pg_temp.at(60)), :'secret')) AS result, aud
+SELECT pg_temp.verify(pg_temp.hs(:'hs_header', format('{"sub":"u1","aud":%s,"exp":%s}', aud, pg_temp.at(60)), :'secret')) AS result, aud
   FROM unnest(ARRAY['"api"', '["web","api"]', '"web"', '["web"]', '"API"']) aud;
-SELECT pg_temp.verify(pg_temp.hs256(:'hs_header', format('{"sub":"u1","exp":%s}', pg_temp.at(60)), :'secret')) AS no_aud;
+SELECT pg_temp.verify(pg_temp.hs(:'hs_header', format('{"sub":"u1","exp":%s}', pg_temp.at(60)), :'secret')) AS no_aud;
 RESET tenantgate.audience;
 SET tenantgate.max_token_size = 1024;
-SELECT pg_temp.verify(pg_temp.hs256(:'hs_header', format('{"sub":"u1","pad":"%s","exp":%s}', repeat('p', 1000), pg_temp.at(60)), :'secret')) AS too_large;
+SELECT pg_temp.verify(pg_temp.hs(:'hs_header', format('{"sub":"u1","pad":"%s","exp":%s}', repeat('p', 1000), pg_temp.at(60)), :'secret')) AS too_large;
 RESET tenantgate.max_token_size;
-SELECT pg_temp.verify(pg_temp.hs256(:'hs_header', format('{"sub":"u1","pad":"%s","exp":%s}', repeat('p', 1000), pg_temp.at(60)), :'secret')) AS same_token_default_size;
+SELECT pg_temp.verify(pg_temp.hs(:'hs_header', format('{"sub":"u1","pad":"%s","exp":%s}', repeat('p', 1000), pg_temp.at(60)), :'secret')) AS same_token_default_size;
 -- a client session cannot change them
 SET client_min_messages = warning;
 DROP ROLE IF EXISTS tg_tokens_nosuper;
@@ -155,7 +141,7 @@ DROP ROLE tg_tokens_nosuper;
 -- busy machine cannot expire the token between the two statements before the sleep
 BEGIN;
 SET LOCAL tenantgate.leeway = 0;
-SELECT pg_temp.hs256(:'hs_header', format('{"sub":"slow","exp":%s}', pg_temp.at(6)), :'secret') AS slow_tok \gset
+SELECT pg_temp.hs(:'hs_header', format('{"sub":"slow","exp":%s}', pg_temp.at(6)), :'secret') AS slow_tok \gset
 SELECT pg_temp.verify(:'slow_tok') AS before_exp;
 SELECT pg_sleep(7);
 -- The token was signed inside this transaction, so its exp lies after the transaction start: a
@@ -164,7 +150,7 @@ SELECT pg_temp.verify(:'slow_tok') AS after_exp;
 COMMIT;
 
 -- decode shows header and payload without verifying, and refuses what is not a JWS
-SELECT auth.decode(pg_temp.hs256('{"alg":"HS256","kid":"whatever"}', '{"sub":"d"}', 'not-the-key')) AS decoded_unverified;
+SELECT auth.decode(pg_temp.hs('{"alg":"HS256","kid":"whatever"}', '{"sub":"d"}', 'not-the-key')) AS decoded_unverified;
 SELECT regress.try($$SELECT auth.decode('abc')$$) AS decode_garbage;
 SELECT regress.try(format('SELECT auth.decode(%L)', 'tgr_' || repeat('A', 43))) AS decode_refresh_token;
 

@@ -2,12 +2,8 @@
 -- isolation hooks would be missing), while the registry and the readers still work.
 \set VERBOSITY terse
 CREATE EXTENSION tenantgate;
-DO $$
-DECLARE r text;
-BEGIN
-  FOR r IN SELECT rolname FROM pg_roles WHERE rolname IN ('tg_np-a_admin', 'tg_np-a_staff') ORDER BY rolname
-  LOOP EXECUTE format('DROP ROLE %I', r); END LOOP;
-END $$;
+\set leftover_roles '^tg_np-a_(admin|staff)$'
+\i ../regress/helpers/drop_leftover_roles.sql
 SELECT auth.create_tenant('np-a') ->> 'slug' AS slug;
 SELECT auth.tenant_for_host('np-a.localhost') AS tenant;
 SELECT auth.add_key('np-global', 'HS256', 'np-global-secret-np-global-secret-123');

@@ -5,13 +5,8 @@
 -- needs no preload), logout, password resets.
 \set VERBOSITY terse
 CREATE EXTENSION tenantgate;
-DO $$
-DECLARE r text;
-BEGIN
-  FOR r IN SELECT rolname FROM pg_roles WHERE rolname ~ '^tg_np-u_(admin|staff)$' OR rolname = 'np_users_app'
-            ORDER BY rolname LIKE '%_admin' DESC, rolname
-  LOOP EXECUTE format('DROP ROLE %I', r); END LOOP;
-END $$;
+\set leftover_roles '^(tg_np-u_(admin|staff)|np_users_app)$'
+\i ../regress/helpers/drop_leftover_roles.sql
 CREATE ROLE np_users_app LOGIN NOINHERIT;
 GRANT tenantgate_authenticator TO np_users_app;
 SELECT auth.create_tenant('np-u') ->> 'slug' AS slug;
