@@ -666,5 +666,6 @@ TEST(PostgrestRender, RpcSingleJsonArgumentAndVariadic) {
   EXPECT_EQ(*g.params[0], R"({"base":"1","n":["2","3"]})");
   EXPECT_TRUE(contains(g.sql, "AS _a(\"base\" pg_catalog.int4, \"n\" pg_catalog.int4[])")) << g.sql;
   EXPECT_THROW(rpc("total", pr::Method::Get, "n=2&base=1&base=3", std::nullopt), pr::QueryError);
+  EXPECT_EQ(*rpc("total", pr::Method::Get, "n={2,3}&base=1", std::nullopt).params[0], R"({"base":"1","n":"{2,3}"})");
   EXPECT_THROW(rpc("add", pr::Method::Post, "", std::string("[1]")), pr::QueryError);
 }

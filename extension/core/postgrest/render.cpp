@@ -690,12 +690,15 @@ Rendered render_rpc(const std::string& name, const Request& r, Catalog& catalog,
         if (args_json.size() > 1) args_json += ",";
         json::append_string(args_json, k);
         args_json += ":";
-        if (k == variadic_name) args_json += "[";
+        // One value {a,b} is an array literal as it is (postgrest-js sends arrays so).
+        const bool list =
+            k == variadic_name && !(values.size() == 1 && !values[0]->empty() && values[0]->front() == '{');
+        if (list) args_json += "[";
         for (std::size_t i = 0; i < values.size(); ++i) {
           if (i) args_json += ",";
           json::append_string(args_json, *values[i]);
         }
-        if (k == variadic_name) args_json += "]";
+        if (list) args_json += "]";
       }
       args_json += "}";
     }
