@@ -222,25 +222,17 @@ test('embedded resources: filters, order, limit/range and or with referencedTabl
   const f = await db.from('people').select('name, company_data(title)').eq('company_data.amount', 20).order('id');
   assert.equal(f.error, null, JSON.stringify(f.error));
   assert.deepEqual(f.data.map((r) => [r.name, titles(r)]), [['ann', [`${T1} second order`]], ['al', []]]);
-  const o = await db
-    .from('people')
-    .select('name, company_data(title)')
-    .eq('id', 1)
+  const anns = () => db.from('people').select('name, company_data(title)').eq('id', 1);
+  const o = await anns()
     .order('id', { referencedTable: 'company_data', ascending: false })
     .limit(1, { referencedTable: 'company_data' });
   assert.equal(o.error, null, JSON.stringify(o.error));
   assert.deepEqual(titles(o.data[0]), [`${T1} second order`]);
-  const r = await db
-    .from('people')
-    .select('name, company_data(title)')
-    .eq('id', 1)
+  const r = await anns()
     .order('id', { referencedTable: 'company_data' })
     .range(1, 1, { referencedTable: 'company_data' });
   assert.deepEqual(titles(r.data[0]), [`${T1} second order`]);
-  const or = await db
-    .from('people')
-    .select('name, company_data(title)')
-    .eq('id', 1)
+  const or = await anns()
     .or('amount.eq.20,amount.gt.50', { referencedTable: 'company_data' })
     .order('id', { referencedTable: 'company_data' });
   assert.deepEqual(titles(or.data[0]), [`${T1} first order`, `${T1} second order`]);
