@@ -560,6 +560,11 @@ TEST(PostgrestRender, EmbeddedFiltersOrderAndPaging) {
   auto a = render("GET", "select=name,t:todos(id)&t.or=(id.eq.1,title.eq.x)", std::nullopt, "", "users");
   EXPECT_TRUE(contains(a.sql, "AND (_t1.\"id\" OPERATOR(pg_catalog.=) CAST($1 AS pg_catalog.int8) OR _t1.\"title\""))
       << a.sql;
+  // a path of two embeds: users → todos → users
+  EXPECT_TRUE(renders("select=name,todos(id,owner:users(name))&todos.owner.name=eq.x",
+                      "WHERE _t2.\"id\" OPERATOR(pg_catalog.=) _t1.\"user_id\" AND _t2.\"name\" OPERATOR(pg_catalog.=) "
+                      "CAST($1 AS pg_catalog.text) LIMIT 1",
+                      "users"));
   EXPECT_EQ(render_code("select=id&users.name=eq.x"), "PGRST108");
   EXPECT_EQ(render_code("select=id,users(name)&users.nope=eq.x"), "PGRST204");
   EXPECT_EQ(render_code("select=id,u:users(name)&users.name=eq.x"), "PGRST108");  // the alias is its name here
