@@ -606,6 +606,22 @@ TEST(PostgrestRender, SpreadLiftsManyToOneColumns) {
   EXPECT_EQ(render_code("select=id,...nope(id)"), "PGRST200");
 }
 
+TEST(PostgrestRender, OrderByAManyToOneColumn) {
+  auto q = parse("order=users(name).desc.nullslast,reviewers!reviewer_id(name),id");
+  EXPECT_EQ(q.order[0].relation, "users");
+  EXPECT_EQ(q.order[0].column, "name");
+  EXPECT_TRUE(q.order[0].desc);
+  EXPECT_EQ(q.order[1].hint, "reviewer_id");
+  EXPECT_EQ(reason("order=users(name"), "invalid query");
+  EXPECT_EQ(reason("order=users!(name)"), "invalid query");
+  EXPECT_TRUE(renders("order=users(name).desc.nullslast,id",
+                      "ORDER BY (SELECT _o1.\"name\" FROM \"ten\".\"users\" AS _o1 WHERE _o1.\"id\" "
+                      "OPERATOR(pg_catalog.=) _t0.\"user_id\" LIMIT 1) DESC NULLS LAST, _t0.\"id\" ASC"));
+  EXPECT_EQ(render_code("order=reviewers(name)"), "PGRST201");
+  EXPECT_EQ(render_code("order=reviewers!reviewer_id(nope)"), "PGRST204");
+  EXPECT_EQ(render_code("order=todos(id)", "users"), "PGRST118");
+}
+
 TEST(PostgrestRender, JsonPathKeysAreParameters) {
   auto r = render("GET", "select=data->a->>b,x:data->0,data->>n::int&data->>k=eq.v&order=data->a.desc");
   EXPECT_TRUE(contains(r.sql, "((_t0.\"data\" OPERATOR(pg_catalog.->) $1) OPERATOR(pg_catalog.->>) $2) AS \"b\""))

@@ -422,7 +422,22 @@ std::vector<OrderItem> parse_order(std::string_view v, const Limits& limits) {
     }
     if (segs.size() > 3) invalid_query();
     OrderItem o;
-    split_field(segs[0], o.column, o.json, invalid_query);
+    std::string_view head = segs[0];
+    auto paren = head.find('(');
+    if (paren != std::string_view::npos) {  // rel(col) or rel!hint(col)
+      if (head.back() != ')') invalid_query();
+      std::string_view name = head.substr(0, paren);
+      auto bang = name.find('!');
+      if (bang != std::string_view::npos) {
+        o.hint = std::string(name.substr(bang + 1));
+        name = name.substr(0, bang);
+        if (!is_name(o.hint)) invalid_query();
+      }
+      if (!is_name(name)) invalid_query();
+      o.relation = std::string(name);
+      head = head.substr(paren + 1, head.size() - paren - 2);
+    }
+    split_field(head, o.column, o.json, invalid_query);
     bool nulls_seen = false;
     for (std::size_t k = 1; k < segs.size(); ++k) {
       if ((segs[k] == "asc" || segs[k] == "desc") && k == 1) {

@@ -247,12 +247,31 @@ class Renderer {
     std::string out;
     for (const auto& o : items) {
       out += out.empty() ? " ORDER BY " : ", ";
-      out += field(rel, alias, o.column, o.json).sql;
+      out += o.relation.empty() ? field(rel, alias, o.column, o.json).sql : related_field(o, rel, alias);
       out += o.desc ? " DESC" : " ASC";
       if (o.nulls == OrderItem::Nulls::First) out += " NULLS FIRST";
       if (o.nulls == OrderItem::Nulls::Last) out += " NULLS LAST";
     }
     return out;
+  }
+
+  // order=rel(col): the column of the one row a many-to-one relationship leads to (PostgREST's
+  // PGRST118 for one-to-many).
+  std::string related_field(const OrderItem& o, const Relation& from, const std::string& from_alias) {
+    SelectItem probe;
+    probe.kind = SelectItem::Kind::Embed;
+    probe.name = o.relation;
+    probe.hint = o.hint;
+    const Relationship r = relationship(probe, from);
+    if (!r.to_one) throw QueryError("22023", "order by a one-to-many relationship", "PGRST118");
+    const std::string a = "_o" + std::to_string(++orders_);
+    std::string where;
+    for (const auto& [x, y] : r.columns) {
+      where += where.empty() ? " WHERE " : " AND ";
+      where += col_ref(a, column(r.target, y)) + " OPERATOR(pg_catalog.=) " + col_ref(from_alias, column(from, x));
+    }
+    return "(SELECT " + field(r.target, a, o.column, o.json).sql + " FROM " + r.target.sql + " AS " + a + where +
+           " LIMIT 1)";
   }
 
   // The select list over `rel` AS `alias`; names: the output column names (CSV header);
@@ -437,6 +456,7 @@ class Renderer {
   const Query* query_;
   std::set<std::size_t> used_;
   int spreads_ = 0;
+  int orders_ = 0;
 };
 
 // The keys of the JSON body's objects (an object, or an array of objects), sorted and unique.

@@ -13,7 +13,7 @@
 //   col=[not.]in.(v1,"v,2")     col=[not.]is.null|not_null|true|false|unknown
 //   col=[not.]fts|plfts|phfts|wfts[(config)].query
 //   or=(a.eq.1,and(b.gt.2,not.c.is.null))   and=(...)   not.or=(...)   not.and=(...)
-//   order=a.desc.nullslast,b   limit=N   offset=N   columns=a,b   on_conflict=a,b
+//   order=a.desc.nullslast,b,rel(c).desc   limit=N   offset=N   columns=a,b   on_conflict=a,b
 //
 // Errors are QueryError: a SQLSTATE and a short fixed message that never echoes input
 // ("invalid filter", "invalid query", "unknown operator" ...).
@@ -135,6 +135,8 @@ struct SelectItem {
 };
 
 struct OrderItem {
+  std::string relation;  // order=rel(col) / rel!hint(col): a many-to-one relation's column, else ""
+  std::string hint;
   std::string column;
   std::vector<JsonStep> json;
   bool desc = false;

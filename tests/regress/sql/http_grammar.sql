@@ -76,6 +76,9 @@ SELECT * FROM regress.api(:'t', 'GET', '/api/customers', 'select=name,orders!cus
 SELECT regress.hint(:'t', '/api/orders', 'select=id,customers(name)') AS ambiguous;
 SELECT * FROM regress.api(:'t', 'GET', '/api/orders',
   'select=id,buyer:customers!customer_id(name),referrer:customers!orders_referrer_fk(name)&order=id');
+-- The parent ordered by a many-to-one relation's column (its hint, as in the select).
+SELECT * FROM regress.api(:'t', 'GET', '/api/orders', 'select=id&order=customers!customer_id(name).desc,id');
+SELECT regress.refused(:'t', 'GET', '/api/customers', 'select=id&order=orders!customer_id(id)') AS order_by_to_many;
 -- Spreads: the many-to-one columns lifted into the row; one-to-many is refused.
 SELECT * FROM regress.api(:'t', 'GET', '/api/orders', 'select=id,...customers!customer_id(name,info)&order=id');
 SELECT regress.refused(:'t', 'GET', '/api/customers', 'select=name,...orders!customer_id(id)') AS spread_to_many;
