@@ -146,6 +146,7 @@ HttpError map_db_error(const DbErrorFields& e) {
     // PostgREST's own code for it, so that clients written for PostgREST see the code they test.
     h.code = *pgrst;
     h.message = bounded(e.message);
+    h.hint = bounded(e.hint);  // PGRST201: the candidate relationships (catalog names only)
     h.reason = repeated != nullptr ? repeated->message : h.message;
     return h;
   }

@@ -215,17 +215,20 @@ void load_functions(Oid nsp, const char* name, int* count, RawFunction** out) {
     RawFunction* f = &(*out)[*count];
     f->arg_names = static_cast<char**>(palloc0(sizeof(char*) * (all + 1)));
     f->arg_types = static_cast<char**>(palloc0(sizeof(char*) * (all + 1)));
-    bool callable = true;
+    int unnamed = 0;
+    bool json_input = false;
     for (int a = 0; a < all; ++a) {
       char mode = modes == nullptr ? PROARGMODE_IN : modes[a];
       if (mode == PROARGMODE_OUT || mode == PROARGMODE_TABLE) continue;
-      if (names == nullptr || names[a] == nullptr || names[a][0] == '\0') callable = false;
+      if (names == nullptr || names[a] == nullptr || names[a][0] == '\0') ++unnamed;
       if (mode == PROARGMODE_VARIADIC) f->variadic = true;
       f->arg_names[f->nargs] = names == nullptr ? nullptr : names[a];
       f->arg_types[f->nargs] = type_sql(types[a]);
+      json_input = types[a] == JSONOID || types[a] == JSONBOID;
       ++f->nargs;
     }
-    if (!callable) continue;
+    // Named inputs only, or ONE unnamed json/jsonb input (the whole body is its argument).
+    if (unnamed > 0 && !(f->nargs == 1 && json_input)) continue;
     f->sql = quote_qualified_identifier(get_namespace_name(nsp), NameStr(proc->proname));
     f->defaults = proc->pronargdefaults;
     f->variadic = f->variadic || OidIsValid(proc->provariadic);
@@ -327,7 +330,7 @@ class PgCatalog : public pr::Catalog {
       pr::Function f;
       f.sql = fns[i].sql;
       for (int a = 0; a < fns[i].nargs; ++a) {
-        f.arg_names.emplace_back(fns[i].arg_names[a]);
+        f.arg_names.push_back(copy_string(fns[i].arg_names[a]));  // "" = unnamed
         f.arg_types.emplace_back(fns[i].arg_types[a]);
       }
       f.defaults = static_cast<std::size_t>(fns[i].defaults);
@@ -420,6 +423,7 @@ struct QueryFailure {
   char sqlstate[6];
   char message[128];
   char pgrst_code[16];  // PostgREST's PGRSTnnn, the error's reason tag (server/http_errors.cpp)
+  char hint[512];       // the catalog's candidates (PGRST201), or ""
 };
 
 std::optional<std::string> header(Jsonb* headers, const char* name) {
@@ -802,13 +806,15 @@ TG_PG_FUNCTION(tg_http_request) {
       tg::pg::detail::copy_text(failure.sqlstate, sizeof failure.sqlstate, e.sqlstate());
       tg::pg::detail::copy_text(failure.message, sizeof failure.message, e.what());
       tg::pg::detail::copy_text(failure.pgrst_code, sizeof failure.pgrst_code, e.code());
+      tg::pg::detail::copy_text(failure.hint, sizeof failure.hint, e.hint());
       failed = true;
       return Answer{};
     }
   });
   if (failed)
     tg::pg::detail::raise_error(failure.sqlstate, failure.message,
-                                failure.pgrst_code[0] != '\0' ? failure.pgrst_code : nullptr);
+                                failure.pgrst_code[0] != '\0' ? failure.pgrst_code : nullptr, nullptr,
+                                failure.hint[0] != '\0' ? failure.hint : nullptr);
 
   Datum values[3];
   bool nulls[3] = {false, false, false};

@@ -1,6 +1,7 @@
 // libFuzzer target: the PostgREST request language (extension/core/postgrest) from a raw query
 // string through the renderer, against a fake catalog. Input: one method byte (G, H, P, U =
-// PATCH, D, R = rpc GET, S = rpc POST), the query string, then optionally '\n' and a body.
+// PATCH, D, R = rpc GET, S = rpc POST, E = GET of the table "users"), the query string, then
+// optionally '\n' and a body.
 // It may refuse only with QueryError; what it renders uses exactly its parameters $1..$n (every
 // value is one of them, none is spliced), keeps every quote closed, and has no ';' outside quotes.
 #include <cstddef>
@@ -21,11 +22,9 @@ class FakeCatalog : public pr::Catalog {
     t.id = 1;
     t.name = "t";
     t.sql = "\"s\".\"t\"";
-    t.columns = {{"id", "pg_catalog.int8", std::string("0")},
-                 {"title", "pg_catalog.text", std::nullopt},
-                 {"done", "pg_catalog.bool", std::nullopt},
-                 {"doc", "pg_catalog.tsvector", std::nullopt},
-                 {"u", "pg_catalog.int8", std::nullopt}};
+    t.columns = {{"id", "pg_catalog.int8", std::string("0")}, {"title", "pg_catalog.text", std::nullopt},
+                 {"done", "pg_catalog.bool", std::nullopt},   {"doc", "pg_catalog.tsvector", std::nullopt},
+                 {"u", "pg_catalog.int8", std::nullopt},      {"j", "pg_catalog.jsonb", std::nullopt}};
     t.primary_key = {"id"};
     u.id = 2;
     u.name = "users";
@@ -53,7 +52,16 @@ class FakeCatalog : public pr::Catalog {
     f.returns_set = true;
     f.returns = pr::Function::Returns::Composite;
     f.result_columns = t.columns;
-    return {f};
+    pr::Function whole;  // one unnamed jsonb input: the whole body
+    whole.sql = "\"s\".\"f\"";
+    whole.arg_names = {""};
+    whole.arg_types = {"pg_catalog.jsonb"};
+    pr::Function variadic;  // VARIADIC nums int8[]
+    variadic.sql = "\"s\".\"f\"";
+    variadic.arg_names = {"nums"};
+    variadic.arg_types = {"pg_catalog.int8[]"};
+    variadic.variadic = true;
+    return {f, whole, variadic};
   }
   pr::Relation t, u;
 };
@@ -124,7 +132,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       r.range = pr::parse_range(v, "items");
       r.accept = pr::parse_accept(v);
     }
-    pr::Rendered out = rpc ? pr::render_rpc("t", r, cat, limits) : pr::render_table("t", r, cat, limits);
+    pr::Rendered out =
+        rpc ? pr::render_rpc("t", r, cat, limits) : pr::render_table(method == 'E' ? "users" : "t", r, cat, limits);
     if (out.limit > limits.max_rows || out.limit < 0) __builtin_trap();
     check_params(out);
   } catch (const pr::QueryError& e) {

@@ -33,6 +33,15 @@ INSERT INTO public.shared_orders (item, tenant_id) SELECT slug || ' item', id FR
 SELECT auth.create_user('httpa3', 'eve@httpa3.test', 'eve-password-3');
 SELECT auth.create_user('httpa4', 'fay@httpa4.test', 'fay-password-4');
 """
+# A table of tenant 1 with a foreign key into tenant 2's schema (only a superuser makes one) and a
+# jsonb column: the new /api grammar (embeds, spreads, !inner, hints, JSON paths) must not cross it.
+CROSS_SCHEMA = r"""
+CREATE TABLE httpa1.cross_ref (id int PRIMARY KEY, theirs bigint REFERENCES httpa2.company_data (id), meta jsonb);
+INSERT INTO httpa1.cross_ref SELECT 1, min(id), '{"k": "v"}' FROM httpa2.company_data;
+DO $$ BEGIN
+  EXECUTE format('GRANT SELECT ON httpa1.cross_ref TO %I', (SELECT staff_role FROM auth.tenants WHERE slug = 'httpa1'));
+END $$;
+"""
 PW = {'alice': 'alice-password-1', 'bob': 'bob-password-1', 'carol': 'carol-password-2', 'dave': 'dave-password-2',
       'eve': 'eve-password-3', 'fay': 'fay-password-4'}
 
@@ -52,6 +61,7 @@ SELECT auth.add_migration('0002_http_fixtures', $sql$
   CREATE FUNCTION whoami() RETURNS jsonb LANGUAGE sql AS
     $f$ SELECT jsonb_build_object('user', current_user, 'tenant', auth.tenant()) $f$;
   CREATE FUNCTION slow(secs float8) RETURNS text LANGUAGE sql AS $f$ SELECT pg_sleep(secs)::text || 'done' $f$;
+  CREATE FUNCTION echo_json(jsonb) RETURNS jsonb LANGUAGE sql AS $f$ SELECT $1 $f$;
 $sql$);
 """
 
@@ -298,6 +308,45 @@ def api_postgrest_features_cannot_reach_another_tenant():
                               headers={'Prefer': 'count=exact'}), 206)
     check(re.match(r'^0-0/\d+$', h.get('content-range', '')) and h.get('preference-applied') == 'count=exact', h)
     check(theirs and all(r['title'].startswith(S2) for r in theirs), theirs)
+
+
+@suite.test
+def api_new_grammar_cannot_reach_another_tenant():
+    """Issue 9's grammar over raw HTTP: embeds, spreads, !inner and FK hints resolve in the
+    tenant's own namespace only (another tenant's table, auth.*, pg_catalog, a foreign key into
+    another tenant's schema are not relationships); a JSON path key is a parameter; rpc with one
+    json argument (unnamed or params=single-object) finds only the tenant's own functions."""
+    t = tok('bob')
+    for path, code in (('/api/company_data?select=id,' + S2 + '.company_data!inner(*)', 'PGRST100'),
+                       ('/api/company_data?select=id,users!inner(*)', 'PGRST200'),       # auth.users
+                       ('/api/company_data?select=id,...users(email)', 'PGRST200'),
+                       ('/api/company_data?select=id,...auth.users(email)', 'PGRST100'),
+                       ('/api/company_data?select=id,...pg_authid(rolname)', 'PGRST200'),
+                       ('/api/cross_ref?select=id,company_data!inner(title)', 'PGRST200'),
+                       ('/api/cross_ref?select=id,company_data!cross_ref_theirs_fkey!inner(title)', 'PGRST200'),
+                       ('/api/cross_ref?select=id,...company_data!theirs(title)', 'PGRST200'),
+                       ('/api/company_data?select=id&salaries.amount=gt.0', 'PGRST108'),
+                       ('/api/company_data?select=id,title->>x', 'PGRST100'),
+                       ("/api/cross_ref?select=id&meta->>k'%29%3Bselect%201--=eq.v", 'PGRST100')):
+        st, h, b = request(port(), 'GET', path, host=H1, token=t)
+        check(st == 400, '%s → %d %s' % (path, st, b[:100]))
+        check(json.loads(b)['code'] == code, '%s → %s' % (path, b[:200]))
+        no_leak(b)
+        check(S2 not in b.decode() or S2 in path, b[:200])
+    # A key carrying SQL is only a key (a parameter): it matches nothing and changes nothing.
+    st, h, b = expect(request(port(), 'GET', "/api/cross_ref?select=id,v:meta->>k,x:meta->>k'%7C%7Ccurrent_user%7C%7C'"
+                              "&meta->>k=eq.v", host=H1, token=t), 200)
+    check(json.loads(b) == [{'id': 1, 'v': 'v', 'x': None}], b)
+    st, h, b = expect(request(port(), 'GET', "/api/cross_ref?select=id&meta->>k' OR 'a'<>'b=eq.v", host=H1, token=t), 200)
+    check(json.loads(b) == [], b)
+    for fn in ('jsonb_pretty', 'to_jsonb', 'json_object_keys', 'jsonb_strip_nulls', S2 + '.echo_json',
+               'auth.user_claims', 'pg_catalog.jsonb_pretty'):
+        for prefer in ({}, {'Prefer': 'params=single-object'}):
+            st, h, b = request(port(), 'POST', '/rpc/' + fn, host=H1, token=t, body={'a': 1}, headers=prefer)
+            check(st == 404, '%s %s → %d %s' % (fn, prefer, st, b[:100]))
+            no_leak(b)
+    st, h, b = expect(request(port(), 'POST', '/rpc/echo_json', host=H1, token=t, body={'a': [1, 2]}), 200)
+    check(json.loads(b) == {'a': [1, 2]}, b)
 
 
 @suite.test
@@ -1049,6 +1098,7 @@ def main():
     ctx['tokens'] = {}
     db = setup_database(env, 'tg_http', S1, S2, FIXTURES, extra_slugs=(S3, S4))
     db.psql(ROW_TENANTS)
+    db.psql(CROSS_SCHEMA)
     ctx['db'] = db
     ctx['binary'] = binary
     logdir = tempfile.mkdtemp(prefix='tg-http-')

@@ -21,9 +21,13 @@ SELECT auth.add_migration('0002_js_fixtures', $sql$
   ALTER TABLE company_data ADD COLUMN person_id bigint REFERENCES people (id);
   ALTER TABLE company_data ADD COLUMN body tsvector;
   CREATE FUNCTION add_them(a int, b int DEFAULT 1) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT a + b';
+  ALTER TABLE people ADD COLUMN meta jsonb;
+  CREATE FUNCTION echo_json(jsonb) RETURNS jsonb LANGUAGE sql IMMUTABLE AS 'SELECT $1';
+  CREATE FUNCTION sum_all(VARIADIC n int[]) RETURNS int LANGUAGE sql IMMUTABLE
+    AS 'SELECT coalesce(sum(x), 0)::int FROM unnest(n) AS x';
 $sql$);
 SELECT auth.migrate();
-INSERT INTO jsa1.people VALUES (1, 'ann'), (2, 'al');
+INSERT INTO jsa1.people VALUES (1, 'ann', '{"city": {"name": "Oslo"}, "n": [3, 4]}'), (2, 'al', '{"city": {"name": "Bergen"}}');
 UPDATE jsa1.company_data SET person_id = 1, body = to_tsvector('english', title) WHERE title LIKE '%order%';
 INSERT INTO jsa2.people VALUES (1, 'bea');
 """

@@ -3,6 +3,7 @@
 // as parameters.
 #include <gtest/gtest.h>
 
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -38,7 +39,8 @@ class FakeCatalog : public pr::Catalog {
     t.columns = {{"id", "pg_catalog.int8", std::string("nextval('x')")}, {"title", "pg_catalog.text", std::nullopt},
                  {"done", "pg_catalog.bool", std::string("false")},      {"tags", "pg_catalog.text[]", std::nullopt},
                  {"doc", "pg_catalog.tsvector", std::nullopt},           {"user_id", "pg_catalog.int8", std::nullopt},
-                 {"Mixed Case", "pg_catalog.text", std::nullopt}};
+                 {"Mixed Case", "pg_catalog.text", std::nullopt},        {"data", "pg_catalog.jsonb", std::nullopt},
+                 {"reviewer_id", "pg_catalog.int8", std::nullopt}};
     t.primary_key = {"id"};
     rels.push_back(t);
     pr::Relation u;
@@ -60,6 +62,12 @@ class FakeCatalog : public pr::Catalog {
       out.push_back({rels[1], true, "todos_user_id_fkey", {{"user_id", "id"}}});
     if (from.name == "users" && target == "todos")
       out.push_back({rels[0], false, "todos_user_id_fkey", {{"id", "user_id"}}});
+    if (from.name == "todos" && target == "reviewers") {  // two foreign keys: ambiguous without a hint
+      pr::Relation u = rels[1];
+      u.name = "reviewers";
+      out.push_back({u, true, "todos_user_fk", {{"user_id", "id"}}});
+      out.push_back({u, true, "todos_reviewer_fk", {{"reviewer_id", "id"}}});
+    }
     return out;
   }
   std::vector<pr::Function> functions(const std::string& name) override {
@@ -80,6 +88,21 @@ class FakeCatalog : public pr::Catalog {
       f.returns_set = true;
       f.returns = pr::Function::Returns::Composite;
       f.result_columns = rels[0].columns;
+      out.push_back(f);
+    }
+    if (name == "echo" || name == "echo_named") {  // one json input: unnamed, or named "doc"
+      pr::Function f;
+      f.sql = "\"ten\".\"" + name + "\"";
+      f.arg_names = {name == "echo" ? "" : "doc"};
+      f.arg_types = {"pg_catalog.jsonb"};
+      out.push_back(f);
+    }
+    if (name == "total") {  // total(base int, VARIADIC n int[])
+      pr::Function f;
+      f.sql = "\"ten\".\"total\"";
+      f.arg_names = {"base", "n"};
+      f.arg_types = {"pg_catalog.int4", "pg_catalog.int4[]"};
+      f.variadic = true;
       out.push_back(f);
     }
     return out;
@@ -111,6 +134,40 @@ std::string render_reason(const std::string& method, const std::string& qs,
     return std::string(e.sqlstate()) + " " + e.what();
   }
   return "";
+}
+
+// The code PostgREST would answer (PGRSTnnn) for a table GET, or "".
+std::string render_code(const std::string& qs, const std::string& table = "todos") {
+  try {
+    render("GET", qs, std::nullopt, "", table);
+  } catch (const pr::QueryError& e) {
+    return e.code();
+  }
+  return "";
+}
+
+pr::Rendered rpc(const std::string& fn, pr::Method method, const std::string& qs, std::optional<std::string> body,
+                 const std::string& prefer = "") {
+  FakeCatalog cat;
+  pr::Limits limits;
+  pr::Request r;
+  r.method = method;
+  r.query = pr::parse_query(pr::split_query_string(qs), limits, true);
+  r.prefer = pr::parse_prefer(prefer);
+  r.body = std::move(body);
+  return pr::render_rpc(fn, r, cat, limits);
+}
+
+bool contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+// The SQL of GET /table?qs contains `part` (else the SQL is the failure's message).
+::testing::AssertionResult renders(const std::string& qs, const std::string& part, const std::string& table = "todos",
+                                   const std::string& prefer = "") {
+  std::string sql = render("GET", qs, std::nullopt, prefer, table).sql;
+  if (contains(sql, part)) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << sql;
 }
 
 }  // namespace
@@ -414,4 +471,226 @@ TEST(PostgrestRender, Rpc) {
   r.body = R"({"a":1,"c":1})";
   EXPECT_THROW(pr::render_rpc("add", r, cat, limits), pr::QueryError);
   EXPECT_THROW(pr::render_rpc("nope", r, cat, limits), pr::QueryError);
+}
+
+TEST(PostgrestParse, EmbeddedResourceOptions) {
+  auto q = parse(
+      "select=*,users(*)&users.name=eq.x&users.order=id.desc.nullslast&users.limit=2&users.offset=1&"
+      "users.or=(id.eq.1,name.eq.y)&users.not.and=(id.gt.1,id.lt.9)&a.b.id=eq.3");
+  EXPECT_TRUE(q.where.empty());
+  ASSERT_EQ(q.embedded.size(), 2u);
+  const auto& e = q.embedded[0];
+  EXPECT_EQ(e.path, "users");
+  ASSERT_EQ(e.where.size(), 3u);
+  EXPECT_EQ(e.where[0].filter.column, "name");
+  EXPECT_EQ(e.where[1].kind, pr::Condition::Kind::Or);
+  EXPECT_EQ(e.where[2].kind, pr::Condition::Kind::And);
+  EXPECT_TRUE(e.where[2].negate);
+  ASSERT_EQ(e.order.size(), 1u);
+  EXPECT_TRUE(e.order[0].desc);
+  EXPECT_EQ(*e.limit, 2);
+  EXPECT_EQ(e.offset, 1);
+  EXPECT_EQ(q.embedded[1].path, "a.b");
+  for (const char* bad : {"users.limit=x", "users.limit=1&users.limit=2", "a..b=eq.1", "(x).id=eq.1", ".id=eq.1"})
+    EXPECT_EQ(reason(bad), "invalid query") << bad;
+  EXPECT_EQ(reason("users.id=zz.1"), "unknown operator");
+}
+
+TEST(PostgrestParse, JsonPaths) {
+  auto q = parse("select=data->a->>b,x:data->0,data->>n::int&data->>k=eq.v&order=data->a.desc");
+  ASSERT_EQ(q.select.size(), 3u);
+  EXPECT_EQ(q.select[0].name, "data");
+  ASSERT_EQ(q.select[0].json.size(), 2u);
+  EXPECT_EQ(q.select[0].json[0].key, "a");
+  EXPECT_FALSE(q.select[0].json[0].as_text);
+  EXPECT_TRUE(q.select[0].json[1].as_text);
+  EXPECT_EQ(q.select[1].alias, "x");
+  EXPECT_EQ(q.select[1].json[0].key, "0");
+  EXPECT_EQ(q.select[2].cast, "int");
+  EXPECT_EQ(q.where[0].filter.column, "data");
+  EXPECT_EQ(q.where[0].filter.json[0].key, "k");
+  EXPECT_EQ(q.order[0].json[0].key, "a");
+  EXPECT_TRUE(q.order[0].desc);
+  auto t = parse("or=(data->>a.eq.1,data->b->>c.like.x*)");
+  EXPECT_EQ(t.where[0].children[1].filter.json.size(), 2u);
+  for (const char* bad : {"select=data->", "select=data->>", "select=data->a->", "select=->a"})
+    EXPECT_EQ(reason(bad), "invalid query") << bad;
+  EXPECT_EQ(reason("data->=eq.1"), "invalid filter");
+}
+
+TEST(PostgrestParse, AnyAllModifiers) {
+  auto q = parse("a=eq(any).{1,2}&b=not.like(all).{x*,*y}&c=ilike(any).{A*}&d=gt(any).{3}");
+  EXPECT_EQ(q.where[0].filter.quantifier, pr::Quantifier::Any);
+  EXPECT_EQ(q.where[0].filter.value, "{1,2}");
+  EXPECT_EQ(q.where[1].filter.quantifier, pr::Quantifier::All);
+  EXPECT_TRUE(q.where[1].filter.negate);
+  EXPECT_EQ(q.where[2].filter.op, pr::Op::Ilike);
+  EXPECT_EQ(q.where[3].filter.op, pr::Op::Gt);
+  EXPECT_EQ(reason("a=in(any).(1)"), "invalid filter");
+  EXPECT_EQ(reason("a=eq(some).{1}"), "invalid filter");
+  EXPECT_EQ(reason("a=eq(any).1"), "invalid filter");
+  EXPECT_EQ(reason("a=fts(any).x"), "");  // a text search configuration called "any"
+}
+
+TEST(PostgrestParse, SpreadsInnerAndHints) {
+  auto q = parse("select=id,...users(name),o:users!todos_user_id_fkey!inner(*),users!left(id),users!inner!fk(id)");
+  EXPECT_EQ(q.select[1].kind, pr::SelectItem::Kind::Spread);
+  EXPECT_EQ(q.select[1].name, "users");
+  EXPECT_TRUE(q.select[2].inner);
+  EXPECT_EQ(q.select[2].hint, "todos_user_id_fkey");
+  EXPECT_FALSE(q.select[3].inner);
+  EXPECT_TRUE(q.select[4].inner);
+  EXPECT_EQ(q.select[4].hint, "fk");
+  for (const char* bad : {"select=...users", "select=a:...users(id)", "select=users!a!b(id)", "select=users!(id)",
+                          "select=....users(id)"})
+    EXPECT_EQ(reason(bad), "invalid query") << bad;
+}
+
+TEST(PostgrestRender, EmbeddedFiltersOrderAndPaging) {
+  auto r = render("GET", "select=name,todos(id)&todos.done=is.true&todos.order=id.desc&todos.limit=2&todos.offset=1",
+                  std::nullopt, "", "users");
+  EXPECT_TRUE(contains(r.sql,
+                       "FROM \"ten\".\"todos\" AS _t1 WHERE _t1.\"user_id\" OPERATOR(pg_catalog.=) _t0.\"id\" "
+                       "AND _t1.\"done\" IS TRUE ORDER BY _t1.\"id\" DESC LIMIT CAST($1 AS pg_catalog.int8) "
+                       "OFFSET CAST($2 AS pg_catalog.int8)"))
+      << r.sql;
+  EXPECT_EQ(*r.params[0], "2");
+  EXPECT_EQ(*r.params[1], "1");
+  // an or-tree on the embedded resource, addressed by its alias
+  auto a = render("GET", "select=name,t:todos(id)&t.or=(id.eq.1,title.eq.x)", std::nullopt, "", "users");
+  EXPECT_TRUE(contains(a.sql, "AND (_t1.\"id\" OPERATOR(pg_catalog.=) CAST($1 AS pg_catalog.int8) OR _t1.\"title\""))
+      << a.sql;
+  // a path of two embeds: users → todos → users
+  EXPECT_TRUE(renders("select=name,todos(id,owner:users(name))&todos.owner.name=eq.x",
+                      "WHERE _t2.\"id\" OPERATOR(pg_catalog.=) _t1.\"user_id\" AND _t2.\"name\" OPERATOR(pg_catalog.=) "
+                      "CAST($1 AS pg_catalog.text) LIMIT 1",
+                      "users"));
+  EXPECT_EQ(render_code("select=id&users.name=eq.x"), "PGRST108");
+  EXPECT_EQ(render_code("select=id,users(name)&users.nope=eq.x"), "PGRST204");
+  EXPECT_EQ(render_code("select=id,u:users(name)&users.name=eq.x"), "PGRST108");  // the alias is its name here
+}
+
+TEST(PostgrestRender, InnerJoinFiltersTheParent) {
+  EXPECT_TRUE(renders("select=id,users!inner(name)&users.name=eq.ann",
+                      "WHERE EXISTS (SELECT 1 FROM \"ten\".\"users\" AS _t1 WHERE _t1.\"id\" OPERATOR(pg_catalog.=) "
+                      "_t0.\"user_id\" AND _t1.\"name\" OPERATOR(pg_catalog.=) CAST($1 AS pg_catalog.text))"));
+  // the count sees the same rows
+  EXPECT_TRUE(renders("select=id,users!inner(name)",
+                      "(SELECT pg_catalog.count(*) FROM \"ten\".\"todos\" AS _t0 WHERE EXISTS", "todos",
+                      "count=exact"));
+}
+
+TEST(PostgrestRender, HintsAndAmbiguity) {
+  EXPECT_EQ(render_code("select=id,reviewers(name)"), "PGRST201");
+  try {
+    render("GET", "select=id,reviewers(name)");
+    ADD_FAILURE();
+  } catch (const pr::QueryError& e) {
+    EXPECT_EQ(std::string(e.hint()),
+              "Try changing 'reviewers' to one of the following: 'reviewers!todos_user_fk', "
+              "'reviewers!todos_reviewer_fk'");
+  }
+  EXPECT_TRUE(renders("select=id,reviewer:reviewers!reviewer_id(name)",
+                      "_t1.\"id\" OPERATOR(pg_catalog.=) _t0.\"reviewer_id\""));
+  EXPECT_TRUE(renders("select=id,reviewers!todos_user_fk(name)", "_t1.\"id\" OPERATOR(pg_catalog.=) _t0.\"user_id\""));
+  EXPECT_EQ(render_code("select=id,reviewers!nope(name)"), "PGRST200");
+}
+
+TEST(PostgrestRender, SpreadLiftsManyToOneColumns) {
+  EXPECT_TRUE(
+      renders("select=id,...users(name)&order=id",
+              "_t0.\"id\" AS \"id\", _s1.* FROM \"ten\".\"todos\" AS _t0 LEFT JOIN LATERAL (SELECT _t1.\"name\" "
+              "AS \"name\" FROM \"ten\".\"users\" AS _t1 WHERE _t1.\"id\" OPERATOR(pg_catalog.=) _t0.\"user_id\" "
+              "LIMIT 1) AS _s1 ON TRUE ORDER BY"));
+  EXPECT_EQ(render_code("select=name,...todos(id)", "users"), "PGRST119");
+  EXPECT_EQ(render_code("select=id,...nope(id)"), "PGRST200");
+}
+
+TEST(PostgrestRender, OrderByAManyToOneColumn) {
+  auto q = parse("order=users(name).desc.nullslast,reviewers!reviewer_id(name),id");
+  EXPECT_EQ(q.order[0].relation, "users");
+  EXPECT_EQ(q.order[0].column, "name");
+  EXPECT_TRUE(q.order[0].desc);
+  EXPECT_EQ(q.order[1].hint, "reviewer_id");
+  EXPECT_EQ(reason("order=users(name"), "invalid query");
+  EXPECT_EQ(reason("order=users!(name)"), "invalid query");
+  EXPECT_TRUE(renders("order=users(name).desc.nullslast,id",
+                      "ORDER BY (SELECT _o1.\"name\" FROM \"ten\".\"users\" AS _o1 WHERE _o1.\"id\" "
+                      "OPERATOR(pg_catalog.=) _t0.\"user_id\" LIMIT 1) DESC NULLS LAST, _t0.\"id\" ASC"));
+  EXPECT_EQ(render_code("order=reviewers(name)"), "PGRST201");
+  EXPECT_EQ(render_code("order=reviewers!reviewer_id(nope)"), "PGRST204");
+  EXPECT_EQ(render_code("order=todos(id)", "users"), "PGRST118");
+}
+
+TEST(PostgrestRender, JsonPathKeysAreParameters) {
+  auto r = render("GET", "select=data->a->>b,x:data->0,data->>n::int&data->>k=eq.v&order=data->a.desc");
+  EXPECT_TRUE(contains(r.sql, "((_t0.\"data\" OPERATOR(pg_catalog.->) $1) OPERATOR(pg_catalog.->>) $2) AS \"b\""))
+      << r.sql;
+  EXPECT_TRUE(contains(r.sql, "(_t0.\"data\" OPERATOR(pg_catalog.->) CAST($3 AS pg_catalog.int4)) AS \"x\"")) << r.sql;
+  EXPECT_TRUE(contains(r.sql, "CAST((_t0.\"data\" OPERATOR(pg_catalog.->>) $4) AS pg_catalog.int4) AS \"n\"")) << r.sql;
+  EXPECT_TRUE(contains(r.sql,
+                       "(_t0.\"data\" OPERATOR(pg_catalog.->>) $5) OPERATOR(pg_catalog.=) CAST($6 AS "
+                       "pg_catalog.text)"))
+      << r.sql;
+  EXPECT_EQ(*r.params[0], "a");
+  EXPECT_EQ(*r.params[3], "n");
+  EXPECT_EQ(*r.params[4], "k");
+  EXPECT_EQ(*r.params[5], "v");
+  // a key carrying SQL stays a parameter
+  auto evil = render("GET", "select=data->>x'||current_user||'&data->>a';drop table t--=eq.1");
+  // (only as the output column's quoted name, the last key as PostgREST names it)
+  EXPECT_TRUE(contains(evil.sql, "OPERATOR(pg_catalog.->>) $1) AS \"x'||current_user||'\" FROM")) << evil.sql;
+  EXPECT_FALSE(contains(evil.sql, "drop")) << evil.sql;
+  EXPECT_EQ(*evil.params[0], "x'||current_user||'");
+  EXPECT_EQ(render_reason("GET", "select=title->a"), "22023 invalid query");  // not a json column
+}
+
+TEST(PostgrestRender, AnyAllRender) {
+  auto r = render("GET", "id=eq(any).{1,2}&title=not.like(all).{a*,*b}&title=imatch(any).{^x}");
+  EXPECT_TRUE(contains(r.sql, "_t0.\"id\" OPERATOR(pg_catalog.=) ANY (CAST($1 AS pg_catalog.int8[]))")) << r.sql;
+  EXPECT_TRUE(contains(r.sql,
+                       "NOT (CAST(_t0.\"title\" AS pg_catalog.text) OPERATOR(pg_catalog.~~) ALL (CAST($2 AS "
+                       "pg_catalog.text[])))"))
+      << r.sql;
+  EXPECT_TRUE(contains(r.sql, "OPERATOR(pg_catalog.~*) ANY (CAST($3 AS pg_catalog.text[]))")) << r.sql;
+  EXPECT_EQ(*r.params[1], "{a%,%b}");
+}
+
+TEST(PostgrestRender, NewShapesGiveNewSql) {
+  // Requests that differ in shape never share a statement (the plan cache's key is its text).
+  const char* shapes[] = {"select=id,users(name)",
+                          "select=id,users!inner(name)",
+                          "select=id,...users(name)",
+                          "select=id,users(name)&users.name=eq.x",
+                          "select=id,users(name)&users.name=neq.x",
+                          "select=id,users(name)&users.order=name",
+                          "select=data->a",
+                          "select=data->>a",
+                          "select=data->0",
+                          "id=eq.1",
+                          "id=eq(any).{1}",
+                          "id=eq(all).{1}",
+                          "id=neq(any).{1}"};
+  std::set<std::string> seen;
+  for (const char* s : shapes) EXPECT_TRUE(seen.insert(render("GET", s).sql).second) << s;
+}
+
+TEST(PostgrestRender, RpcSingleJsonArgumentAndVariadic) {
+  auto e = rpc("echo", pr::Method::Post, "", std::string(R"([1,{"a":2}])"));
+  EXPECT_TRUE(contains(e.sql, "pg_catalog.to_json(\"ten\".\"echo\"(CAST($1 AS pg_catalog.jsonb)))")) << e.sql;
+  EXPECT_EQ(*e.params[0], R"([1,{"a":2}])");
+  auto o = rpc("echo", pr::Method::Post, "", std::string(R"({"x":1})"));
+  EXPECT_EQ(*o.params[0], R"({"x":1})");
+  auto n = rpc("echo_named", pr::Method::Post, "", std::string(R"({"x":1})"), "params=single-object");
+  EXPECT_TRUE(contains(n.sql, "\"ten\".\"echo_named\"(\"doc\" => CAST($1 AS pg_catalog.jsonb))")) << n.sql;
+  EXPECT_THROW(rpc("echo_named", pr::Method::Post, "", std::string(R"({"x":1})")), pr::QueryError);
+  EXPECT_THROW(rpc("add", pr::Method::Post, "", std::string(R"({"a":1})"), "params=single-object"), pr::QueryError);
+  auto v = rpc("total", pr::Method::Post, "", std::string(R"({"base":1,"n":[2,3]})"));
+  EXPECT_TRUE(contains(v.sql, "\"ten\".\"total\"(\"base\" => _a.\"base\", VARIADIC \"n\" => _a.\"n\")")) << v.sql;
+  auto g = rpc("total", pr::Method::Get, "n=2&base=1&n=3", std::nullopt);
+  EXPECT_EQ(*g.params[0], R"({"base":"1","n":["2","3"]})");
+  EXPECT_TRUE(contains(g.sql, "AS _a(\"base\" pg_catalog.int4, \"n\" pg_catalog.int4[])")) << g.sql;
+  EXPECT_THROW(rpc("total", pr::Method::Get, "n=2&base=1&base=3", std::nullopt), pr::QueryError);
+  EXPECT_EQ(*rpc("total", pr::Method::Get, "n={2,3}&base=1", std::nullopt).params[0], R"({"base":"1","n":"{2,3}"})");
+  EXPECT_THROW(rpc("add", pr::Method::Post, "", std::string("[1]")), pr::QueryError);
 }

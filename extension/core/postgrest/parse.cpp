@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <set>
@@ -88,6 +89,27 @@ bool is_name(std::string_view s) noexcept {
   for (char c : s)
     if (c == ',' || c == '.' || c == ':' || c == '(' || c == ')' || c == '"' || c == '!' || c == '\\') return false;
   return true;
+}
+
+// "col", "col->a->>b", "col->0": the column and its JSON path (keys: names, never SQL).
+void split_field(std::string_view s, std::string& column, std::vector<JsonStep>& json, void (*fail)()) {
+  auto arrow = s.find("->");
+  column = std::string(s.substr(0, arrow));
+  if (!is_name(column)) fail();
+  json.clear();
+  while (arrow != std::string_view::npos) {
+    s.remove_prefix(arrow + 2);
+    JsonStep step;
+    if (!s.empty() && s.front() == '>') {
+      step.as_text = true;
+      s.remove_prefix(1);
+    }
+    arrow = s.find("->");
+    step.key = std::string(s.substr(0, arrow));
+    if (!is_name(step.key)) fail();
+    json.push_back(std::move(step));
+    if (json.size() > 16) fail();
+  }
 }
 
 // Splits at top-level commas (outside parentheses and double quotes). Unbalanced → error.
@@ -194,9 +216,9 @@ struct Counter {
 };
 
 // "[not.]op.value" (or "[not.]fts(config).value") for `column`. in_tree: values may be quoted.
-Filter parse_filter(std::string column, std::string_view rest, bool in_tree, Counter& counter) {
+Filter parse_filter(std::string_view field, std::string_view rest, bool in_tree, Counter& counter) {
   Filter f;
-  f.column = std::move(column);
+  split_field(field, f.column, f.json, invalid_filter);
   if (rest.substr(0, 4) == "not.") {
     f.negate = true;
     rest.remove_prefix(4);
@@ -205,20 +227,41 @@ Filter parse_filter(std::string column, std::string_view rest, bool in_tree, Cou
   if (dot == std::string_view::npos) invalid_filter();
   std::string_view opname = rest.substr(0, dot);
   std::string_view arg = rest.substr(dot + 1);
-  // fts(config)
+  // fts(config), or the any/all modifier: eq(any)
   auto paren = opname.find('(');
+  std::string_view modifier;
   if (paren != std::string_view::npos) {
     if (opname.back() != ')') invalid_filter();
-    std::string_view config = opname.substr(paren + 1, opname.size() - paren - 2);
+    modifier = opname.substr(paren + 1, opname.size() - paren - 2);
     opname = opname.substr(0, paren);
-    if (!is_name(config)) invalid_filter();
-    f.fts_config = std::string(config);
+    if (!is_name(modifier)) invalid_filter();
   }
   auto op = op_from_name(opname);
   if (!op) unknown_operator();
   f.op = *op;
-  if (f.fts_config && !(f.op == Op::Fts || f.op == Op::Plfts || f.op == Op::Phfts || f.op == Op::Wfts))
+  const bool fts = f.op == Op::Fts || f.op == Op::Plfts || f.op == Op::Phfts || f.op == Op::Wfts;
+  if (fts && !modifier.empty()) {
+    f.fts_config = std::string(modifier);
+  } else if (modifier == "any" || modifier == "all") {
+    switch (f.op) {
+      case Op::Eq:
+      case Op::Neq:
+      case Op::Gt:
+      case Op::Gte:
+      case Op::Lt:
+      case Op::Lte:
+      case Op::Like:
+      case Op::Ilike:
+      case Op::Match:
+      case Op::Imatch: break;
+      default: invalid_filter();
+    }
+    f.quantifier = modifier == "any" ? Quantifier::Any : Quantifier::All;
+    // {a,b}: a PostgreSQL array literal, passed as one parameter (its input function parses it).
+    if (arg.size() < 2 || arg.front() != '{' || arg.back() != '}') invalid_filter();
+  } else if (!modifier.empty()) {
     invalid_filter();
+  }
   if (f.op == Op::In) {
     f.values = parse_in_list(arg);
     counter.add(1, f.values.size());
@@ -261,11 +304,9 @@ Condition parse_tree_item(std::string_view item, std::size_t depth, const Limits
   if (negate) invalid_filter();
   auto dot = item.find('.');
   if (dot == std::string_view::npos) invalid_filter();
-  std::string_view column = item.substr(0, dot);
-  if (!is_name(column)) invalid_filter();
   Condition c;
   c.kind = Condition::Kind::Filter;
-  c.filter = parse_filter(std::string(column), item.substr(dot + 1), true, counter);
+  c.filter = parse_filter(item.substr(0, dot), item.substr(dot + 1), true, counter);
   return c;
 }
 
@@ -317,16 +358,31 @@ SelectItem parse_select_item(std::string_view s, std::size_t depth, const Limits
     s.remove_prefix(colon + 1);
     paren = s.find('(');
   }
+  const bool spread = s.substr(0, 3) == "...";
+  if (spread) {
+    if (!item.alias.empty() || paren == std::string_view::npos) invalid_query();
+    s.remove_prefix(3);
+    paren -= 3;
+  }
   if (paren != std::string_view::npos) {
     if (s.back() != ')') invalid_query();
     std::string_view head = s.substr(0, paren);
     std::string_view inner = s.substr(paren + 1, s.size() - paren - 2);
-    item.kind = SelectItem::Kind::Embed;
+    item.kind = spread ? SelectItem::Kind::Spread : SelectItem::Kind::Embed;
+    // rel!hint, rel!inner, rel!left, rel!hint!inner
     auto bang = head.find('!');
-    if (bang != std::string_view::npos) {
-      item.hint = std::string(head.substr(bang + 1));
-      head = head.substr(0, bang);
-      if (!is_name(item.hint)) invalid_query();
+    std::string_view marks = bang == std::string_view::npos ? std::string_view() : head.substr(bang + 1);
+    if (bang != std::string_view::npos) head = head.substr(0, bang);
+    while (bang != std::string_view::npos) {
+      bang = marks.find('!');
+      std::string_view mark = marks.substr(0, bang);
+      if (bang != std::string_view::npos) marks.remove_prefix(bang + 1);
+      if (mark == "inner" || mark == "left") {
+        item.inner = mark == "inner";
+      } else {
+        if (!item.hint.empty() || !is_name(mark)) invalid_query();
+        item.hint = std::string(mark);
+      }
     }
     if (!is_name(head)) invalid_query();
     item.name = std::string(head);
@@ -348,9 +404,8 @@ SelectItem parse_select_item(std::string_view s, std::size_t depth, const Limits
     item.cast = type;
     s = s.substr(0, cast);
   }
-  if (!is_name(s)) invalid_query();
   item.kind = SelectItem::Kind::Column;
-  item.name = std::string(s);
+  split_field(s, item.name, item.json, invalid_query);
   return item;
 }
 
@@ -365,9 +420,24 @@ std::vector<OrderItem> parse_order(std::string_view v, const Limits& limits) {
       if (dot == std::string_view::npos) break;
       s = dot + 1;
     }
-    if (segs.size() > 3 || !is_name(segs[0])) invalid_query();
+    if (segs.size() > 3) invalid_query();
     OrderItem o;
-    o.column = std::string(segs[0]);
+    std::string_view head = segs[0];
+    auto paren = head.find('(');
+    if (paren != std::string_view::npos) {  // rel(col) or rel!hint(col)
+      if (head.back() != ')') invalid_query();
+      std::string_view name = head.substr(0, paren);
+      auto bang = name.find('!');
+      if (bang != std::string_view::npos) {
+        o.hint = std::string(name.substr(bang + 1));
+        name = name.substr(0, bang);
+        if (!is_name(o.hint)) invalid_query();
+      }
+      if (!is_name(name)) invalid_query();
+      o.relation = std::string(name);
+      head = head.substr(paren + 1, head.size() - paren - 2);
+    }
+    split_field(head, o.column, o.json, invalid_query);
     bool nulls_seen = false;
     for (std::size_t k = 1; k < segs.size(); ++k) {
       if ((segs[k] == "asc" || segs[k] == "desc") && k == 1) {
@@ -429,12 +499,77 @@ std::vector<std::pair<std::string, std::string>> split_query_string(std::string_
   return out;
 }
 
+namespace {
+
+EmbedOptions& embed_options(Query& q, const std::string& path) {
+  for (auto& e : q.embedded)
+    if (e.path == path) return e;
+  q.embedded.push_back(EmbedOptions{path, {}, {}, std::nullopt, 0});
+  return q.embedded.back();
+}
+
+// "rel.col", "rel.sub.order", "rel.not.or": a key for an embedded resource. Returns false for
+// any other key; the path's names are checked.
+bool embedded_key(const std::string& key, std::string& path, std::string& rest) {
+  auto dot = key.rfind('.');
+  if (dot == std::string::npos || key == "not.or" || key == "not.and") return false;
+  path = key.substr(0, dot);
+  rest = key.substr(dot + 1);
+  if ((rest == "or" || rest == "and") && path.size() > 4 && path.compare(path.size() - 4, 4, ".not") == 0) {
+    path.resize(path.size() - 4);
+    rest = "not." + rest;
+  }
+  std::size_t start = 0;
+  for (;;) {
+    auto d = path.find('.', start);
+    if (!is_name(std::string_view(path).substr(start, d == std::string::npos ? std::string::npos : d - start)))
+      invalid_query();
+    if (d == std::string::npos) break;
+    start = d + 1;
+  }
+  return true;
+}
+
+// A logic tree parameter's value: "(...)".
+Condition tree_parameter(const std::string& key, const std::string& value, const Limits& limits, Counter& counter) {
+  bool negate = key.rfind("not.", 0) == 0;
+  bool is_or = key == "or" || key == "not.or";
+  if (value.size() < 2 || value.front() != '(' || value.back() != ')') invalid_filter();
+  return parse_tree(is_or, negate, std::string_view(value).substr(1, value.size() - 2), 1, limits, counter);
+}
+
+}  // namespace
+
 Query parse_query(const std::vector<std::pair<std::string, std::string>>& params, const Limits& limits, bool rpc) {
   Query q;
   std::set<std::string> seen;
   Counter counter{limits};
   for (const auto& [key, value] : params) {
     if (!is_clean_text(key) || !is_clean_text(value)) invalid_query();
+    std::string path, rest;
+    if (embedded_key(key, path, rest)) {
+      if (rest == "order" || rest == "limit" || rest == "offset") {
+        if (!seen.insert(key).second) invalid_query();
+      }
+      if (q.embedded.size() >= limits.max_filters &&
+          std::none_of(q.embedded.begin(), q.embedded.end(), [&](const auto& e) { return e.path == path; }))
+        invalid_query();
+      EmbedOptions& e = embed_options(q, path);
+      if (rest == "order") {
+        e.order = parse_order(value, limits);
+      } else if (rest == "limit") {
+        e.limit = parse_count(value, 1000000000000LL);
+      } else if (rest == "offset") {
+        e.offset = parse_count(value, 1000000000000000LL);
+      } else if (rest == "or" || rest == "and" || rest == "not.or" || rest == "not.and") {
+        e.where.push_back(tree_parameter(rest, value, limits, counter));
+      } else {
+        Condition c;
+        c.filter = parse_filter(rest, value, false, counter);
+        e.where.push_back(std::move(c));
+      }
+      continue;
+    }
     if (key == "select" || key == "order" || key == "limit" || key == "offset" || key == "columns" ||
         key == "on_conflict") {
       if (!seen.insert(key).second) invalid_query();
@@ -454,11 +589,7 @@ Query parse_query(const std::vector<std::pair<std::string, std::string>>& params
     } else if (key == "on_conflict") {
       q.on_conflict = name_list(value);
     } else if (key == "or" || key == "and" || key == "not.or" || key == "not.and") {
-      bool negate = key.rfind("not.", 0) == 0;
-      bool is_or = key == "or" || key == "not.or";
-      if (value.size() < 2 || value.front() != '(' || value.back() != ')') invalid_filter();
-      q.where.push_back(
-          parse_tree(is_or, negate, std::string_view(value).substr(1, value.size() - 2), 1, limits, counter));
+      q.where.push_back(tree_parameter(key, value, limits, counter));
     } else if (rpc) {
       // GET /rpc/fn?arg=value: whether a key is an argument or a filter depends on the
       // function's parameters (render decides, add_filter parses the filters).
@@ -466,7 +597,6 @@ Query parse_query(const std::vector<std::pair<std::string, std::string>>& params
       q.arguments.emplace_back(key, value);
       counter.add(0, 1);
     } else {
-      if (!is_name(key)) invalid_filter();
       Condition c;
       c.filter = parse_filter(key, value, false, counter);
       q.where.push_back(std::move(c));
@@ -476,7 +606,6 @@ Query parse_query(const std::vector<std::pair<std::string, std::string>>& params
 }
 
 void add_filter(Query& q, const std::string& key, const std::string& value, const Limits& limits) {
-  if (!is_name(key)) invalid_filter();
   Counter counter{limits};
   Condition c;
   c.filter = parse_filter(key, value, false, counter);
@@ -506,6 +635,7 @@ Preferences parse_prefer(std::string_view prefer) {
     else if (tok == "resolution=merge-duplicates") set(p.resolution, Resolution::MergeDuplicates);
     else if (tok == "resolution=ignore-duplicates") set(p.resolution, Resolution::IgnoreDuplicates);
     else if (tok == "missing=default") set(p.missing_default, true);
+    else if (tok == "params=single-object") set(p.single_object, true);
     start = comma + 1;
   }
   return p;

@@ -40,11 +40,55 @@ std::string pg_array_literal(const std::vector<std::string>& items) {
   return out;
 }
 
+// What a select list adds to the FROM and WHERE of its level: spreads are LEFT JOIN LATERAL
+// subqueries, !inner embeds are EXISTS conditions.
+struct Level {
+  std::string joins;
+  std::vector<std::string> conds;
+  std::string where_tail() const {
+    std::string out;
+    for (const auto& c : conds) out += " AND " + c;
+    return out;
+  }
+};
+
+struct Expr {
+  std::string sql;
+  std::string type;
+};
+
+bool is_index(const std::string& key) {
+  std::size_t i = key[0] == '-' ? 1 : 0;
+  if (i >= key.size() || key.size() > 9) return false;
+  for (; i < key.size(); ++i)
+    if (key[i] < '0' || key[i] > '9') return false;
+  return true;
+}
+
 class Renderer {
  public:
-  Renderer(Catalog& catalog, const Limits& limits) : cat_(catalog), limits_(limits) {}
+  Renderer(Catalog& catalog, const Limits& limits, const Query* query = nullptr)
+      : cat_(catalog), limits_(limits), query_(query) {}
 
   Params params;
+
+  // The options of the embedded resource at `path`, marked used.
+  const EmbedOptions* options(const std::string& path) {
+    if (query_ == nullptr) return nullptr;
+    for (std::size_t i = 0; i < query_->embedded.size(); ++i) {
+      if (query_->embedded[i].path == path) {
+        used_.insert(i);
+        return &query_->embedded[i];
+      }
+    }
+    return nullptr;
+  }
+
+  // rel.col=... for a resource the select does not embed: PostgREST's PGRST108.
+  void check_options_used() const {
+    if (query_ != nullptr && used_.size() != query_->embedded.size())
+      throw QueryError("22023", "not an embedded resource", "PGRST108");
+  }
 
   std::string q(std::string_view name) const { return cat_.quote_identifier(name); }
 
@@ -56,13 +100,32 @@ class Renderer {
 
   std::string col_ref(const std::string& alias, const Column& c) const { return alias + "." + q(c.name); }
 
+  // A column, or a JSON path into a json/jsonb column: every key a parameter (an index cast to
+  // int4), the arrows PostgreSQL's own operators.
+  Expr field(const Relation& rel, const std::string& alias, const std::string& name,
+             const std::vector<JsonStep>& json) {
+    const Column& c = column(rel, name);
+    Expr e{col_ref(alias, c), c.type};
+    if (json.empty()) return e;
+    if (c.type != "pg_catalog.json" && c.type != "pg_catalog.jsonb") invalid_query();
+    for (const auto& step : json) {
+      std::string key = params.add(step.key);
+      if (is_index(step.key)) key = "CAST(" + key + " AS pg_catalog.int4)";
+      e.sql = "(" + e.sql + (step.as_text ? " OPERATOR(pg_catalog.->>) " : " OPERATOR(pg_catalog.->) ") + key + ")";
+      e.type = step.as_text ? "pg_catalog.text" : c.type;
+    }
+    return e;
+  }
+
   std::string typed(const std::string& value, const std::string& type) {
     return "CAST(" + params.add(value) + " AS " + type + ")";
   }
 
   std::string filter(const Filter& f, const Relation& rel, const std::string& alias) {
-    const Column& c = column(rel, f.column);
-    const std::string ref = col_ref(alias, c);
+    const Expr field_expr = field(rel, alias, f.column, f.json);
+    const Column c{f.column, field_expr.type, std::nullopt};
+    const std::string& ref = field_expr.sql;
+    if (f.quantifier != Quantifier::None) return quantified(f, ref, c.type);
     std::string e;
     auto binary = [&](const char* op) { e = ref + " " + op + " " + typed(f.value, c.type); };
     switch (f.op) {
@@ -130,6 +193,33 @@ class Renderer {
     return f.negate ? "NOT (" + e + ")" : e;
   }
 
+  // col op ANY|ALL (array): the list {a,b} is one parameter, read by the array type's input.
+  std::string quantified(const Filter& f, const std::string& ref, const std::string& type) {
+    const char* op = "";
+    bool text = false;
+    switch (f.op) {
+      case Op::Eq: op = "OPERATOR(pg_catalog.=)"; break;
+      case Op::Neq: op = "OPERATOR(pg_catalog.<>)"; break;
+      case Op::Gt: op = "OPERATOR(pg_catalog.>)"; break;
+      case Op::Gte: op = "OPERATOR(pg_catalog.>=)"; break;
+      case Op::Lt: op = "OPERATOR(pg_catalog.<)"; break;
+      case Op::Lte: op = "OPERATOR(pg_catalog.<=)"; break;
+      case Op::Like: op = "OPERATOR(pg_catalog.~~)", text = true; break;
+      case Op::Ilike: op = "OPERATOR(pg_catalog.~~*)", text = true; break;
+      case Op::Match: op = "OPERATOR(pg_catalog.~)", text = true; break;
+      case Op::Imatch: op = "OPERATOR(pg_catalog.~*)", text = true; break;
+      default: invalid_filter();
+    }
+    std::string value = f.value;
+    if (f.op == Op::Like || f.op == Op::Ilike) std::replace(value.begin(), value.end(), '*', '%');
+    const std::string lhs = text ? "CAST(" + ref + " AS pg_catalog.text)" : ref;
+    const std::string array_type = text ? "pg_catalog.text[]" : type + "[]";
+    const std::string param = params.add(value);
+    std::string e = lhs + " " + op + (f.quantifier == Quantifier::Any ? " ANY" : " ALL") + " (CAST(" + param + " AS " +
+                    array_type + "))";
+    return f.negate ? "NOT (" + e + ")" : e;
+  }
+
   std::string condition(const Condition& c, const Relation& rel, const std::string& alias) {
     if (c.kind == Condition::Kind::Filter) return filter(c.filter, rel, alias);
     std::string out = "(";
@@ -141,12 +231,15 @@ class Renderer {
     return c.negate ? "NOT " + out : out;
   }
 
-  std::string where(const std::vector<Condition>& conds, const Relation& rel, const std::string& alias) {
+  std::string where(const std::vector<Condition>& conds, const Relation& rel, const std::string& alias,
+                    const Level* level = nullptr) {
     std::string out;
     for (const auto& c : conds) {
       out += out.empty() ? " WHERE " : " AND ";
       out += condition(c, rel, alias);
     }
+    if (level != nullptr)
+      for (const auto& c : level->conds) out += (out.empty() ? " WHERE " : " AND ") + c;
     return out;
   }
 
@@ -154,7 +247,7 @@ class Renderer {
     std::string out;
     for (const auto& o : items) {
       out += out.empty() ? " ORDER BY " : ", ";
-      out += col_ref(alias, column(rel, o.column));
+      out += o.relation.empty() ? field(rel, alias, o.column, o.json).sql : related_field(o, rel, alias);
       out += o.desc ? " DESC" : " ASC";
       if (o.nulls == OrderItem::Nulls::First) out += " NULLS FIRST";
       if (o.nulls == OrderItem::Nulls::Last) out += " NULLS LAST";
@@ -162,9 +255,30 @@ class Renderer {
     return out;
   }
 
-  // The select list over `rel` AS `alias`; names: the output column names (CSV header).
+  // order=rel(col): the column of the one row a many-to-one relationship leads to (PostgREST's
+  // PGRST118 for one-to-many).
+  std::string related_field(const OrderItem& o, const Relation& from, const std::string& from_alias) {
+    SelectItem probe;
+    probe.kind = SelectItem::Kind::Embed;
+    probe.name = o.relation;
+    probe.hint = o.hint;
+    const Relationship r = relationship(probe, from);
+    if (!r.to_one) throw QueryError("22023", "order by a one-to-many relationship", "PGRST118");
+    const std::string a = "_o" + std::to_string(++orders_);
+    std::string where;
+    for (const auto& [x, y] : r.columns) {
+      where += where.empty() ? " WHERE " : " AND ";
+      where += col_ref(a, column(r.target, y)) + " OPERATOR(pg_catalog.=) " + col_ref(from_alias, column(from, x));
+    }
+    return "(SELECT " + field(r.target, a, o.column, o.json).sql + " FROM " + r.target.sql + " AS " + a + where +
+           " LIMIT 1)";
+  }
+
+  // The select list over `rel` AS `alias`; names: the output column names (CSV header);
+  // level: the joins and conditions its spreads and !inner embeds add; path: the embed path of
+  // `rel` ("" at the top) for rel.col=... options.
   std::string select(const std::vector<SelectItem>& items, const Relation& rel, const std::string& alias, int depth,
-                     std::vector<std::string>* names) {
+                     std::vector<std::string>* names, Level& level, const std::string& path = "") {
     if (items.empty()) {
       if (names)
         for (const auto& c : rel.columns) names->push_back(c.name);
@@ -178,14 +292,18 @@ class Renderer {
         if (names)
           for (const auto& c : rel.columns) names->push_back(c.name);
       } else if (item.kind == SelectItem::Kind::Column) {
-        const Column& c = column(rel, item.name);
-        std::string expr = col_ref(alias, c);
+        std::string expr = field(rel, alias, item.name, item.json).sql;
         if (!item.cast.empty()) expr = "CAST(" + expr + " AS pg_catalog." + cast_type(item.cast) + ")";
-        const std::string& label = item.alias.empty() ? c.name : item.alias;
+        // PostgREST names a JSON path's column after its last key.
+        const std::string& label = !item.alias.empty() ? item.alias
+                                   : item.json.empty() ? item.name
+                                                       : item.json.back().key;
         out += expr + " AS " + q(label);
         if (names) names->push_back(label);
+      } else if (item.kind == SelectItem::Kind::Spread) {
+        out += spread(item, rel, alias, depth, names, level, path);
       } else {
-        out += embed(item, rel, alias, depth) + " AS " + q(item.alias.empty() ? item.name : item.alias);
+        out += embed(item, rel, alias, depth, level, path) + " AS " + q(item.alias.empty() ? item.name : item.alias);
         if (names) names->push_back(item.alias.empty() ? item.name : item.alias);
       }
     }
@@ -201,8 +319,8 @@ class Renderer {
     return c;
   }
 
-  std::string embed(const SelectItem& item, const Relation& from, const std::string& from_alias, int depth) {
-    if (depth + 1 > static_cast<int>(limits_.max_depth)) invalid_query();
+  // The one relationship an embed names (by target and optional !hint); PGRST200/PGRST201.
+  Relationship relationship(const SelectItem& item, const Relation& from) {
     std::vector<Relationship> rels = cat_.relationships(from, item.name);
     if (!item.hint.empty()) {
       std::vector<Relationship> kept;
@@ -214,19 +332,75 @@ class Renderer {
       rels = std::move(kept);
     }
     if (rels.empty()) throw QueryError("22023", "unknown relationship", "PGRST200");
-    if (rels.size() > 1) throw QueryError("22023", "ambiguous relationship", "PGRST201");
-    const Relationship& r = rels.front();
-    const std::string alias = "_t" + std::to_string(depth + 1);
-    const std::string sub = "_e" + std::to_string(depth + 1);
-    std::string join;
-    for (const auto& [a, b] : r.columns) {
-      join += join.empty() ? " WHERE " : " AND ";
-      join += col_ref(alias, column(r.target, b)) + " OPERATOR(pg_catalog.=) " + col_ref(from_alias, column(from, a));
+    if (rels.size() > 1) {
+      // PostgREST's hint: the candidates, as "target!constraint" (catalog names only).
+      std::string hint = "Try changing '" + item.name + "' to one of the following:";
+      for (std::size_t i = 0; i < rels.size() && hint.size() < 400; ++i)
+        hint += (i ? ", '" : " '") + rels[i].target.name + "!" + rels[i].constraint + "'";
+      throw QueryError("22023", "ambiguous relationship", "PGRST201").with_hint(hint);
     }
-    std::string inner = "SELECT " + select(item.children, r.target, alias, depth + 1, nullptr) + " FROM " +
-                        r.target.sql + " AS " + alias + join;
-    if (r.to_one) return "(SELECT pg_catalog.row_to_json(" + sub + ") FROM (" + inner + " LIMIT 1) AS " + sub + ")";
+    return std::move(rels.front());
+  }
+
+  // The parts of an embedded resource's subquery: FROM target AS alias [joins] WHERE <join to
+  // the parent> AND <rel.col filters> AND <its own !inner conditions>, and its select list.
+  struct EmbedParts {
+    Relationship rel;
+    std::string alias;
+    std::string select;
+    std::string from_where;  // "target AS alias joins WHERE ..."
+    const EmbedOptions* options = nullptr;
+  };
+
+  EmbedParts embed_parts(const SelectItem& item, const Relation& from, const std::string& from_alias, int depth,
+                         std::vector<std::string>* names, const std::string& path) {
+    if (depth + 1 > static_cast<int>(limits_.max_depth)) invalid_query();
+    EmbedParts p{relationship(item, from), "_t" + std::to_string(depth + 1), "", "", nullptr};
+    const std::string my_path = (path.empty() ? "" : path + ".") +
+                                (item.alias.empty() || item.kind == SelectItem::Kind::Spread ? item.name : item.alias);
+    p.options = options(my_path);
+    Level level;
+    p.select = select(item.children, p.rel.target, p.alias, depth + 1, names, level, my_path);
+    std::string where;
+    for (const auto& [a, b] : p.rel.columns) {
+      where += where.empty() ? " WHERE " : " AND ";
+      where +=
+          col_ref(p.alias, column(p.rel.target, b)) + " OPERATOR(pg_catalog.=) " + col_ref(from_alias, column(from, a));
+    }
+    if (p.options != nullptr)
+      for (const auto& c : p.options->where) where += " AND " + condition(c, p.rel.target, p.alias);
+    p.from_where = p.rel.target.sql + " AS " + p.alias + level.joins + where + level.where_tail();
+    return p;
+  }
+
+  std::string embed(const SelectItem& item, const Relation& from, const std::string& from_alias, int depth,
+                    Level& parent, const std::string& path) {
+    EmbedParts p = embed_parts(item, from, from_alias, depth, nullptr, path);
+    const std::string sub = "_e" + std::to_string(depth + 1);
+    if (item.inner) parent.conds.push_back("EXISTS (SELECT 1 FROM " + p.from_where + ")");
+    std::string inner = "SELECT " + p.select + " FROM " + p.from_where;
+    if (p.options != nullptr) inner += order(p.options->order, p.rel.target, p.alias);
+    if (p.rel.to_one) return "(SELECT pg_catalog.row_to_json(" + sub + ") FROM (" + inner + " LIMIT 1) AS " + sub + ")";
+    if (p.options != nullptr && (p.options->limit || p.options->offset > 0)) {
+      const std::string lim = p.options->limit ? params.add(std::to_string(*p.options->limit)) : "";
+      const std::string off = params.add(std::to_string(p.options->offset));
+      if (!lim.empty()) inner += " LIMIT CAST(" + lim + " AS pg_catalog.int8)";
+      inner += " OFFSET CAST(" + off + " AS pg_catalog.int8)";
+    }
     return "(SELECT COALESCE(pg_catalog.json_agg(" + sub + "), '[]') FROM (" + inner + ") AS " + sub + ")";
+  }
+
+  // ...rel(cols): a many-to-one embed whose columns join the row (PostgREST 12 spreads only
+  // to-one relationships: PGRST119 otherwise).
+  std::string spread(const SelectItem& item, const Relation& from, const std::string& from_alias, int depth,
+                     std::vector<std::string>* names, Level& parent, const std::string& path) {
+    EmbedParts p = embed_parts(item, from, from_alias, depth, names, path);
+    if (!p.rel.to_one) throw QueryError("22023", "spread of a one-to-many relationship", "PGRST119");
+    const std::string sub = "_s" + std::to_string(++spreads_);
+    if (item.inner) parent.conds.push_back("EXISTS (SELECT 1 FROM " + p.from_where + ")");
+    parent.joins +=
+        " LEFT JOIN LATERAL (SELECT " + p.select + " FROM " + p.from_where + " LIMIT 1) AS " + sub + " ON TRUE";
+    return sub + ".*";
   }
 
   // The body expression over the page subquery _p.
@@ -279,6 +453,10 @@ class Renderer {
 
   Catalog& cat_;
   const Limits& limits_;
+  const Query* query_;
+  std::set<std::size_t> used_;
+  int spreads_ = 0;
+  int orders_ = 0;
 };
 
 // The keys of the JSON body's objects (an object, or an array of objects), sorted and unique.
@@ -318,18 +496,20 @@ Rendered render_table(const std::string& table, const Request& r, Catalog& catal
   std::optional<Relation> found = catalog.relation(table);
   if (!found) unknown_table();
   const Relation& rel = *found;
-  Renderer R(catalog, limits);
+  Renderer R(catalog, limits, &r.query);
   Rendered out;
   out.single = r.accept == Accept::Object;
   out.relation_name = rel.name;
   std::vector<std::string> names;
 
   if (r.method == Method::Get || r.method == Method::Head) {
-    std::string sel = R.select(r.query.select, rel, "_t0", 0, &names);
-    std::string where = R.where(r.query.where, rel, "_t0");
+    Level level;
+    std::string sel = R.select(r.query.select, rel, "_t0", 0, &names, level);
+    R.check_options_used();
+    std::string where = R.where(r.query.where, rel, "_t0", &level);
     std::string order = R.order(r.query.order, rel, "_t0");
     std::string page = R.paging(r, out);
-    std::string from_where = rel.sql + " AS _t0" + where;
+    std::string from_where = rel.sql + " AS _t0" + level.joins + where;
     std::string body = r.method == Method::Head ? "CAST(NULL AS pg_catalog.text)" : R.body(r.accept, names);
     out.sql = "SELECT " + body + ", pg_catalog.count(*), " + count_expression(r, from_where) +
               ", CAST(NULL AS pg_catalog.text) FROM (SELECT " + sel + " FROM " + from_where + order + page + ") AS _p";
@@ -405,11 +585,14 @@ Rendered render_table(const std::string& table, const Request& r, Catalog& catal
   }
 
   bool want_body = r.prefer.ret != Return::Minimal && r.prefer.ret != Return::HeadersOnly;
-  std::string sel = R.select(r.query.select, rel, "_t0", 0, &names);
+  Level level;
+  std::string sel = R.select(r.query.select, rel, "_t0", 0, &names, level);
+  R.check_options_used();
   std::string order = R.order(r.query.order, rel, "_t0");
-  std::string body =
-      want_body ? "(SELECT " + R.body(r.accept, names) + " FROM (SELECT " + sel + " FROM _m AS _t0" + order + ") AS _p)"
-                : "CAST(NULL AS pg_catalog.text)";
+  std::string from_where = "_m AS _t0" + level.joins + R.where({}, rel, "_t0", &level);
+  std::string body = want_body ? "(SELECT " + R.body(r.accept, names) + " FROM (SELECT " + sel + " FROM " + from_where +
+                                     order + ") AS _p)"
+                               : "CAST(NULL AS pg_catalog.text)";
   std::string location = "CAST(NULL AS pg_catalog.text)";
   if (r.method == Method::Post && !rel.primary_key.empty()) {
     std::string arr;
@@ -428,26 +611,34 @@ Rendered render_rpc(const std::string& name, const Request& r, Catalog& catalog,
   std::vector<Function> fns = catalog.functions(name);
   if (fns.empty()) throw QueryError("42883", "unknown function", "PGRST202");
   Query query = r.query;
-  // The arguments: GET → query parameters named like an input of some overload; POST → the body.
+  // A function of one json/jsonb input: named (params=single-object) or unnamed (always).
+  auto json_input = [](const Function& f) {
+    return f.arg_names.size() == 1 && (f.arg_types[0] == "pg_catalog.json" || f.arg_types[0] == "pg_catalog.jsonb");
+  };
+  auto unnamed = [](const Function& f) {
+    return std::any_of(f.arg_names.begin(), f.arg_names.end(), [](const std::string& n) { return n.empty(); });
+  };
+  // The arguments: GET → query parameters named like an input of some overload (repeated for a
+  // variadic input); POST → the body object (or the whole body for one json input).
   std::vector<std::pair<std::string, std::string>> get_args;
   std::optional<json::Document> doc;
   std::set<std::string> keys;
+  std::string body_text = r.body && !r.body->empty() ? *r.body : "{}";
   if (r.method == Method::Post) {
-    std::string text = r.body && !r.body->empty() ? *r.body : "{}";
     try {
-      doc = json::parse_document(text, Reason::InvalidParameter, 64);
+      doc = json::parse_document(body_text, Reason::InvalidParameter, 64);
     } catch (const Error&) {
       invalid_body();
     }
-    if (!doc->root().is_object()) invalid_body();
-    doc->root().for_each_member([&](std::string_view k, const json::Value&) { keys.emplace(k); });
+    if (doc->root().is_object())
+      doc->root().for_each_member([&](std::string_view k, const json::Value&) { keys.emplace(k); });
     for (const auto& [k, v] : query.arguments) add_filter(query, k, v, limits);
   } else {
     std::set<std::string> inputs;
     for (const auto& f : fns) inputs.insert(f.arg_names.begin(), f.arg_names.end());
     for (const auto& [k, v] : query.arguments) {
       if (inputs.count(k)) {
-        if (!keys.insert(k).second) throw QueryError("22023", "arguments do not match", "PGRST202");
+        keys.insert(k);
         get_args.emplace_back(k, v);
       } else {
         add_filter(query, k, v, limits);
@@ -456,50 +647,93 @@ Rendered render_rpc(const std::string& name, const Request& r, Catalog& catalog,
   }
   const Function* chosen = nullptr;
   int matches = 0;
-  for (const auto& f : fns) {
-    if (f.variadic) continue;
-    std::set<std::string> names(f.arg_names.begin(), f.arg_names.end());
-    bool ok = std::includes(names.begin(), names.end(), keys.begin(), keys.end());
-    for (std::size_t i = 0; ok && i + f.defaults < f.arg_names.size(); ++i) ok = keys.count(f.arg_names[i]) > 0;
-    if (ok) {
+  bool whole_body = false;
+  if (r.method == Method::Post && r.prefer.single_object) {
+    // Prefer: params=single-object: the body is the argument of the one function with one
+    // json/jsonb input.
+    for (const auto& f : fns) {
+      if (!json_input(f)) continue;
       ++matches;
       chosen = &f;
     }
+    whole_body = true;
+  } else {
+    for (const auto& f : fns) {
+      if (unnamed(f)) continue;
+      std::set<std::string> names(f.arg_names.begin(), f.arg_names.end());
+      bool ok =
+          std::includes(names.begin(), names.end(), keys.begin(), keys.end()) && (!doc || doc->root().is_object());
+      for (std::size_t i = 0; ok && i + f.defaults < f.arg_names.size(); ++i) ok = keys.count(f.arg_names[i]) > 0;
+      if (ok) {
+        ++matches;
+        chosen = &f;
+      }
+    }
+    if (matches == 0 && r.method == Method::Post) {
+      // One unnamed json/jsonb input: the whole body is its argument.
+      for (const auto& f : fns) {
+        if (!json_input(f) || !unnamed(f)) continue;
+        ++matches;
+        chosen = &f;
+      }
+      whole_body = true;
+    }
   }
+  if (matches == 0 && doc && !doc->root().is_object()) invalid_body();
   if (matches == 0) throw QueryError("22023", "arguments do not match", "PGRST202");
   if (matches > 1) throw QueryError("22023", "ambiguous function", "PGRST203");
+  if (!whole_body && doc && !doc->root().is_object()) invalid_body();
   const Function& fn = *chosen;
-  Renderer R(catalog, limits);
+  Renderer R(catalog, limits, &query);
   Rendered out;
   out.single = r.accept == Accept::Object;
 
   // Arguments through jsonb_to_record, which converts JSON arrays and objects to the parameter
-  // types as PostgREST does; GET values are JSON strings (read with the type's input function).
+  // types as PostgREST does; GET values are JSON strings (read with the type's input function),
+  // a variadic input's values a JSON array of them. A variadic input comes last, as VARIADIC.
   std::string from_args, call_args;
-  if (!keys.empty()) {
+  if (whole_body) {
+    const std::string arg = "CAST(" + R.params.add(body_text) + " AS " + fn.arg_types[0] + ")";
+    call_args = fn.arg_names[0].empty() ? arg : R.q(fn.arg_names[0]) + " => " + arg;
+  } else if (!keys.empty()) {
+    const std::string variadic_name = fn.variadic ? fn.arg_names.back() : std::string();
     std::string args_json;
     if (doc) {
       args_json = doc->source();
     } else {
       args_json = "{";
-      for (std::size_t i = 0; i < get_args.size(); ++i) {
-        if (i) args_json += ",";
-        json::append_string(args_json, get_args[i].first);
+      for (const auto& k : keys) {
+        std::vector<const std::string*> values;
+        for (const auto& [name, value] : get_args)
+          if (name == k) values.push_back(&value);
+        if (values.size() > 1 && k != variadic_name) throw QueryError("22023", "arguments do not match", "PGRST202");
+        if (args_json.size() > 1) args_json += ",";
+        json::append_string(args_json, k);
         args_json += ":";
-        json::append_string(args_json, get_args[i].second);
+        // One value {a,b} is an array literal as it is (postgrest-js sends arrays so).
+        const bool list =
+            k == variadic_name && !(values.size() == 1 && !values[0]->empty() && values[0]->front() == '{');
+        if (list) args_json += "[";
+        for (std::size_t i = 0; i < values.size(); ++i) {
+          if (i) args_json += ",";
+          json::append_string(args_json, *values[i]);
+        }
+        if (list) args_json += "]";
       }
       args_json += "}";
     }
-    std::string defs;
+    std::string defs, variadic_arg;
     for (const auto& k : keys) {
       std::size_t i = std::find(fn.arg_names.begin(), fn.arg_names.end(), k) - fn.arg_names.begin();
-      if (!defs.empty()) {
-        defs += ", ";
-        call_args += ", ";
-      }
+      if (!defs.empty()) defs += ", ";
       defs += R.q(k) + " " + fn.arg_types[i];
-      call_args += R.q(k) + " => _a." + R.q(k);
+      if (k == variadic_name) {
+        variadic_arg = "VARIADIC " + R.q(k) + " => _a." + R.q(k);
+        continue;
+      }
+      call_args += (call_args.empty() ? "" : ", ") + R.q(k) + " => _a." + R.q(k);
     }
+    if (!variadic_arg.empty()) call_args += (call_args.empty() ? "" : ", ") + variadic_arg;
     from_args =
         "pg_catalog.jsonb_to_record(CAST(" + R.params.add(args_json) + " AS pg_catalog.jsonb)) AS _a(" + defs + ")";
   }
@@ -512,9 +746,11 @@ Rendered render_rpc(const std::string& name, const Request& r, Catalog& catalog,
     rel.sql = call;
     rel.columns = fn.result_columns;
     std::vector<std::string> names;
-    std::string sel = R.select(query.select, rel, "_t0", 0, &names);
+    Level level;
+    std::string sel = R.select(query.select, rel, "_t0", 0, &names, level);
+    R.check_options_used();
     std::string from_where = (from_args.empty() ? "" : from_args + " CROSS JOIN LATERAL ") + call + " AS _t0" +
-                             R.where(query.where, rel, "_t0");
+                             level.joins + R.where(query.where, rel, "_t0", &level);
     std::string order = R.order(query.order, rel, "_t0");
     std::string page = fn.returns_set ? R.paging(r, out) : "";
     std::string body = !head.empty()    ? head
@@ -527,7 +763,7 @@ Rendered render_rpc(const std::string& name, const Request& r, Catalog& catalog,
     if (!fn.returns_set)
       out.sql = "SELECT COALESCE(_b, 'null'), _n, _c, _l FROM (" + out.sql + ") AS _z(_b, _n, _c, _l)";
   } else {
-    if (!query.where.empty() || !query.order.empty() || query.select_given) invalid_filter();
+    if (!query.where.empty() || !query.order.empty() || query.select_given || !query.embedded.empty()) invalid_filter();
     std::string from = from_args.empty() ? "" : " FROM " + from_args;
     if (fn.returns == Function::Returns::Void) {
       out.sql = "SELECT pg_catalog.left(CAST(" + call +

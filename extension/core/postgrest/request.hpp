@@ -3,13 +3,17 @@
 // columns, on_conflict) and the headers that change the answer (Prefer, Range, Accept).
 // Only the syntax is checked here; whether a name exists is the catalog's answer (render.hpp).
 //
-//   select=a,alias:b,c::text,*,rel(x,y),alias:rel!hint(*)
+//   select=a,alias:b,c::text,*,rel(x,y),alias:rel!hint(*),rel!inner(*),...rel(a,b),j->a->>b
 //   col=[not.]op.value          op: eq neq gt gte lt lte like ilike match imatch isdistinct
 //                                   cs cd ov sl sr nxr nxl adj
+//   col=[not.]op(any|all).{v1,v2}   op: eq neq gt gte lt lte like ilike match imatch
+//   col->key->>key=...   (a JSON path wherever a column is named: select, filters, order)
+//   rel.col=op.value  rel.order=...  rel.limit=N  rel.offset=N  rel.or=(...)  rel.and=(...)
+//                     (on the embedded resource named or aliased rel; rel.sub.col for deeper)
 //   col=[not.]in.(v1,"v,2")     col=[not.]is.null|not_null|true|false|unknown
 //   col=[not.]fts|plfts|phfts|wfts[(config)].query
 //   or=(a.eq.1,and(b.gt.2,not.c.is.null))   and=(...)   not.or=(...)   not.and=(...)
-//   order=a.desc.nullslast,b   limit=N   offset=N   columns=a,b   on_conflict=a,b
+//   order=a.desc.nullslast,b,rel(c).desc   limit=N   offset=N   columns=a,b   on_conflict=a,b
 //
 // Errors are QueryError: a SQLSTATE and a short fixed message that never echoes input
 // ("invalid filter", "invalid query", "unknown operator" ...).
@@ -34,11 +38,19 @@ class QueryError : public std::exception {
   const char* sqlstate() const noexcept { return sqlstate_; }
   const char* what() const noexcept override { return message_; }
   const char* code() const noexcept { return code_; }
+  // A hint built from the catalog (never from the request): PGRST201 lists the candidate
+  // relationships. "" when none.
+  QueryError& with_hint(std::string hint) {
+    hint_ = std::make_shared<const std::string>(std::move(hint));
+    return *this;
+  }
+  const char* hint() const noexcept { return hint_ ? hint_->c_str() : ""; }
 
  private:
   const char* sqlstate_;
   const char* message_;
   const char* code_;
+  std::shared_ptr<const std::string> hint_;  // shared: copying the exception does not throw
 };
 
 // The errors the parser raises (22023 = invalid_parameter_value: the server answers 400).
@@ -80,13 +92,25 @@ std::optional<Op> op_from_name(std::string_view name) noexcept;
 
 enum class IsValue { Null, NotNull, True, False, Unknown };
 
+// One step of a JSON path: ->key (json) or ->>key (text). A key of digits (with an optional
+// leading '-') is an array index, as in PostgREST.
+struct JsonStep {
+  std::string key;
+  bool as_text = false;
+};
+
+// any/all modifier of a comparison or pattern operator: eq(any).{a,b}.
+enum class Quantifier { None, Any, All };
+
 struct Filter {
   std::string column;
+  std::vector<JsonStep> json;  // col->a->>b: the path after the column
   bool negate = false;
   Op op = Op::Eq;
-  std::string value;                // every operator but in and is
-  std::vector<std::string> values;  // in
-  IsValue is = IsValue::Null;       // is
+  Quantifier quantifier = Quantifier::None;  // value: a PostgreSQL array literal
+  std::string value;                         // every operator but in and is
+  std::vector<std::string> values;           // in
+  IsValue is = IsValue::Null;                // is
   std::optional<std::string> fts_config;
 };
 
@@ -99,16 +123,22 @@ struct Condition {
 };
 
 struct SelectItem {
-  enum class Kind { Star, Column, Embed } kind = Kind::Column;
+  // Spread: ...rel(cols) — a many-to-one embed whose columns are lifted into the row.
+  enum class Kind { Star, Column, Embed, Spread } kind = Kind::Column;
   std::string alias;                 // "" = none
   std::string name;                  // column or embedded relation
+  std::vector<JsonStep> json;        // Column: a JSON path after the column
   std::string cast;                  // Column: "" or a type name as written (checked against a fixed list)
-  std::string hint;                  // Embed: "" or the text after '!'
-  std::vector<SelectItem> children;  // Embed
+  std::string hint;                  // Embed/Spread: "" or the constraint/column after '!'
+  bool inner = false;                // Embed/Spread: !inner (parent rows without a match are left out)
+  std::vector<SelectItem> children;  // Embed/Spread
 };
 
 struct OrderItem {
+  std::string relation;  // order=rel(col) / rel!hint(col): a many-to-one relation's column, else ""
+  std::string hint;
   std::string column;
+  std::vector<JsonStep> json;
   bool desc = false;
   enum class Nulls { Default, First, Last } nulls = Nulls::Default;
 };
@@ -122,6 +152,7 @@ enum class Accept { Json, Object, Csv };
 
 struct Preferences {
   Return ret = Return::Default;
+  bool single_object = false;  // params=single-object: the rpc body is the one json argument
   Count count = Count::None;
   Resolution resolution = Resolution::None;
   bool missing_default = false;
@@ -136,6 +167,15 @@ struct Limits {
   std::size_t max_depth = 8;      // nesting of or/and trees and of embedded resources
 };
 
+// Filters, order and paging of one embedded resource: rel.col=eq.1, rel.order=..., rel.limit=N.
+struct EmbedOptions {
+  std::string path;  // the embed's alias or name; "a.b" for b embedded in a
+  std::vector<Condition> where;
+  std::vector<OrderItem> order;
+  std::optional<std::int64_t> limit;
+  std::int64_t offset = 0;
+};
+
 struct Query {
   std::vector<SelectItem> select;  // empty = "*"
   bool select_given = false;
@@ -145,6 +185,7 @@ struct Query {
   std::int64_t offset = 0;
   std::optional<std::vector<std::string>> columns;
   std::optional<std::vector<std::string>> on_conflict;
+  std::vector<EmbedOptions> embedded;  // by path, in order of first appearance
   // Query parameters that are not part of the language: rpc GET arguments (name, value).
   std::vector<std::pair<std::string, std::string>> arguments;
 };

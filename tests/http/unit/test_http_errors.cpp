@@ -97,6 +97,15 @@ TEST(HttpErrors, ApiLanguageRefusalsCarryPostgrestsCode) {
   e = db("22023", "unknown operator", "tenantgate:PGRST100");
   EXPECT_EQ(e.status, 400);
   EXPECT_EQ(e.code, "PGRST100");
+  EXPECT_FALSE(e.hint.has_value());
+  // PGRST201: the hint lists the candidate relationships (catalog names), as PostgREST's does
+  f.message = "ambiguous relationship";
+  f.constraint = "tenantgate:PGRST201";
+  f.hint = "Try changing 'customers' to one of the following: 'customers!a_fk', 'customers!b_fk'";
+  e = map_db_error(f);
+  EXPECT_EQ(e.code, "PGRST201");
+  EXPECT_EQ(e.hint, std::optional<std::string>(std::string(*f.hint)));
+  f.hint = std::nullopt;
   // a tenant's unique constraint named like the tag keeps its SQLSTATE as the code
   const char* named_like_the_tag = "duplicate key value violates unique constraint \"tenantgate:PGRST116\"";
   e = db("23505", named_like_the_tag, "tenantgate:PGRST116");
