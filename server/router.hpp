@@ -14,6 +14,7 @@
 #include "cors.hpp"
 #include "db_pool.hpp"
 #include "metrics.hpp"
+#include "read_routing.hpp"
 
 namespace tg::server {
 
@@ -24,6 +25,8 @@ class Router {
   void handle(const httplib::Request& req, httplib::Response& res);
   // Fills an empty error response httplib produced itself (e.g. 400 from its own parser).
   void fill_error(const httplib::Request& req, httplib::Response& res);
+  // With --db-read: GETs may run on the replica (read_routing.hpp); without, everything on `db`.
+  void set_read_routing(ReadRouting* reads) { reads_ = reads; }
 
  private:
   struct Ctx;
@@ -35,12 +38,15 @@ class Router {
   bool db_error(Ctx& ctx, const DbResult& r);  // maps a failed call into the response
   bool call(Ctx& ctx, const std::string& sql, const std::vector<std::optional<std::string>>& params, int ok_status,
             bool empty_body = false);
+  // The pool choice of every request statement (the primary, or the read pool: set_read_routing).
+  DbResult db_call(const Ctx& ctx, const std::string& sql, const std::vector<std::optional<std::string>>& params);
 
   const Config& config_;
   DbPool& db_;
   Metrics& metrics_;
   AccessLog& log_;
   const Cors& cors_;
+  ReadRouting* reads_ = nullptr;
 };
 
 }  // namespace tg::server
