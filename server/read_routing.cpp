@@ -131,11 +131,22 @@ void ReadRouting::pin(std::size_t key, std::uint64_t lsn) {
 
 void ReadRouting::remember_write(const std::optional<std::size_t>& key, const DbResult& result) {
   std::optional<std::size_t> issued = issued_token_key(result);
-  if (!key && !issued) return;
   // After the write's COMMIT: its commit record ends at or before the insert position.
   DbResult lsn_result = primary_.call(kPrimaryLsnSql, {});
   std::optional<std::uint64_t> lsn;
   if (lsn_result.kind == DbResult::Kind::Ok && lsn_result.value) lsn = parse_lsn(*lsn_result.value);
+  if (!key && !issued) {
+    // A write that names no token (a session ended by its refresh token, a password reset by
+    // its reset token) may revoke tokens we cannot name: every read waits for it.
+    std::lock_guard<std::mutex> lock(mu_);
+    if (lsn) {
+      pin_all_ = std::max(pin_all_, *lsn);
+    } else {  // position unknown: no reads on the replica until its next status read
+      status_.usable = false;
+      status_.checked = Clock::now();
+    }
+    return;
+  }
   // Position unknown (the primary went away right after the write): the token's reads stay on
   // the primary while its pin is held.
   if (!lsn) lsn = kUnknownLsn;

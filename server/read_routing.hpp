@@ -4,7 +4,8 @@
 // everything else on the primary — unless one of these sends the read to the primary:
 //   - read-your-writes: a request that wrote with a bearer token (every non-GET request that
 //     succeeded) pins that token — and the access token a login/refresh/registration answer
-//     carries — to the primary's WAL insert LSN read right after the write; the token's reads go
+//     carries — to the primary's WAL insert LSN read right after the write (a write that names
+//     no token, e.g. a session ended by its refresh token, pins every read); the token's reads go
 //     to the primary until the replica has replayed that LSN (its pg_last_wal_replay_lsn(), read
 //     at most every 100 ms by one request at a time). Pins are dropped once replayed; at most
 //     kMaxPins are held, beyond that every read waits for the newest pin's LSN (still correct,

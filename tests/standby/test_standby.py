@@ -399,6 +399,27 @@ def logout_through_the_server_is_seen_by_the_next_get():
 
 
 @suite.test
+def a_session_ended_by_its_refresh_token_pins_every_read():
+    """POST /auth/logout with only a refresh token names no bearer: while the standby's replay is
+    paused, the session's access token is refused (the primary answers) and every other token's
+    reads wait on the primary too, until the replica has replayed the logout."""
+    t = server_login('bob@%s.test' % S1, 'bob-password-1')
+    other = server_login('bob@%s.test' % S1, 'bob-password-1')['access_token']
+    poll(lambda: rpc_in_recovery(t['access_token']) is True and rpc_in_recovery(other) is True, 'on the replica')
+    ctx['standby'].psql('SELECT pg_catalog.pg_wal_replay_pause()')
+    try:
+        st, _, body = request(ctx['srv'].port, 'POST', '/auth/logout', host=H1,
+                              body={'refresh_token': t['refresh_token']})
+        check(st == 204, 'logout by refresh token: %d %s' % (st, body[:200]))
+        st, _, body = request(ctx['srv'].port, 'GET', '/api/company_data', host=H1, token=t['access_token'])
+        check(st == 401 and json.loads(body)['error'] == 'token revoked', 'after logout: %d %s' % (st, body[:200]))
+        check(rpc_in_recovery(other) is False, 'another token read the replica before it replayed the logout')
+    finally:
+        ctx['standby'].psql('SELECT pg_catalog.pg_wal_replay_resume()')
+    poll(lambda: rpc_in_recovery(other) is True, 'reads back on the replica after replay')
+
+
+@suite.test
 def replica_down_gets_are_still_answered():
     tok = server_login('bob@%s.test' % S1, 'bob-password-1')['access_token']
     poll(lambda: rpc_in_recovery(tok) is True, 'token on the replica')
