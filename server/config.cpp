@@ -24,6 +24,11 @@ const Option kOptions[] = {
      "pending connections queued by the kernel (default 1024, capped by net.core.somaxconn)"},
     {"--db", "DATABASE_URL", "libpq connection string or URL of the authenticator login (required)"},
     {"--pool-size", "TENANTGATE_POOL_SIZE", "database connections in the pool (default 8)"},
+    {"--db-read", "DATABASE_READ_URL",
+     "conninfo or URL of a hot standby: GET/HEAD of /api, /rpc, /auth/me and the JWKS read there (default: none)"},
+    {"--read-pool-size", "TENANTGATE_READ_POOL_SIZE", "database connections to --db-read (default 8)"},
+    {"--read-max-lag", "TENANTGATE_READ_MAX_LAG",
+     "seconds of replay lag beyond which reads go to the primary (default 5)"},
     {"--pool-timeout-ms", "TENANTGATE_POOL_TIMEOUT_MS", "wait for a free connection before 503 (default 2000)"},
     {"--statement-timeout-ms", "TENANTGATE_STATEMENT_TIMEOUT_MS", "statement_timeout of every call (default 5000)"},
     {"--connect-timeout", "TENANTGATE_CONNECT_TIMEOUT",
@@ -85,6 +90,12 @@ void apply(Config& c, const std::string& flag, const std::string& v) {
     c.db = v;
   } else if (flag == "--pool-size") {
     c.pool_size = static_cast<std::size_t>(to_number(flag, v, 1, 1000));
+  } else if (flag == "--db-read") {
+    c.db_read = v;
+  } else if (flag == "--read-pool-size") {
+    c.read_pool_size = static_cast<std::size_t>(to_number(flag, v, 1, 1000));
+  } else if (flag == "--read-max-lag") {
+    c.read_max_lag_s = static_cast<int>(to_number(flag, v, 0, 86400));
   } else if (flag == "--pool-timeout-ms") {
     c.pool_timeout_ms = static_cast<int>(to_number(flag, v, 1, 600000));
   } else if (flag == "--statement-timeout-ms") {

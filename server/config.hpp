@@ -13,6 +13,9 @@ struct Config {
   int listen_backlog = 1024;        // pending connections the kernel queues (capped by somaxconn)
   std::string db;                   // libpq conninfo or URL (--db / DATABASE_URL)
   std::size_t pool_size = 8;        // libpq connections
+  std::string db_read;              // read replica (hot standby) conninfo (--db-read / DATABASE_READ_URL), "" = none
+  std::size_t read_pool_size = 8;   // libpq connections to the replica
+  int read_max_lag_s = 5;           // a replica further behind than this: reads go to the primary
   int pool_timeout_ms = 2000;       // wait for a free connection, then 503
   int statement_timeout_ms = 5000;  // server-side statement_timeout of every call
   int connect_timeout_s = 2;        // libpq connect_timeout when (re)connecting

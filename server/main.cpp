@@ -14,6 +14,7 @@
 #include "guarded_server.hpp"
 #include "http_errors.hpp"
 #include "metrics.hpp"
+#include "read_routing.hpp"
 #include "router.hpp"
 #include "web_root.hpp"
 
@@ -58,6 +59,17 @@ int main(int argc, char** argv) {
     }
   }
   Router router(config, db, metrics, *log, cors, web.get());
+  // --db-read: a pool on the hot standby and the routing between the two (read_routing.hpp).
+  std::unique_ptr<DbPool> read_db;
+  std::unique_ptr<ReadRouting> reads;
+  if (!config.db_read.empty()) {
+    Config read_config = config;
+    read_config.db = config.db_read;
+    read_config.pool_size = config.read_pool_size;
+    read_db = std::make_unique<DbPool>(read_config);
+    reads = std::make_unique<ReadRouting>(config, db, *read_db);
+    router.set_read_routing(reads.get());
+  }
 
   FramingLimits limits;
   limits.max_header_bytes = config.max_header_bytes;
@@ -123,6 +135,7 @@ int main(int argc, char** argv) {
   });
   bool ok = server.listen_after_bind();  // returns once stopped and every worker has finished
   db.close();
+  if (read_db) read_db->close();
   if (signal_thread.joinable()) {
     // Wakes the thread's sigwait() (SIGTERM is blocked everywhere and only waited for there).
     pthread_kill(signal_thread.native_handle(), SIGTERM);  // NOLINT(bugprone-bad-signal-to-kill-thread)

@@ -164,7 +164,8 @@ void Router::dispatch(Ctx& ctx) {
   if (path == "/metrics") {
     ctx.route = "/metrics";
     if (!allow({"GET", "HEAD"})) return;
-    res.set_content(metrics_.render([this] { return db_.stats(); }), "text/plain; version=0.0.4");
+    res.set_content(metrics_.render([this] { return db_.stats(); }) + (reads_ ? reads_->render_metrics() : ""),
+                    "text/plain; version=0.0.4");
     return;
   }
   static const char* const kAuth[] = {"/auth/login",
@@ -229,13 +230,18 @@ bool Router::call(Ctx& ctx, const std::string& sql, const std::vector<std::optio
       send_error(res, 400, "invalid input");
       return false;
     }
-  DbResult r = db_.call(sql, params);
+  DbResult r = db_call(ctx, sql, params);
   if (r.kind == DbResult::Kind::Ok) {
     res.status = ok_status;
     if (!empty_body && ok_status != 204) res.set_content(r.value ? *r.value : "null", kJson);
     return true;
   }
   return db_error(ctx, r);
+}
+
+DbResult Router::db_call(const Ctx& ctx, const std::string& sql,
+                         const std::vector<std::optional<std::string>>& params) {
+  return reads_ != nullptr ? reads_->call(ctx.req, sql, params) : db_.call(sql, params);
 }
 
 bool Router::db_error(Ctx& ctx, const DbResult& r) {
@@ -649,7 +655,8 @@ void Router::api_request(Ctx& ctx, const std::string& path) {
     if (p && p->find('\0') != std::string::npos) return send_error(res, 400, "invalid input");
   // One text value: "<status> <headers json>\n" then "b<body>" or "-" (no body). jsonb's text
   // form has no raw newline, so the first one ends the headers.
-  DbResult r = db_.call(
+  DbResult r = db_call(
+      ctx,
       "SELECT r.status::pg_catalog.text OPERATOR(pg_catalog.||) ' ' OPERATOR(pg_catalog.||) r.headers::pg_catalog.text "
       "OPERATOR(pg_catalog.||) E'\\n' OPERATOR(pg_catalog.||) COALESCE('b' OPERATOR(pg_catalog.||) r.body, '-') "
       "FROM auth.http_request($1, $2, $3, $4, $5, $6::pg_catalog.jsonb, $7) AS r",

@@ -15,6 +15,7 @@
 #include "db_pool.hpp"
 #include "metrics.hpp"
 #include "web_root.hpp"
+#include "read_routing.hpp"
 
 namespace tg::server {
 
@@ -27,6 +28,8 @@ class Router {
   void handle(const httplib::Request& req, httplib::Response& res);
   // Fills an empty error response httplib produced itself (e.g. 400 from its own parser).
   void fill_error(const httplib::Request& req, httplib::Response& res);
+  // With --db-read: GETs may run on the replica (read_routing.hpp); without, everything on `db`.
+  void set_read_routing(ReadRouting* reads) { reads_ = reads; }
 
  private:
   struct Ctx;
@@ -46,6 +49,8 @@ class Router {
   bool db_error(Ctx& ctx, const DbResult& r);  // maps a failed call into the response
   bool call(Ctx& ctx, const std::string& sql, const std::vector<std::optional<std::string>>& params, int ok_status,
             bool empty_body = false);
+  // The pool choice of every request statement (the primary, or the read pool: set_read_routing).
+  DbResult db_call(const Ctx& ctx, const std::string& sql, const std::vector<std::optional<std::string>>& params);
 
   const Config& config_;
   DbPool& db_;
@@ -53,6 +58,7 @@ class Router {
   AccessLog& log_;
   const Cors& cors_;
   const WebRoot* web_;
+  ReadRouting* reads_ = nullptr;
 };
 
 }  // namespace tg::server

@@ -66,6 +66,8 @@ namespace tg::core {
   X(PreloadRequired, "preload_required", "55000", 500, "tenantgate must be loaded via shared_preload_libraries",       \
     "Add tenantgate to shared_preload_libraries and restart the server.")                                              \
   X(ThrottleTableFull, "throttle_table_full", "53200", 503, "login throttle table is full", nullptr)                   \
+  X(ReadOnlyReplica, "read_only_replica", "25006", 503, "this server is a read-only replica",                          \
+    "Send writes to the primary.")                                                                                     \
   /* input */                                                                                                          \
   X(InvalidKey, "invalid_key", "22023", 400, "invalid key", nullptr)                                                   \
   X(InvalidParameter, "invalid_parameter", "22023", 400, "invalid parameter value", nullptr)                           \

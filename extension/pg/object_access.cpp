@@ -4,6 +4,7 @@
 #include "pg/object_access.hpp"
 
 #include "pg/access.hpp"
+#include "pg/standby.hpp"
 #include "pg/tenant_context.hpp"
 
 extern "C" {
@@ -88,7 +89,10 @@ const unsigned char* classes() {
 }
 
 void check_function_execute(Oid function) {
-  if (function >= FirstGenbkiObjectId) return;
+  if (function >= FirstGenbkiObjectId) {
+    tg::pg::refuse_write_function_on_standby(function);  // only on a hot standby (standby.hpp)
+    return;
+  }
   unsigned char function_class = classes()[function];
   if (function_class == kAllowed) return;
   if (tg::pg::tenant_context_active()) refuse_function_in_tenant(function);

@@ -17,6 +17,9 @@
 //     sharing one login must not read each other's statements; pg_cancel_backend /
 //     pg_terminate_backend unless it has pg_signal_backend (42501 "permission denied for
 //     function …").
+// On a hot standby (any session): tenantgate's writing functions (login, refresh, logout,
+// register, password changes, administration) raise read_only_replica before they start
+// (standby.hpp).
 //
 // Plain PostgreSQL code: no C++ object with a destructor lives here.
 #pragma once

@@ -6,6 +6,7 @@
 #include "host.hpp"
 #include "json_body.hpp"
 #include "names.hpp"
+#include "read_routing.hpp"
 
 using namespace tg::server;
 
@@ -130,4 +131,15 @@ TEST(JsonBody, RefusesDuplicateKeysDepthAndNul) {
   EXPECT_FALSE(parse_json_body(R"({"a":"x\u0000y"})"));
   EXPECT_FALSE(parse_json_body("{} trailing"));
   EXPECT_FALSE(parse_json_body(""));
+}
+
+// read_routing.cpp: the LSNs PostgreSQL prints (pg_lsn's text form) and nothing else.
+TEST(ReadRouting, ParsesLsnsAndRefusesAnythingElse) {
+  using tg::server::parse_lsn;
+  EXPECT_EQ(parse_lsn("0/0"), 0u);
+  EXPECT_EQ(parse_lsn("16/B374D848"), 0x16B374D848u);
+  EXPECT_EQ(parse_lsn("ffffffff/fffffffe"), 0xFFFFFFFFFFFFFFFEu);
+  EXPECT_LT(*parse_lsn("0/FFFFFFFF"), *parse_lsn("1/0"));
+  for (const char* bad : {"", "/", "0/", "/0", "00", "1/2/3", "g/0", "0/ 1", "123456789/0", "0/123456789", "-1/0"})
+    EXPECT_FALSE(parse_lsn(bad).has_value()) << bad;
 }
