@@ -1,0 +1,86 @@
+#!/usr/bin/env python3
+"""The browser app (web/) in a real browser: Playwright (playwright-core from npm, lockfile
+committed) drives Debian's /usr/bin/chromium headless against the real tenantgate-server
+(--web-root = the app built by scripts/web-build.sh) and databases of the CTest cluster:
+  tg_web      tenants weba1/weba2 (server/demo/seed.sql), the default access lifetime;
+  tg_web_ttl  tenants webt1/webt2 with ALTER DATABASE ... SET tenantgate.access_ttl = 2 and a
+              server of its own (started after the ALTER, so each of its sessions has it).
+Usage: run.py <tenantgate-server> <work dir> <build dir>; TG_CLUSTER_ENV names the cluster's
+env file. Screenshots go to <work dir>/screenshots. A missing chromium FAILS the test (it is
+never skipped): bash scripts/deps.sh installs it."""
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(HERE, '..', 'http'))
+from harness import Db, Server, cleanup_tenants, read_env_file, setup_database  # noqa: E402
+
+S1, S2 = 'weba1', 'weba2'  # the ordinary suite's tenants
+F1, F2 = 'webt1', 'webt2'  # the 2-second access lifetime's tenants
+CHROMIUM = os.environ.get('TG_CHROMIUM', '/usr/bin/chromium')
+
+
+def npm_ci(work):
+    for f in ('package.json', 'package-lock.json', 'web.test.mjs'):
+        shutil.copy(os.path.join(HERE, f), work)
+    lock = os.path.join(HERE, 'package-lock.json')
+    stamp = os.path.join(work, 'node_modules', '.tg-lock')
+    if not (os.path.exists(stamp) and open(stamp, 'rb').read() == open(lock, 'rb').read()):
+        r = subprocess.run(['npm', 'ci', '--no-audit', '--no-fund', '--loglevel=error'], cwd=work)
+        if r.returncode != 0:
+            print('web_browser: npm ci failed (the npm registry must be reachable)')
+            sys.exit(1)
+        shutil.copy(lock, stamp)
+
+
+def main():
+    binary, work, build_dir = sys.argv[1], sys.argv[2], sys.argv[3]
+    if not os.access(CHROMIUM, os.X_OK):
+        print('web_browser: FAILED: no Chromium at %s; install it with `bash scripts/deps.sh` '
+              '(Debian package chromium) or point TG_CHROMIUM at one' % CHROMIUM)
+        sys.exit(1)
+    env = read_env_file(os.environ['TG_CLUSTER_ENV'])
+    os.makedirs(work, exist_ok=True)
+    shots = os.path.join(work, 'screenshots')
+    shutil.rmtree(shots, ignore_errors=True)
+    os.makedirs(shots)
+    r = subprocess.run(['bash', os.path.join(ROOT, 'scripts', 'web-build.sh'), build_dir])
+    if r.returncode != 0:
+        print('web_browser: the app did not build (scripts/web-build.sh)')
+        sys.exit(1)
+    dist = os.path.join(build_dir, 'web', 'dist')
+    npm_ci(work)
+
+    db = setup_database(env, 'tg_web', S1, S2)
+    fast = setup_database(env, 'tg_web_ttl', F1, F2)
+    fast.psql('ALTER DATABASE tg_web_ttl SET tenantgate.access_ttl = 2')
+    logdir = tempfile.mkdtemp(prefix='tg-web-')
+    servers = []
+    status = 1
+    try:
+        servers.append(Server(binary, db.conninfo(), logdir, ['--web-root', dist, '--pool-size', '4']))
+        servers.append(Server(binary, fast.conninfo(), logdir, ['--web-root', dist, '--pool-size', '4']))
+        node_env = dict(os.environ, TG_PORT=str(servers[0].port), TG_FAST_PORT=str(servers[1].port),
+                        TG_T1=S1, TG_T2=S2, TG_F1=F1, TG_F2=F2, TG_SHOTS=shots, TG_CHROMIUM=CHROMIUM)
+        r = subprocess.run(['node', '--test', '--test-concurrency=1', 'web.test.mjs'], cwd=work, env=node_env)
+        status = r.returncode
+    finally:
+        for s in servers:
+            s.stop()
+        if status != 0:
+            for name in sorted(os.listdir(logdir)):
+                if name.startswith('server-'):
+                    print('---- %s (tail)' % name)
+                    print(''.join(open(os.path.join(logdir, name)).readlines()[-30:]))
+        cleanup_tenants(Db(env, 'tg_web'), S1, S2)
+        cleanup_tenants(Db(env, 'tg_web_ttl'), F1, F2)
+    print('web_browser: screenshots in %s' % shots)
+    sys.exit(status)
+
+
+if __name__ == '__main__':
+    main()
