@@ -17,24 +17,13 @@ import tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(HERE, '..', 'http'))
+sys.path.insert(0, os.path.join(HERE, '..', 'js'))
 from harness import Db, Server, cleanup_tenants, read_env_file, setup_database  # noqa: E402
+from npm_suite import install  # noqa: E402
 
 S1, S2 = 'weba1', 'weba2'  # the ordinary suite's tenants
 F1, F2 = 'webt1', 'webt2'  # the 2-second access lifetime's tenants
 CHROMIUM = os.environ.get('TG_CHROMIUM', '/usr/bin/chromium')
-
-
-def npm_ci(work):
-    for f in ('package.json', 'package-lock.json', 'web.test.mjs'):
-        shutil.copy(os.path.join(HERE, f), work)
-    lock = os.path.join(HERE, 'package-lock.json')
-    stamp = os.path.join(work, 'node_modules', '.tg-lock')
-    if not (os.path.exists(stamp) and open(stamp, 'rb').read() == open(lock, 'rb').read()):
-        r = subprocess.run(['npm', 'ci', '--no-audit', '--no-fund', '--loglevel=error'], cwd=work)
-        if r.returncode != 0:
-            print('web_browser: npm ci failed (the npm registry must be reachable)')
-            sys.exit(1)
-        shutil.copy(lock, stamp)
 
 
 def main():
@@ -53,7 +42,7 @@ def main():
         print('web_browser: the app did not build (scripts/web-build.sh)')
         sys.exit(1)
     dist = os.path.join(build_dir, 'web', 'dist')
-    npm_ci(work)
+    install(HERE, work, ['web.test.mjs'], 'web_browser')
 
     db = setup_database(env, 'tg_web', S1, S2)
     fast = setup_database(env, 'tg_web_ttl', F1, F2)

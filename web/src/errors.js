@@ -29,7 +29,7 @@ export const SESSION_ENDED = {
   expired: 'You were signed out because your session expired. Please sign in again.',
   wrong_company: 'This session belongs to another company. Sign in at this company\'s address.',
   network: 'The server cannot be reached, so you were signed out. Please sign in again when it is back.',
-  ended: 'Your session has ended. Please sign in again.',
+  ended: 'You were signed out: your session has ended. Please sign in again.',
 };
 
 function byStatus(status) {
