@@ -5,7 +5,7 @@ import { after, afterEach, before, beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
+import { chromium, selectors } from 'playwright-core';
 
 const PORT = Number(process.env.TG_PORT);
 const FAST = Number(process.env.TG_FAST_PORT); // the server whose database has access_ttl = 2
@@ -20,6 +20,7 @@ let contexts = [];
 let cspViolations = [];
 
 before(async () => {
+  selectors.setTestIdAttribute('data-test'); // the app marks what tests look for with data-test
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
@@ -132,14 +133,36 @@ async function waitForExpiry(port, slug, who) {
 
 const rowsText = (page) => page.getByTestId('rows').innerText();
 
-test('an unknown host shows "No company at this address"', async () => {
+/** A test case; when it fails, every page it opened is saved as failed-<case>-<n>.png with its
+ *  text in the log, so a failure shows what a person would have seen. */
+function check(name, fn) {
+  test(name, async () => {
+    try {
+      await fn();
+    } catch (e) {
+      const slug = name.replace(/[^a-z0-9]+/gi, '-').slice(0, 40);
+      let n = 0;
+      for (const c of contexts) {
+        for (const p of c.pages()) {
+          n += 1;
+          await shot(p, `failed-${slug}-${n}`).catch(() => {});
+          const text = await p.innerText('body').catch(() => '(no page)');
+          console.log(`--- page ${n} of "${name}" at ${p.url()}:\n${text}`);
+        }
+      }
+      throw e;
+    }
+  });
+}
+
+check('an unknown host shows "No company at this address"', async () => {
   const { page } = await newPage();
   await page.goto(url('nosuchcompany'));
   await page.getByRole('heading', { name: 'No company at this address' }).waitFor();
   await shot(page, 'no-company');
 });
 
-test('the app is served with the strict CSP and the tenant name on the login page', async () => {
+check('the app is served with the strict CSP and the tenant name on the login page', async () => {
   const r = await api(PORT, 'GET', '/', `${T1}.localhost`);
   assert.equal(r.status, 200);
   assert.match(r.headers['content-security-policy'], /script-src 'self'/);
@@ -156,7 +179,7 @@ test('the app is served with the strict CSP and the tenant name on the login pag
   await shot(page, 'login-error');
 });
 
-test("log in on a phone: only the tenant's rows; add, edit, delete, filter", async () => {
+check("log in on a phone: only the tenant's rows; add, edit, delete, filter", async () => {
   const { page } = await newPage({ viewport: PHONE, isMobile: true, hasTouch: true });
   await login(page, T1, user('alice', T1));
   const first = await rowsText(page);
@@ -207,7 +230,7 @@ test("log in on a phone: only the tenant's rows; add, edit, delete, filter", asy
   assert.doesNotMatch(error, /[{}]/, 'no raw JSON');
 });
 
-test('the Me panel shows who is signed in', async () => {
+check('the Me panel shows who is signed in', async () => {
   const { page } = await newPage();
   await login(page, T1, user('bob', T1));
   await page.getByTestId('nav-me').click();
@@ -215,7 +238,7 @@ test('the Me panel shows who is signed in', async () => {
   assert.equal(await page.getByTestId('me-role').innerText(), 'staff');
 });
 
-test('after the access token expired (2 s), the next action refreshes silently and succeeds', async () => {
+check('after the access token expired (2 s), the next action refreshes silently and succeeds', async () => {
   const { page } = await newPage();
   const who = user('bob', F1);
   await login(page, F1, who, FAST);
@@ -229,7 +252,7 @@ test('after the access token expired (2 s), the next action refreshes silently a
   assert.equal((await refreshCount(FAST)) - before, 1);
 });
 
-test('five parallel requests after expiry cause exactly one refresh', async () => {
+check('five parallel requests after expiry cause exactly one refresh', async () => {
   const { page } = await newPage();
   const who = user('alice', F1);
   await login(page, F1, who, FAST);
@@ -250,7 +273,7 @@ test('five parallel requests after expiry cause exactly one refresh', async () =
   assert.match(await rowsText(page), new RegExp(`${F1} first order`));
 });
 
-test('logout: the back button shows no data afterwards, and a reload stays signed out', async () => {
+check('logout: the back button shows no data afterwards, and a reload stays signed out', async () => {
   const { page } = await newPage();
   await login(page, T1, user('bob', T1));
   assert.match(await rowsText(page), /first order/);
@@ -266,7 +289,7 @@ test('logout: the back button shows no data afterwards, and a reload stays signe
   await shot(page, 'after-logout');
 });
 
-test('a page reload resumes the session through the refresh cookie', async () => {
+check('a page reload resumes the session through the refresh cookie', async () => {
   const { page } = await newPage();
   await login(page, T1, user('bob', T1));
   await page.reload();
@@ -278,7 +301,7 @@ test('a page reload resumes the session through the refresh cookie', async () =>
   assert.match(visible, /tg_csrf=/);
 });
 
-test('a company1 session used on the company2 host is refused with a visible message', async () => {
+check('a company1 session used on the company2 host is refused with a visible message', async () => {
   const { context } = await newPage();
   const page = await context.newPage();
   watch(page);
@@ -307,7 +330,7 @@ test('a company1 session used on the company2 host is refused with a visible mes
   await shot(page3, 'wrong-company');
 });
 
-test('a refresh token replayed from another tab after rotation logs both out', async () => {
+check('a refresh token replayed from another tab after rotation logs both out', async () => {
   const { context: a, page: tabA } = await newPage();
   await login(tabA, T1, user('bob', T1));
   const old = (await a.cookies(url(T1))).filter((c) => c.name.startsWith('tg_'));
@@ -338,7 +361,7 @@ test('a refresh token replayed from another tab after rotation logs both out', a
   await shot(tabA, 'replay-signed-out');
 });
 
-test('an admin manages users: create, deactivate, reactivate, password reset shown once', async () => {
+check('an admin manages users: create, deactivate, reactivate, password reset shown once', async () => {
   const { page } = await newPage();
   await login(page, T1, user('alice', T1));
   await page.getByTestId('nav-users').click();
@@ -374,7 +397,7 @@ test('an admin manages users: create, deactivate, reactivate, password reset sho
   assert.equal(await page.locator(`tr[data-user="${user('alice', T1).email}"]`).getByTestId('deactivate').count(), 0);
 });
 
-test('a staff user sees no admin screens, and the API refuses them (403 on /auth/users)', async () => {
+check('a staff user sees no admin screens, and the API refuses them (403 on /auth/users)', async () => {
   const { page } = await newPage();
   await login(page, T1, user('bob', T1));
   assert.equal(await page.getByTestId('nav-users').count(), 0);
@@ -386,7 +409,7 @@ test('a staff user sees no admin screens, and the API refuses them (403 on /auth
   assert.equal(r.status, 403);
 });
 
-test('the data screen as the README shows it', async () => {
+check('the data screen as the README shows it', async () => {
   const { page } = await newPage({ viewport: { width: 1000, height: 640 } });
   await login(page, T1, user('alice', T1));
   await shot(page, 'web-data');

@@ -62,10 +62,11 @@ function endReason(error) {
   if (!r) return 'network';
   const body = r.data && typeof r.data === 'object' ? r.data : {};
   const text = `${body.error || ''} ${body.details || ''} ${body.message || ''}`.toLowerCase();
+  // `error` is the reason's short text (core/error.hpp): "token revoked", "tenant mismatch", ...
   if (text.includes('reuse')) return 'reuse';
-  if (body.error === 'tenant_mismatch') return 'wrong_company';
-  if (body.error === 'token_expired' || text.includes('expired')) return 'expired';
-  if (body.error === 'token_revoked' || text.includes('revoked')) return 'revoked';
+  if (text.includes('tenant mismatch')) return 'wrong_company';
+  if (text.includes('expired')) return 'expired';
+  if (text.includes('revoked')) return 'revoked';
   return 'ended';
 }
 

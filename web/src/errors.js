@@ -1,26 +1,28 @@
 // Every error the app shows is a sentence a person understands: built from the HTTP status
-// and the server's reason id (the `error` field of tenantgate's JSON errors), never raw JSON.
+// and the server's reason (the `error` field of tenantgate's JSON errors), never raw JSON.
 
-const BY_REASON = {
-  invalid_credentials: 'The email or password is not correct.',
-  tenant_mismatch: 'This session belongs to another company. Sign in at this company\'s address.',
-  tenant_inactive: 'This company\'s account is not active.',
-  unknown_tenant: 'No company at this address.',
-  admin_only: 'Only an administrator of this company can do this.',
-  permission_denied: 'You are not allowed to do this.',
-  function_permission_denied: 'You are not allowed to do this.',
-  user_exists: 'A user with this email address exists already.',
-  unknown_user: 'That user does not exist (any more).',
-  invalid_email: 'That is not a valid email address.',
-  password_too_short: 'The password is too short.',
-  password_too_long: 'The password is too long.',
-  signup_disabled: 'Sign-up is not open for this company.',
-  token_expired: 'Your session has expired. Please sign in again.',
-  token_revoked: 'Your session has ended. Please sign in again.',
-  unknown_column: 'The table has no such column.',
-  invalid_filter: 'The filter is not valid.',
-  throttle_table_full: 'Too many sign-in attempts right now. Please wait a moment and try again.',
-};
+// Keyed by the reason's short text as the server sends it in `error` (core/error.hpp's message,
+// e.g. "invalid credentials", "tenant mismatch"), matched from its start.
+const BY_REASON = [
+  ['invalid credentials', 'The email or password is not correct.'],
+  ['tenant mismatch', "This session belongs to another company. Sign in at this company's address."],
+  ['tenant inactive', "This company's account is not active."],
+  ['unknown tenant', 'No company at this address.'],
+  ['admin only', 'Only an administrator of this company can do this.'],
+  ['permission denied', 'You are not allowed to do this.'],
+  ['user already exists', 'A user with this email address exists already.'],
+  ['already exists', 'That exists already.'],
+  ['unknown user', 'That user does not exist (any more).'],
+  ['invalid parameter value: email', 'That is not a valid email address.'],
+  ['invalid parameter value: password must have', 'The password is too short (at least 8 characters).'],
+  ['invalid parameter value: password too long', 'The password is too long.'],
+  ['sign-up disabled', 'Sign-up is not open for this company.'],
+  ['token expired', 'Your session has expired. Please sign in again.'],
+  ['token revoked', 'Your session has ended. Please sign in again.'],
+  ['unknown column', 'The table has no such column.'],
+  ['invalid filter', 'The filter is not valid.'],
+  ['login throttle table is full', 'Too many sign-in attempts right now. Please wait a moment and try again.'],
+];
 
 export const SESSION_ENDED = {
   reuse:
@@ -54,7 +56,9 @@ export function describe(error) {
     return 'The server cannot be reached. Check your connection and try again.';
   }
   const body = r.data && typeof r.data === 'object' ? r.data : {};
-  if (body.error && BY_REASON[body.error]) return BY_REASON[body.error];
+  const reason = typeof body.error === 'string' ? body.error.toLowerCase() : '';
+  const known = BY_REASON.find(([prefix]) => reason.startsWith(prefix));
+  if (known) return known[1];
   const general = byStatus(r.status);
   // A database refusal of a value (a bad number, a too long text): its message is PostgreSQL's
   // own sentence, which names the problem without any token or JSON.
