@@ -47,6 +47,8 @@ const Option kOptions[] = {
     {"--tls-cert", "TENANTGATE_TLS_CERT", "PEM certificate chain: serve HTTPS (needs --tls-key)"},
     {"--tls-key", "TENANTGATE_TLS_KEY", "PEM private key for --tls-cert"},
     {"--access-log", "TENANTGATE_ACCESS_LOG", "JSON access log: - for stdout (default), a file path, or 'off'"},
+    {"--web-root", "TG_WEB_ROOT",
+     "directory of the browser app: GET/HEAD of every path outside the API's serve its files (default: none)"},
 };
 
 [[noreturn]] void fail(const std::string& why) {
@@ -129,6 +131,8 @@ void apply(Config& c, const std::string& flag, const std::string& v) {
     c.tls_key = v;
   } else if (flag == "--access-log") {
     c.access_log = v == "off" ? "" : v;
+  } else if (flag == "--web-root") {
+    c.web_root = v;
   } else {
     fail("unknown option " + flag);
   }

@@ -31,6 +31,7 @@ struct Config {
   bool cors_credentials = false;
   std::string tls_cert, tls_key;  // both or neither
   std::string access_log = "-";   // "-" = stdout, "" = off, else a file (appended)
+  std::string web_root;           // static files of the browser app ("" = none)
 };
 
 // Parses argv (and the environment). On --help / --version prints and exits 0; on a bad flag

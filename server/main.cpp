@@ -15,6 +15,7 @@
 #include "http_errors.hpp"
 #include "metrics.hpp"
 #include "router.hpp"
+#include "web_root.hpp"
 
 using namespace tg::server;
 
@@ -47,7 +48,16 @@ int main(int argc, char** argv) {
   DbPool db(config);
   Metrics metrics;
   Cors cors(config.cors_origins, config.cors_credentials);
-  Router router(config, db, metrics, *log, cors);
+  std::unique_ptr<WebRoot> web;
+  if (!config.web_root.empty()) {
+    try {
+      web = std::make_unique<WebRoot>(config.web_root);
+    } catch (const std::exception& e) {
+      std::cerr << "tenantgate-server: " << e.what() << "\n";
+      return 1;
+    }
+  }
+  Router router(config, db, metrics, *log, cors, web.get());
 
   FramingLimits limits;
   limits.max_header_bytes = config.max_header_bytes;

@@ -8,6 +8,7 @@
 #include "http_errors.hpp"
 #include "json_body.hpp"
 #include "names.hpp"
+#include "web_session.hpp"
 
 namespace tg::server {
 
@@ -26,10 +27,20 @@ namespace {
 
 const char* kJson = "application/json; charset=utf-8";
 
+// RFC 6750's challenge for a refused token: why, in the error table's short words ("token
+// expired" is what a browser app refreshes on); never the token. Only the quoted-string
+// characters RFC 6750 §3 allows in error_description pass.
+std::string bearer_challenge(const std::string& why) {
+  std::string d;
+  for (char c : why)
+    if (c >= 0x20 && c <= 0x7E && c != '"' && c != '\\') d += c;
+  return "Bearer error=\"invalid_token\", error_description=\"" + d + "\"";
+}
+
 void send(httplib::Response& res, const HttpError& e) {
   res.status = e.status;
   res.set_content(error_body(e), kJson);
-  if (e.bearer_challenge) res.set_header("WWW-Authenticate", "Bearer error=\"invalid_token\"");
+  if (e.bearer_challenge) put_header(res, "WWW-Authenticate", bearer_challenge(e.reason));
 }
 
 // The shim's own refusals (PGRST codes).
@@ -69,8 +80,8 @@ bool is_json_type(const std::string& ct) {
 
 }  // namespace
 
-Router::Router(const Config& config, DbPool& db, Metrics& metrics, AccessLog& log, const Cors& cors)
-    : config_(config), db_(db), metrics_(metrics), log_(log), cors_(cors) {}
+Router::Router(const Config& config, DbPool& db, Metrics& metrics, AccessLog& log, const Cors& cors, const WebRoot* web)
+    : config_(config), db_(db), metrics_(metrics), log_(log), cors_(cors), web_(web) {}
 
 void Router::handle(const httplib::Request& req, httplib::Response& res) {
   auto t0 = std::chrono::steady_clock::now();
@@ -131,6 +142,10 @@ void Router::dispatch(Ctx& ctx) {
     ctx.route = "OPTIONS";
     return cors_.preflight(req, res);
   }
+  if (web_ != nullptr && (req.method == "GET" || req.method == "HEAD") && is_web_path(path)) {
+    ctx.route = "static";
+    return web_->serve(req, res);
+  }
   auto allow = [&](std::initializer_list<const char*> methods) {
     for (const char* m : methods)
       if (req.method == m) return true;
@@ -160,12 +175,28 @@ void Router::dispatch(Ctx& ctx) {
                                       "/auth/password",
                                       "/auth/password/reset-request",
                                       "/auth/password/reset",
+                                      "/auth/tenant",
+                                      "/auth/users",
                                       "/.well-known/jwks.json"};
   for (const char* a : kAuth) {
     if (path == a) {
       ctx.route = a;
       return route_auth(ctx, a);
     }
+  }
+  static const std::string kUsers = "/auth/users/";
+  if (path.rfind(kUsers, 0) == 0) {
+    // /auth/users/<uuid> and /auth/users/<uuid>/password-reset
+    std::string rest = path.substr(kUsers.size());
+    static const std::string kReset = "/password-reset";
+    bool reset = rest.size() > kReset.size() && rest.compare(rest.size() - kReset.size(), kReset.size(), kReset) == 0;
+    if (reset) rest.resize(rest.size() - kReset.size());
+    ctx.route = reset ? "/auth/users/:id/password-reset" : "/auth/users/:id";
+    if (rest.find('/') != std::string::npos) {
+      ctx.route = "-";
+      return send_error(res, 404, "not found");
+    }
+    return route_users(ctx, rest, reset);
   }
   if (path == "/api/" || path == "/api") {
     // The OpenAPI description of what the token can use (auth.http_request).
@@ -263,28 +294,105 @@ std::optional<std::string> bearer(const httplib::Request& req, httplib::Response
   return t;
 }
 
-// A JSON object body with exactly the given string fields (all required). nullopt + error set.
-std::optional<std::vector<std::string>> string_fields(const httplib::Request& req, httplib::Response& res,
-                                                      std::initializer_list<const char*> names) {
+// A JSON object body with the `required` string members, any of the `optional` ones (each a
+// string when present) and nothing else: the values in that order (an absent optional one is
+// nullopt). nullopt + error set.
+std::optional<std::vector<std::optional<std::string>>> body_fields(const httplib::Request& req, httplib::Response& res,
+                                                                   std::initializer_list<const char*> required,
+                                                                   std::initializer_list<const char*> optional) {
   if (!is_json_type(req.get_header_value("Content-Type"))) {
     send_error(res, 415, "content type must be application/json");
     return std::nullopt;
   }
   auto j = parse_json_body(req.body);
-  if (!j || !j->is_object() || j->size() != names.size()) {
+  if (!j || !j->is_object()) {
     send_error(res, 400, "invalid body");
     return std::nullopt;
   }
-  std::vector<std::string> out;
-  for (const char* n : names) {
+  std::vector<std::optional<std::string>> out;
+  std::size_t seen = 0;
+  bool ok = true;
+  auto take = [&](const char* n, bool needed) {
     auto it = j->find(n);
-    if (it == j->end() || !it->is_string()) {
-      send_error(res, 400, "invalid body");
-      return std::nullopt;
+    if (it == j->end()) {
+      ok = ok && !needed;
+      out.emplace_back(std::nullopt);
+      return;
     }
-    out.push_back(it->get<std::string>());
+    ok = ok && it->is_string();
+    out.emplace_back(it->is_string() ? std::optional<std::string>(it->get<std::string>()) : std::nullopt);
+    ++seen;
+  };
+  for (const char* n : required) take(n, true);
+  for (const char* n : optional) take(n, false);
+  if (!ok || seen != j->size()) {
+    send_error(res, 400, "invalid body");
+    return std::nullopt;
   }
   return out;
+}
+
+// A JSON object body with exactly the given string fields (all required). nullopt + error set.
+std::optional<std::vector<std::string>> string_fields(const httplib::Request& req, httplib::Response& res,
+                                                      std::initializer_list<const char*> names) {
+  auto f = body_fields(req, res, names, {});
+  if (!f) return std::nullopt;
+  std::vector<std::string> out;
+  for (auto& v : *f) out.push_back(std::move(*v));
+  return out;
+}
+
+// No body, or the empty JSON object: the cookie forms of /auth/refresh and /auth/logout.
+bool no_body(const httplib::Request& req) {
+  if (req.body.find_first_not_of(" \t\r\n") == std::string::npos) return true;
+  auto j = parse_json_body(req.body);
+  return j && j->is_object() && j->empty();
+}
+
+bool has_nul(const std::vector<std::optional<std::string>>& params) {
+  for (const auto& p : params)
+    if (p && p->find('\0') != std::string::npos) return true;
+  return false;
+}
+
+void clear_session_cookies(httplib::Response& res) {
+  res.headers.emplace("Set-Cookie", cleared_refresh_cookie());
+  res.headers.emplace("Set-Cookie", cleared_csrf_cookie());
+}
+
+// A browser request that may use the session cookie: no Origin but the request's own, and not
+// marked cross-site by the browser (Sec-Fetch-Site). The CSRF header is checked after this.
+bool same_origin_request(const httplib::Request& req, httplib::Response& res) {
+  if ((req.has_header("Origin") && !is_same_origin(req.get_header_value("Origin"), req.get_header_value("Host"))) ||
+      tg::core::ascii_lower(req.get_header_value("Sec-Fetch-Site")) == "cross-site") {
+    send_error(res, 403, "cross-origin request refused");
+    return false;
+  }
+  return true;
+}
+
+// The statement of a cookie session's login or refresh: the function's token pair plus
+// "refresh_expires_in", tenantgate.refresh_ttl in seconds (the cookie's Max-Age), read in the
+// same round trip. cookie_session_answer takes both out of the body.
+std::string with_refresh_lifetime(const char* call) {
+  return std::string("SELECT (") + call +
+         " OPERATOR(pg_catalog.||) pg_catalog.jsonb_build_object('refresh_expires_in', (SELECT "
+         "s.setting::pg_catalog.int4 "
+         "FROM pg_catalog.pg_settings s WHERE s.name OPERATOR(pg_catalog.=) 'tenantgate.refresh_ttl')))::text";
+}
+
+// 8-4-4-4-12 hex digits.
+bool is_uuid(const std::string& s) {
+  if (s.size() != 36) return false;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    if (i == 8 || i == 13 || i == 18 || i == 23) {
+      if (c != '-') return false;
+    } else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) {
+      return false;
+    }
+  }
+  return true;
 }
 
 }  // namespace
@@ -313,13 +421,46 @@ void Router::route_auth(Ctx& ctx, const std::string& what) {
     call(ctx, "SELECT auth.http_me($1, $2)::text", {host, *t}, 200);
     return;
   }
+  if (what == "/auth/tenant") {
+    if (!method_is("GET")) return;
+    call(ctx, "SELECT auth.http_tenant($1)::text", {host}, 200);
+    return;
+  }
+  if (what == "/auth/users") {
+    if (req.method != "GET" && req.method != "HEAD" && req.method != "POST") {
+      res.set_header("Allow", "GET, POST");
+      return send_error(res, 405, "method not allowed");
+    }
+    auto t = bearer(req, res);
+    if (!t) return;
+    if (req.method != "POST") {
+      call(ctx, "SELECT auth.http_users($1, $2, 'list')::text", {host, *t}, 200);
+      return;
+    }
+    // The body's own text once its members are checked (the function reads them by name).
+    if (body_fields(req, res, {"email"}, {"password", "role"}))
+      call(ctx, "SELECT auth.http_users($1, $2, 'create', NULL, $3::pg_catalog.jsonb)::text", {host, *t, req.body},
+           201);
+    return;
+  }
   if (!method_is("POST")) return;
   if (what == "/auth/login") {
-    auto f = string_fields(req, res, {"email", "password"});
+    auto f = body_fields(req, res, {"email", "password"}, {"session"});
+    if (!f) return;
+    const auto& session = (*f)[2];
+    if (session && *session != "cookie") return send_error(res, 400, "invalid body");
     // The peer address is the login throttle's client: an attacker failing on purpose locks
     // out itself, not the user it names (auth.login's client argument).
-    if (f) call(ctx, "SELECT auth.http_login($1, $2, $3, $4)::text", {host, (*f)[0], (*f)[1], req.remote_addr}, 200);
+    std::vector<std::optional<std::string>> params{host, (*f)[0], (*f)[1], req.remote_addr};
+    if (!session) {
+      call(ctx, "SELECT auth.http_login($1, $2, $3, $4)::text", params, 200);
+      return;
+    }
+    if (!same_origin_request(req, res)) return;
+    if (has_nul(params)) return send_error(res, 400, "invalid input");
+    cookie_session_answer(ctx, db_.call(with_refresh_lifetime("auth.http_login($1, $2, $3, $4)"), params));
   } else if (what == "/auth/refresh") {
+    if (!req.has_header("Authorization") && no_body(req)) return refresh_from_cookie(ctx);
     auto f = string_fields(req, res, {"refresh_token"});
     if (f) call(ctx, "SELECT auth.http_refresh($1, $2)::text", {host, (*f)[0]}, 200);
   } else if (what == "/auth/register") {
@@ -327,13 +468,15 @@ void Router::route_auth(Ctx& ctx, const std::string& what) {
     if (f) call(ctx, "SELECT auth.http_register($1, $2, $3)::text", {host, (*f)[0], (*f)[1]}, 201);
   } else if (what == "/auth/logout") {
     // Without a bearer, a {"refresh_token"} body ends that session (its access token expired).
-    if (!req.has_header("Authorization") && !req.body.empty()) {
+    if (!req.has_header("Authorization") && !no_body(req)) {
       auto f = string_fields(req, res, {"refresh_token"});
       if (f) call(ctx, "SELECT auth.http_revoke_refresh_token($1, $2)", {host, (*f)[0]}, 204);
       return;
     }
+    // Neither a bearer nor a body: the browser's cookie session.
+    if (!req.has_header("Authorization")) return logout_from_cookie(ctx);
     auto t = bearer(req, res);
-    if (t) call(ctx, "SELECT auth.http_logout($1, $2)", {host, *t}, 204);
+    if (t && call(ctx, "SELECT auth.http_logout($1, $2)", {host, *t}, 204)) clear_session_cookies(res);
   } else if (what == "/auth/password") {
     auto t = bearer(req, res);
     if (!t) return;
@@ -348,6 +491,100 @@ void Router::route_auth(Ctx& ctx, const std::string& what) {
     auto f = string_fields(req, res, {"reset_token", "new_password"});
     if (f) call(ctx, "SELECT auth.http_reset_password($1, $2, $3)", {host, (*f)[0], (*f)[1]}, 204);
   }
+}
+
+// /auth/users/<uuid> (PATCH {"active"}) and /auth/users/<uuid>/password-reset (POST): the tenant
+// admin's user management (sql/1.0/74_http_web.sql).
+void Router::route_users(Ctx& ctx, const std::string& id, bool password_reset) {
+  const auto& req = ctx.req;
+  auto& res = ctx.res;
+  const char* method = password_reset ? "POST" : "PATCH";
+  if (req.method != method) {
+    res.set_header("Allow", method);
+    return send_error(res, 405, "method not allowed");
+  }
+  if (!ctx.has_host) return send_error(res, tg::core::Reason::UnknownTenant);
+  if (!is_uuid(id)) return send_error(res, tg::core::Reason::UnknownUser);
+  auto t = bearer(req, res);
+  if (!t) return;
+  if (password_reset) {
+    if (!no_body(req)) return send_error(res, 400, "invalid body");
+    call(ctx, "SELECT auth.http_users($1, $2, 'password_reset', $3::pg_catalog.uuid)::text", {ctx.host, *t, id}, 200);
+    return;
+  }
+  if (!is_json_type(req.get_header_value("Content-Type")))
+    return send_error(res, 415, "content type must be application/json");
+  auto j = parse_json_body(req.body);
+  if (!j || !j->is_object() || j->size() != 1 || !j->contains("active") || !(*j)["active"].is_boolean())
+    return send_error(res, 400, "invalid body");
+  call(ctx, "SELECT auth.http_users($1, $2, 'set_active', $3::pg_catalog.uuid, $4::pg_catalog.jsonb)::text",
+       {ctx.host, *t, id, req.body}, 200);
+}
+
+void Router::cookie_session_answer(Ctx& ctx, const DbResult& r) {
+  auto& res = ctx.res;
+  if (r.kind != DbResult::Kind::Ok) {
+    db_error(ctx, r);
+    return;
+  }
+  auto j = json::parse(r.value ? *r.value : std::string(), nullptr, false);
+  if (!j.is_object() || !j["refresh_token"].is_string() || !j["refresh_expires_in"].is_number_integer())
+    return send_error(res, 500, "internal error");
+  const std::string refresh = j["refresh_token"].get<std::string>();
+  const long max_age = j["refresh_expires_in"].get<long>();
+  const std::string csrf = csrf_token_for(refresh);
+  if (csrf.empty()) return send_error(res, 500, "internal error");
+  j.erase("refresh_token");
+  j.erase("refresh_expires_in");
+  j["csrf_token"] = csrf;
+  res.status = 200;
+  res.set_content(j.dump(), kJson);
+  res.headers.emplace("Set-Cookie", refresh_cookie(refresh, max_age));
+  res.headers.emplace("Set-Cookie", csrf_cookie(csrf, max_age));
+}
+
+std::optional<std::string> Router::cookie_refresh_token(Ctx& ctx) {
+  const auto& req = ctx.req;
+  auto& res = ctx.res;
+  if (!same_origin_request(req, res)) return std::nullopt;
+  std::string cookies;
+  auto range = req.headers.equal_range("Cookie");
+  for (auto it = range.first; it != range.second; ++it) cookies += (cookies.empty() ? "" : "; ") + it->second;
+  auto values = cookie_values(cookies, kRefreshCookie);
+  if (values.empty()) {
+    send_error(res, 401, "missing refresh cookie");
+    clear_session_cookies(res);
+    return std::nullopt;
+  }
+  const std::string header(kCsrfHeader);
+  if (!req.has_header(header)) {
+    send_error(res, 403, "missing csrf token");
+    return std::nullopt;
+  }
+  const std::string given = req.get_header_value(header);
+  // A sibling subdomain may have tossed a cookie of the same name: the one the page's CSRF
+  // token was derived from is the session's.
+  for (const auto& v : values)
+    if (csrf_matches(v, given)) return v;
+  send_error(res, 403, "csrf token mismatch");
+  return std::nullopt;
+}
+
+void Router::refresh_from_cookie(Ctx& ctx) {
+  auto token = cookie_refresh_token(ctx);
+  if (!token) return;
+  std::vector<std::optional<std::string>> params{ctx.host, *token};
+  if (has_nul(params)) return send_error(ctx.res, 400, "invalid input");
+  cookie_session_answer(ctx, db_.call(with_refresh_lifetime("auth.http_refresh($1, $2)"), params));
+  // Reused, revoked or expired: the cookie is worth nothing any more, and the page should know.
+  if (ctx.res.status >= 400 && ctx.res.status < 500) clear_session_cookies(ctx.res);
+}
+
+void Router::logout_from_cookie(Ctx& ctx) {
+  auto token = cookie_refresh_token(ctx);
+  if (!token) return;
+  call(ctx, "SELECT auth.http_revoke_refresh_token($1, $2)", {ctx.host, *token}, 204);
+  if (ctx.res.status < 500) clear_session_cookies(ctx.res);
 }
 
 // /api/<table>, /api/rpc/<function>, /rpc/<function>: ONE call of auth.http_request, which

@@ -77,7 +77,7 @@ void define_settings() {
                              &tenant_key_alg_guc, "ES256", PGC_SUSET, 0, check_tenant_key_alg, nullptr, nullptr);
   // Users and sessions: token lifetimes, the login throttle, reset tokens.
   DefineCustomIntVariable("tenantgate.access_ttl", "Lifetime of access tokens issued by auth.login/auth.refresh.",
-                          nullptr, &access_ttl_guc, 300, 10, 24 * 3600, PGC_SUSET, GUC_UNIT_S, nullptr, nullptr,
+                          nullptr, &access_ttl_guc, 300, 1, 24 * 3600, PGC_SUSET, GUC_UNIT_S, nullptr, nullptr,
                           nullptr);
   DefineCustomIntVariable("tenantgate.refresh_ttl", "Lifetime of refresh tokens (each rotation starts it anew).",
                           nullptr, &refresh_ttl_guc, 7 * 24 * 3600, 60, 365 * 24 * 3600, PGC_SUSET, GUC_UNIT_S, nullptr,

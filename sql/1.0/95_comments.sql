@@ -113,6 +113,11 @@ COMMENT ON FUNCTION auth.http_logout(text, text) IS 'POST /auth/logout with a be
 COMMENT ON FUNCTION auth.http_change_password(text, text, text, text) IS 'POST /auth/password (change it). PUBLIC (does nothing before a valid token).';
 COMMENT ON FUNCTION auth.http_start_password_reset(text, text, text) IS 'POST /auth/password/reset-request by the tenant''s admin. PUBLIC (does nothing before a valid token).';
 
+-- The browser app's routes (74_http_web.sql)
+COMMENT ON FUNCTION auth.http_tenant(text) IS 'GET /auth/tenant: slug and name of the Host''s active tenant (unknown or inactive: 42704). PUBLIC (SECURITY DEFINER, require_authenticator_session).';
+COMMENT ON FUNCTION auth.http_users(text, text, text, uuid, jsonb) IS '/auth/users routes of the tenant''s admin (list, create, set_active, password_reset). PUBLIC (does nothing before a valid token).';
+COMMENT ON FUNCTION auth._web_users(text, uuid, jsonb) IS 'The user management of auth.http_users on the authenticated tenant''s users. PUBLIC (runs after auth.authenticate; admits the tenant''s admin only).';
+
 -- The /api language (72_http_request.sql)
 COMMENT ON FUNCTION auth.http_request(text, text, text, text, text, jsonb, text) IS 'One PostgREST-compatible request (/api/<table>, /api/rpc/<fn>, /api/): authenticates like auth.authenticate, runs one statement planned once per query shape, answers status, headers and body. PUBLIC (does nothing before a valid token).';
 COMMENT ON FUNCTION auth._http_request_plans_prepared() IS 'How many statements this connection has prepared for auth.http_request (its plan cache misses). PUBLIC (reads only this backend''s counter).';

@@ -125,8 +125,10 @@ class Server:
         return self.proc.returncode
 
 
-def request(port, method, path, host='localhost', token=None, body=None, headers=None, timeout=15, conn=None):
-    """One request; returns (status, headers dict lower-cased, body bytes)."""
+def request(port, method, path, host='localhost', token=None, body=None, headers=None, timeout=15, conn=None,
+            header_list=False):
+    """One request; returns (status, headers dict lower-cased, body bytes). header_list: the
+    headers as the [(name, value), ...] list the server sent instead (repeated ones kept)."""
     own = conn is None
     if own:
         conn = http.client.HTTPConnection('127.0.0.1', port, timeout=timeout)
@@ -153,7 +155,7 @@ def request(port, method, path, host='localhost', token=None, body=None, headers
     conn.endheaders(data)
     r = conn.getresponse()
     out = r.read()
-    hdrs = {k.lower(): v for k, v in r.getheaders()}
+    hdrs = r.getheaders() if header_list else {k.lower(): v for k, v in r.getheaders()}
     if own:
         conn.close()
     return r.status, hdrs, out

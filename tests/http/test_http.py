@@ -335,9 +335,11 @@ def missing_and_malformed_tokens_are_401_with_challenge():
     check(h.get('www-authenticate', '').startswith('Bearer'))
     for auth in ('Basic YTpi', 'Bearer', 'Bearer  ' + tok('bob'), 'Bearer a b', tok('bob'), 'Bearer @@@'):
         st, h, b = request(port(), 'GET', '/api/company_data', host=H1, headers={'Authorization': auth})
-        check(st == 401 and h.get('www-authenticate') == 'Bearer error="invalid_token"', '%r → %d %s' % (auth[:20], st, h))
+        check(st == 401 and h.get('www-authenticate') ==
+              'Bearer error="invalid_token", error_description="malformed token"', '%r → %d %s' % (auth[:20], st, h))
     st, h, b = expect(request(port(), 'GET', '/api/company_data', host=H1, token='eyJhbGciOiJub25lIn0.eyJ9.'), 401)
-    check(h.get('www-authenticate') == 'Bearer error="invalid_token"')
+    check(h.get('www-authenticate') == 'Bearer error="invalid_token", error_description="%s"' % json.loads(b)['error'],
+          h)
     request_ok = request(port(), 'GET', '/api/company_data', host=H1,
                          headers={'Authorization': 'bearer ' + tok('bob')})
     expect(request_ok, 200)
@@ -387,7 +389,7 @@ def errors_have_postgrests_body_and_the_reason():
     h, j = error_json(request(port(), 'GET', '/api/company_data', host=H1, token='abc.def.ghi'),
                       401, '28000', 'malformed token')
     check(j['message'].startswith('malformed token') and j['details'] is None and j['hint'] is None, j)
-    check(h.get('www-authenticate') == 'Bearer error="invalid_token"', h)
+    check(h.get('www-authenticate') == 'Bearer error="invalid_token", error_description="malformed token"', h)
     h, j = error_json(request(port(), 'GET', '/api/company_data', host=H2, token=t), 403, '42501', 'tenant mismatch',
                       'tenant mismatch')
     error_json(request(port(), 'POST', '/auth/login', host='nosuchtenant.localhost',

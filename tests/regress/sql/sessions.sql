@@ -359,6 +359,15 @@ SELECT :'b'::jsonb -> 'expires_in' AS expires_in,
 RESET ROLE;
 SET tenantgate.access_ttl = '100 years';
 \echo :SQLSTATE
+-- the bounds: 1 s (a browser test's expiry without waiting minutes) to 1 day
+SET tenantgate.access_ttl = 0;
+\echo :SQLSTATE
+SET tenantgate.access_ttl = 1;
+SELECT auth.login('sess-b', 'bob@sess-b.test', 'bob-password-1') ->> 'expires_in' AS expires_in_1s;
+SET tenantgate.access_ttl = '1d';
+SET tenantgate.access_ttl = 86401;
+\echo :SQLSTATE
+SET tenantgate.access_ttl = '10min';
 SELECT expires_at - created_at BETWEEN interval '59 min' AND interval '61 min' AS refresh_ttl_1h
   FROM auth.refresh_tokens WHERE token_hash = sha256(convert_to(:'brt', 'UTF8'));
 -- an expired refresh token
