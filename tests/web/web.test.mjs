@@ -61,14 +61,19 @@ function watch(page) {
 
 const shot = (page, name) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
 
+/** The session cookies of a browser context (tg_refresh has Path=/auth: no page URL shows both). */
+const sessionCookies = async (context) => (await context.cookies()).filter((c) => c.name.startsWith('tg_'));
+
+/** The data screen has loaded (the summary strip names the user). */
+const dataLoaded = (page) => page.getByTestId('summary').getByText('signed in as').waitFor();
+
 async function login(page, slug, who, port = PORT) {
   await page.goto(url(slug, port));
   await page.getByTestId('login-form').waitFor();
   await page.getByLabel('Email').fill(who.email);
   await page.getByLabel('Password').fill(who.password);
   await page.getByTestId('login-submit').click();
-  await page.getByTestId('data-screen').waitFor();
-  await page.getByTestId('summary').getByText('signed in as').waitFor();
+  await dataLoaded(page);
 }
 
 /** One HTTP request from Node (Host header = the tenant): { status, headers, body }. */
@@ -293,7 +298,7 @@ check('a page reload resumes the session through the refresh cookie', async () =
   const { page } = await newPage();
   await login(page, T1, user('bob', T1));
   await page.reload();
-  await page.getByTestId('data-screen').waitFor();
+  await dataLoaded(page);
   assert.match(await rowsText(page), /first order/);
   // the refresh token is HttpOnly: the page's script cannot read it
   const visible = await page.evaluate(() => document.cookie);
@@ -302,11 +307,9 @@ check('a page reload resumes the session through the refresh cookie', async () =
 });
 
 check('a company1 session used on the company2 host is refused with a visible message', async () => {
-  const { context } = await newPage();
-  const page = await context.newPage();
-  watch(page);
+  const { context, page } = await newPage();
   await login(page, T1, user('bob', T1));
-  const own = (await context.cookies(url(T1))).filter((c) => c.name.startsWith('tg_'));
+  const own = await sessionCookies(context);
   assert.deepEqual(own.map((c) => c.name).sort(), ['tg_csrf', 'tg_refresh']);
   // The same cookies under the other company's host (they are host-only, so only a thief
   // could do this): the app's resume is refused, with a sentence.
@@ -333,13 +336,13 @@ check('a company1 session used on the company2 host is refused with a visible me
 check('a refresh token replayed from another tab after rotation logs both out', async () => {
   const { context: a, page: tabA } = await newPage();
   await login(tabA, T1, user('bob', T1));
-  const old = (await a.cookies(url(T1))).filter((c) => c.name.startsWith('tg_'));
+  const old = await sessionCookies(a);
   // Rotate in tab A: a reload resumes through one cookie refresh, which replaces the cookie.
   const rotated = tabA.waitForResponse((r) => r.url().endsWith('/auth/refresh'));
   await tabA.reload();
   assert.equal((await rotated).status(), 200);
-  await tabA.getByTestId('data-screen').waitFor();
-  const now = (await a.cookies(url(T1))).find((c) => c.name === 'tg_refresh');
+  await dataLoaded(tabA);
+  const now = (await sessionCookies(a)).find((c) => c.name === 'tg_refresh');
   assert.notEqual(now.value, old.find((c) => c.name === 'tg_refresh').value, 'the cookie was rotated');
 
   // Tab B (another browser) gets the old cookie back and refreshes with it: a reuse.
