@@ -47,6 +47,9 @@ afterEach(async () => {
 async function newPage(options = {}) {
   const context = await browser.newContext({ viewport: { width: 1100, height: 800 }, ...options });
   contexts.push(context);
+  // A hang guard for each wait on an element or answer (the machine may be busy with other
+  // suites), never a bound on speed.
+  context.setDefaultTimeout(90000);
   const page = await context.newPage();
   watch(page);
   return { context, page };

@@ -24,10 +24,6 @@ export function setSessionEndedHandler(fn) {
   onSessionEnded = fn;
 }
 
-export function isLoggedIn() {
-  return accessToken !== null;
-}
-
 function setSession(body) {
   accessToken = body.access_token;
   if (body.csrf_token) csrfToken = body.csrf_token;
@@ -50,7 +46,7 @@ function csrfFromCookie() {
 }
 
 /** Is this 401 the server saying the access token expired (RFC 6750 challenge)? */
-export function isExpiredTokenAnswer(response) {
+function isExpiredTokenAnswer(response) {
   if (!response || response.status !== 401) return false;
   const challenge = response.headers['www-authenticate'] || '';
   return /error_description="token expired"/.test(challenge);
