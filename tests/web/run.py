@@ -2,8 +2,8 @@
 """The browser app (web/) in a real browser: Playwright (playwright-core from npm, lockfile
 committed) drives Debian's /usr/bin/chromium headless against the real tenantgate-server
 (--web-root = the app built by scripts/web-build.sh) and databases of the CTest cluster:
-  tg_web      tenants weba1/weba2 (server/demo/seed.sql), the default access lifetime;
-  tg_web_ttl  tenants webt1/webt2 with ALTER DATABASE ... SET tenantgate.access_ttl = 2 and a
+  tg_web      tenants brw1/brw2 (server/demo/seed.sql), the default access lifetime;
+  tg_web_ttl  tenants brwt1/brwt2 with ALTER DATABASE ... SET tenantgate.access_ttl = 2 and a
               server of its own (started after the ALTER, so each of its sessions has it).
 Usage: run.py <tenantgate-server> <work dir> <build dir>; TG_CLUSTER_ENV names the cluster's
 env file. Screenshots go to <work dir>/screenshots. A missing chromium FAILS the test (it is
@@ -21,8 +21,8 @@ sys.path.insert(0, os.path.join(HERE, '..', 'js'))
 from harness import Db, Server, cleanup_tenants, read_env_file, setup_database  # noqa: E402
 from npm_suite import install  # noqa: E402
 
-S1, S2 = 'weba1', 'weba2'  # the ordinary suite's tenants
-F1, F2 = 'webt1', 'webt2'  # the 2-second access lifetime's tenants
+S1, S2 = 'brw1', 'brw2'  # the ordinary suite's tenants (slugs are cluster-wide: unique per suite)
+F1, F2 = 'brwt1', 'brwt2'  # the 2-second access lifetime's tenants
 CHROMIUM = os.environ.get('TG_CHROMIUM', '/usr/bin/chromium')
 
 
