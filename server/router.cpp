@@ -371,6 +371,14 @@ bool same_origin_request(const httplib::Request& req, httplib::Response& res) {
   return true;
 }
 
+// Every tg_refresh value of the request's Cookie header(s).
+std::vector<std::string> session_cookies(const httplib::Request& req) {
+  std::string cookies;
+  auto range = req.headers.equal_range("Cookie");
+  for (auto it = range.first; it != range.second; ++it) cookies += (cookies.empty() ? "" : "; ") + it->second;
+  return cookie_values(cookies, kRefreshCookie);
+}
+
 // The statement of a cookie session's login or refresh: the function's token pair plus
 // "refresh_expires_in", tenantgate.refresh_ttl in seconds (the cookie's Max-Age), read in the
 // same round trip. cookie_session_answer takes both out of the body.
@@ -473,8 +481,8 @@ void Router::route_auth(Ctx& ctx, const std::string& what) {
       if (f) call(ctx, "SELECT auth.http_revoke_refresh_token($1, $2)", {host, (*f)[0]}, 204);
       return;
     }
-    // Neither a bearer nor a body: the browser's cookie session.
-    if (!req.has_header("Authorization")) return logout_from_cookie(ctx);
+    // Neither a bearer nor a body but the session cookie: the browser's cookie session.
+    if (!req.has_header("Authorization") && !session_cookies(req).empty()) return logout_from_cookie(ctx);
     auto t = bearer(req, res);
     if (t && call(ctx, "SELECT auth.http_logout($1, $2)", {host, *t}, 204)) clear_session_cookies(res);
   } else if (what == "/auth/password") {
@@ -547,10 +555,7 @@ std::optional<std::string> Router::cookie_refresh_token(Ctx& ctx) {
   const auto& req = ctx.req;
   auto& res = ctx.res;
   if (!same_origin_request(req, res)) return std::nullopt;
-  std::string cookies;
-  auto range = req.headers.equal_range("Cookie");
-  for (auto it = range.first; it != range.second; ++it) cookies += (cookies.empty() ? "" : "; ") + it->second;
-  auto values = cookie_values(cookies, kRefreshCookie);
+  auto values = session_cookies(req);
   if (values.empty()) {
     send_error(res, 401, "missing refresh cookie");
     clear_session_cookies(res);

@@ -69,6 +69,9 @@ def header_map(hdrs):
 
 def each_once(where, hdrs):
     counts = header_map(hdrs)
+    # Set-Cookie is the one header that cannot be folded (RFC 6265 §3): one line per cookie name.
+    cookies = [v.split('=', 1)[0] for v in counts.pop('set-cookie', [])]
+    check(len(cookies) == len(set(cookies)), '%s: a cookie set twice %r' % (where, cookies))
     repeated = {n: v for n, v in counts.items() if len(v) > 1}
     check(not repeated, '%s: repeated header lines %r' % (where, repeated))
     return {n: v[0] for n, v in counts.items()}

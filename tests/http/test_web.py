@@ -139,6 +139,9 @@ def static_content_types_and_caching_by_extension_and_place():
         check(header(h, 'Cache-Control') == want, '%s: %r' % (path, header(h, 'Cache-Control')))
         check_static_headers(path, h)
         check(header(h, 'Content-Range') is None, path)
+    # No byte ranges: the whole file, whatever Range asks for.
+    st, h, b = exchange('GET', '/robots.txt', headers=[('Range', 'bytes=0-2')])
+    check(st == 200 and b == b'/robots.txt' and header(h, 'Accept-Ranges') == 'none', '%d %r %r' % (st, h, b))
 
 
 @suite.test
@@ -200,6 +203,11 @@ def traversal_and_hidden_files_are_refused_on_raw_sockets():
     # A symlink that stays inside the root is a file like any other.
     st, _, b = exchange('GET', '/link-in.txt')
     check(st == 200 and b == b'/robots.txt', 'inner symlink: %d %r' % (st, b))
+    # Decoded exactly once: %20 is a space of the file name, %2520 a literal "%20" (refused).
+    st, _, b = exchange('GET', '/a%20b.txt')
+    check(st == 200 and b == b'/a b.txt', 'encoded name: %d %r' % (st, b))
+    ans = raw(port(), ('GET /a%%2520b.txt HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n' % H1).encode())
+    check(status_of(ans) == 400 and b'/a b.txt' not in ans, ans[:200])
 
 
 # ---- /auth/tenant ------------------------------------------------------------------------------
@@ -311,6 +319,8 @@ def logout_by_cookie_or_bearer_revokes_and_clears_both_cookies():
     hs = [('Cookie', 'tg_refresh=' + refresh)]
     st, h, b = exchange('POST', '/auth/logout', headers=hs)
     check(st == 403 and not set_cookies(h), 'logout without the csrf header: %d' % st)
+    st, h, b = exchange('POST', '/auth/logout')  # neither cookie nor bearer: as before
+    check(st == 401 and json.loads(b)['error'] == 'missing token' and header(h, 'WWW-Authenticate') == 'Bearer', b)
     st, h, b = exchange('POST', '/auth/logout', headers=hs + [('X-CSRF-Token', csrf)])
     check(st == 204, 'cookie logout: %d %s' % (st, b))
     cl = set_cookies(h)
@@ -478,7 +488,7 @@ def make_web_root():
         f.write(INDEX)
     for rel in ('assets/app-1a2b3c.js', 'assets/app-1a2b3c.css', 'assets/mod.mjs', 'assets/font.woff2',
                 'assets/app.js.map', 'logo.svg', 'logo.png', 'favicon.ico', 'config.json', 'app.webmanifest',
-                'robots.txt', 'data.bin'):
+                'robots.txt', 'data.bin', 'a b.txt'):
         with open(os.path.join(root, rel), 'wb') as f:
             f.write(('/' + rel).encode())
     for rel, data in (('.env', b'DOTENV=1'), ('.git/config', b'HIDDEN'), ('assets/.hidden.js', b'HIDDEN')):
