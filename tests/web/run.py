@@ -3,8 +3,9 @@
 committed) drives Debian's /usr/bin/chromium headless against the real tenantgate-server
 (--web-root = the app built by scripts/web-build.sh) and databases of the CTest cluster:
   tg_web      tenants brw1/brw2 (server/demo/seed.sql), the default access lifetime;
-  tg_web_ttl  tenants brwt1/brwt2 with ALTER DATABASE ... SET tenantgate.access_ttl = 2 and a
-              server of its own (started after the ALTER, so each of its sessions has it).
+  tg_web_ttl  tenants brwt1/brwt2 with ALTER DATABASE ... SET tenantgate.access_ttl = 2 (and
+              tenantgate.leeway = 0) and a server of its own (started after the ALTER, so each
+              of its sessions has it).
 Usage: run.py <tenantgate-server> <work dir> <build dir>; TG_CLUSTER_ENV names the cluster's
 env file. Screenshots go to <work dir>/screenshots. A missing chromium FAILS the test (it is
 never skipped): bash scripts/deps.sh installs it."""
@@ -46,7 +47,8 @@ def main():
 
     db = setup_database(env, 'tg_web', S1, S2)
     fast = setup_database(env, 'tg_web_ttl', F1, F2)
-    fast.psql('ALTER DATABASE tg_web_ttl SET tenantgate.access_ttl = 2')
+    # Leeway 0 as well: the allowed clock skew (30 s by default) would keep a token valid past exp.
+    fast.psql('ALTER DATABASE tg_web_ttl SET tenantgate.access_ttl = 2; ALTER DATABASE tg_web_ttl SET tenantgate.leeway = 0')
     logdir = tempfile.mkdtemp(prefix='tg-web-')
     servers = []
     status = 1
