@@ -4,12 +4,15 @@
 #   bash scripts/demo.sh          install what is missing, build, install the extension, start a
 #                                 private PostgreSQL 15 cluster under build/demo-cluster, create
 #                                 the demo database (tenants company1 and company2, their users
-#                                 and a company_data table made by a tenant migration), start
-#                                 tenantgate-server on 127.0.0.1 and print curl lines to try it
+#                                 and a company_data table made by a tenant migration), build the
+#                                 browser app (web/, scripts/web-build.sh), start tenantgate-server
+#                                 on 127.0.0.1 serving it (--web-root), and print each tenant's
+#                                 URL and curl lines to try it
 #   bash scripts/demo.sh start --prebuilt
 #                                 the same without the packages, the build and the install: the
 #                                 extension is installed and the server built already (the docs
-#                                 test, tests/docs, starts its demos so)
+#                                 test, tests/docs, starts its demos so); the browser app is
+#                                 served when $BUILD_DIR/web/dist is there
 #   bash scripts/demo.sh env      export lines for a shell: PGHOST, PGPORT, PGUSER, PGDATABASE
 #                                 (psql reaches the demo database as its superuser) and DEMO_URL
 #                                 (the server); use: eval "$(bash scripts/demo.sh env)"
@@ -33,10 +36,10 @@ ACCESS_LOG=$DEMO_DIR/demo-access.log      # its JSON access log
 DEMO_ENV=$DEMO_DIR/demo.env               # KEY=value lines, printed as exports by `demo.sh env`
 DEMO_DB=tenantgate_demo
 
-DEMO_STEPS=(step_deps step_build step_install step_leftovers step_cluster step_database step_seed
+DEMO_STEPS=(step_deps step_build step_web step_install step_leftovers step_cluster step_database step_seed
             step_server step_env step_check step_try)
 # `start --prebuilt`: what is built and installed already is used as it is.
-DEMO_PREBUILT_SKIPS=" step_deps step_build step_install "
+DEMO_PREBUILT_SKIPS=" step_deps step_build step_web step_install "
 DEMO_STOP_STEPS=(stop_server stop_cluster)
 
 say() { echo "==== demo: $*"; }
@@ -76,6 +79,11 @@ step_build() {
   jobs=$(nproc 2>/dev/null || echo 2)
   quietly cmake -S "$ROOT" -B "$BUILD_DIR"
   quietly cmake --build "$BUILD_DIR" -j "$jobs" --target tenantgate tenantgate_sql tenantgate-server
+}
+
+step_web() {
+  say "browser app (web/ -> $BUILD_DIR/web/dist)"
+  quietly bash "$ROOT/scripts/web-build.sh" "$BUILD_DIR"
 }
 
 step_install() {
@@ -122,11 +130,13 @@ step_server() {
     [[ -n $HTTP_PORT ]] || { echo "demo: ports 8080-8099 are all in use; set DEMO_HTTP_PORT" >&2; exit 1; }
   fi
   say "tenantgate-server on 127.0.0.1:$HTTP_PORT (log $SERVER_LOG, access log $ACCESS_LOG)"
+  WEB_ARGS=()
+  [[ ! -f $BUILD_DIR/web/dist/index.html ]] || WEB_ARGS=(--web-root "$BUILD_DIR/web/dist")
   # The server connects as tenantgate_server (an authenticator, made by the seed; trust auth on
   # 127.0.0.1 in this private cluster). It holds no key: the database signs and verifies.
   nohup "$BUILD_DIR/server/tenantgate-server" \
     --db "host=127.0.0.1 port=$PGPORT dbname=$DEMO_DB user=tenantgate_server" \
-    --listen "127.0.0.1:$HTTP_PORT" --pool-size 4 --access-log "$ACCESS_LOG" \
+    --listen "127.0.0.1:$HTTP_PORT" --pool-size 4 --access-log "$ACCESS_LOG" "${WEB_ARGS[@]}" \
     >"$SERVER_LOG" 2>&1 </dev/null &
   echo $! >"$SERVER_PID"
   for _ in $(seq 1 50); do
@@ -171,6 +181,17 @@ tenantgate demo is running: tenantgate-server on $url, PostgreSQL 15 on 127.0.0.
 (database $DEMO_DB). Users: alice@company1.test (admin, alice-password-1), bob@company1.test
 (staff, bob-password-1), flask@company1.test (imported passlib hash, password foo),
 carol@company2.test (admin, carol-password-2), dave@company2.test (staff, dave-password-2).
+EOF
+  if (( ${#WEB_ARGS[@]} )); then
+    cat <<EOF
+
+The browser app (docs/web.md), one address per company (Chromium or Chrome: they resolve
+*.localhost to this machine and treat it as a secure context):
+  company1: http://company1.localhost:$HTTP_PORT/   (alice: admin, bob: staff)
+  company2: http://company2.localhost:$HTTP_PORT/   (carol: admin, dave: staff)
+EOF
+  fi
+  cat <<EOF
 
 Try it (copy-paste into bash; the tenant comes from the Host header). In another shell,
 eval "\$(bash scripts/demo.sh env)" points psql at the demo database and sets DEMO_URL; then the

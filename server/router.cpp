@@ -634,7 +634,8 @@ void Router::api_request(Ctx& ctx, const std::string& path) {
     if (!is_json_type(req.get_header_value("Content-Type")))
       return send_error(res, 415, "content type must be application/json");
     auto j = parse_json_body(req.body);
-    if (!j || !(j->is_object() || (m == "POST" && !rpc && j->is_array()))) return send_error(res, 400, "invalid body");
+    // An array is a bulk insert, or the whole argument of an rpc function taking one json/jsonb.
+    if (!j || !(j->is_object() || (m == "POST" && j->is_array()))) return send_error(res, 400, "invalid body");
     body = req.body;  // the client's own text: numbers keep their precision in jsonb
   }
   // The request headers that change the answer (lower-case keys), and the page cap.

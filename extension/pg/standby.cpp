@@ -29,7 +29,9 @@ constexpr const char* const writing_functions[] = {
     "_revoke_family_autonomously", "_purge_expired", "_issue_tokens",
     // their HTTP entry points (70_api.sql)
     "http_login", "http_refresh", "http_revoke_refresh_token", "http_register", "http_logout", "http_change_password",
-    "http_start_password_reset", "http_reset_password"};
+    "http_start_password_reset", "http_reset_password",
+    // the admin's user routes (74_http_web.sql; listing shares the function, so it goes too)
+    "http_users", "_web_users"};
 
 bool is_writing_function(const char* name) {
   for (const char* writing : writing_functions)

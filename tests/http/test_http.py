@@ -347,6 +347,9 @@ def api_new_grammar_cannot_reach_another_tenant():
             no_leak(b)
     st, h, b = expect(request(port(), 'POST', '/rpc/echo_json', host=H1, token=t, body={'a': [1, 2]}), 200)
     check(json.loads(b) == {'a': [1, 2]}, b)
+    # PostgREST passes an array body whole to a function of one unnamed json argument
+    st, h, b = expect(request(port(), 'POST', '/rpc/echo_json', host=H1, token=t, body=[1, {'b': 2}]), 200)
+    check(json.loads(b) == [1, {'b': 2}], b)
 
 
 @suite.test

@@ -5,7 +5,6 @@ private cluster of the CTest fixture, a database of this suite seeded with serve
 Usage: run.py <tenantgate-server> <work dir>; TG_CLUSTER_ENV names the cluster's env file.
 The packages are installed with `npm ci` into the work dir, never into the source tree."""
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -13,6 +12,7 @@ import tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, '..', 'http'))
 from harness import Db, Server, cleanup_tenants, read_env_file, setup_database  # noqa: E402
+from npm_suite import install  # noqa: E402
 
 S1, S2 = 'jsa1', 'jsa2'
 SEED = r"""
@@ -37,16 +37,7 @@ def main():
     binary, work = sys.argv[1], sys.argv[2]
     env = read_env_file(os.environ['TG_CLUSTER_ENV'])
     os.makedirs(work, exist_ok=True)
-    for f in ('package.json', 'package-lock.json', 'postgrest.test.mjs'):
-        shutil.copy(os.path.join(HERE, f), work)
-    lock = os.path.join(HERE, 'package-lock.json')
-    stamp = os.path.join(work, 'node_modules', '.tg-lock')
-    if not (os.path.exists(stamp) and open(stamp, 'rb').read() == open(lock, 'rb').read()):
-        r = subprocess.run(['npm', 'ci', '--no-audit', '--no-fund', '--loglevel=error'], cwd=work)
-        if r.returncode != 0:
-            print('js: npm ci failed (the npm registry must be reachable)')
-            sys.exit(1)
-        shutil.copy(lock, stamp)
+    install(HERE, work, ['postgrest.test.mjs'], 'js')
     db = setup_database(env, 'tg_js', S1, S2)
     db.psql(SEED)
     logdir = tempfile.mkdtemp(prefix='tg-js-')

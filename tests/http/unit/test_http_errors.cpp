@@ -101,8 +101,7 @@ TEST(HttpErrors, ApiLanguageRefusalsCarryPostgrestsCode) {
   EXPECT_EQ(e.code, "PGRST100");
   EXPECT_FALSE(e.hint.has_value());
   // PGRST201: the hint lists the candidate relationships (catalog names), as PostgREST's does
-  f.message = "ambiguous relationship";
-  f.constraint = "tenantgate:PGRST201";
+  DbErrorFields f = fields("22023", "ambiguous relationship", "tenantgate:PGRST201");
   f.hint = "Try changing 'customers' to one of the following: 'customers!a_fk', 'customers!b_fk'";
   e = map_db_error(f);
   EXPECT_EQ(e.code, "PGRST201");
