@@ -549,19 +549,15 @@ report() {
     printf '%-74s %10.0f   (%s)\n' "$desc" "$(med "pgb:$f")" "$(vals "pgb:$f")"
   done
   echo "ratios: T/E3 $(ratio "$(med pgb:T)" "$(med pgb:E3)"); T-cold/E3 $(ratio "$(med pgb:Tcold)" "$(med pgb:E3)");" \
-       "T-cold/E3L $(ratio "$(med pgb:Tcold)" "$(med pgb:E3L)")"
+       "T-cold/E3L $(ratio "$(med pgb:Tcold)" "$(med pgb:E3L)"); T1/E $(ratio "$(med pgb:T1)" "$(med pgb:E)");" \
+       "T1/T1api $(ratio "$(med pgb:T1)" "$(med pgb:T1api)")"
   echo
   echo "HTTP (wrk)                     server:  req/s   p50 ms   p99 ms  bad | peer (node + jose + pg):  req/s   p50 ms   p99 ms"
-  local w label
+  local w
+  local -A label=([get]="GET /api/company_data?limit=10" [me]="GET /auth/me" [post]="POST /api/company_data"
+                  [login]="POST /auth/login" [refresh]="POST /auth/refresh")
   for w in get me post login refresh; do
-    case $w in
-      get) label="GET /api/company_data?limit=10" ;;
-      me) label="GET /auth/me" ;;
-      post) label="POST /api/company_data" ;;
-      login) label="POST /auth/login" ;;
-      refresh) label="POST /auth/refresh" ;;
-    esac
-    printf '%-32s %13.0f %8.2f %8.2f %4s' "$label" "$(med "main:$w:rps")" "$(med "main:$w:p50")" "$(med "main:$w:p99")" \
+    printf '%-32s %13.0f %8.2f %8.2f %4s' "${label[$w]}" "$(med "main:$w:rps")" "$(med "main:$w:p50")" "$(med "main:$w:p99")" \
       "$(awk -v k="main:$w:bad" '$1 == k { s += $2 } END { print s + 0 }' "$RAW")"
     if [[ $w == get && $PEER == 1 ]]; then
       printf ' | %30.0f %8.2f %8.2f\n' "$(med main:peer:rps)" "$(med main:peer:p50)" "$(med main:peer:p99)"

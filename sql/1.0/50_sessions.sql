@@ -228,7 +228,7 @@ BEGIN
   EXCEPTION WHEN serialization_failure THEN
     SELECT * INTO r FROM auth.refresh_tokens WHERE token_hash OPERATOR(pg_catalog.=) auth._token_hash(refresh_token);
     PERFORM auth._revoke_family_autonomously(r.family_id, 'refresh token reuse');
-    PERFORM auth._raise('token_revoked');
+    PERFORM auth._raise('token_revoked', 'refresh token reuse detected');
   END;
   IF r.id IS NULL THEN
     PERFORM auth._raise('token_revoked');
@@ -240,7 +240,7 @@ BEGIN
   IF r.used_at IS NOT NULL THEN
     -- Reuse: whoever holds the family's newest token (thief or owner) loses it too.
     PERFORM auth._revoke_family_autonomously(r.family_id, 'refresh token reuse');
-    PERFORM auth._raise('token_revoked');
+    PERFORM auth._raise('token_revoked', 'refresh token reuse detected');
   END IF;
   IF r.expires_at OPERATOR(pg_catalog.<=) pg_catalog.clock_timestamp() THEN
     PERFORM auth._raise('token_expired');

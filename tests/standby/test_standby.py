@@ -388,14 +388,18 @@ def read_your_writes_while_replay_is_paused():
     poll(lambda: rpc_in_recovery(tok) is True, 'the writer back on the replica after replay')
 
 
+def get_is_refused_as_revoked(tok):
+    st, _, body = request(ctx['srv'].port, 'GET', '/api/company_data', host=H1, token=tok)
+    check(st == 401 and json.loads(body)['error'] == 'token revoked', 'after logout: %d %s' % (st, body[:200]))
+
+
 @suite.test
 def logout_through_the_server_is_seen_by_the_next_get():
     tok = server_login('bob@%s.test' % S1, 'bob-password-1')['access_token']
     poll(lambda: rpc_in_recovery(tok) is True, 'token on the replica')
     st, _, _ = request(ctx['srv'].port, 'POST', '/auth/logout', host=H1, token=tok)
     check(st == 204, 'logout: %d' % st)
-    st, _, body = request(ctx['srv'].port, 'GET', '/api/company_data', host=H1, token=tok)
-    check(st == 401 and json.loads(body)['error'] == 'token revoked', 'after logout: %d %s' % (st, body[:200]))
+    get_is_refused_as_revoked(tok)
 
 
 @suite.test
@@ -411,8 +415,7 @@ def a_session_ended_by_its_refresh_token_pins_every_read():
         st, _, body = request(ctx['srv'].port, 'POST', '/auth/logout', host=H1,
                               body={'refresh_token': t['refresh_token']})
         check(st == 204, 'logout by refresh token: %d %s' % (st, body[:200]))
-        st, _, body = request(ctx['srv'].port, 'GET', '/api/company_data', host=H1, token=t['access_token'])
-        check(st == 401 and json.loads(body)['error'] == 'token revoked', 'after logout: %d %s' % (st, body[:200]))
+        get_is_refused_as_revoked(t['access_token'])
         check(rpc_in_recovery(other) is False, 'another token read the replica before it replayed the logout')
     finally:
         ctx['standby'].psql('SELECT pg_catalog.pg_wal_replay_resume()')

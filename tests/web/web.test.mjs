@@ -355,7 +355,8 @@ check('a refresh token replayed from another tab after rotation logs both out', 
   await tabB.goto(url(T1));
   assert.equal((await replay).status(), 401);
   await tabB.getByTestId('login-form').waitFor();
-  await tabB.getByTestId('notice').getByText('You were signed out').waitFor();
+  // The replaying tab is told it was a reuse (auth.refresh's detail), not just "revoked".
+  await tabB.getByTestId('notice').getByText('this session was used from somewhere else').waitFor();
   assert.equal(await tabB.getByTestId('rows').count(), 0);
 
   // Tab A's next refresh finds the family revoked: signed out too, with a sentence.

@@ -28,7 +28,7 @@ export const SESSION_ENDED = {
   reuse:
     'You were signed out: this session was used from somewhere else (an old sign-in was replayed), so it was ended everywhere for safety.',
   revoked:
-    'You were signed out: this session was ended — signed out elsewhere, revoked by an administrator, or used from another browser (then it is ended everywhere, for safety).',
+    'You were signed out: this session was ended — signed out elsewhere, revoked by an administrator, or replayed from another browser (then it is ended everywhere, for safety).',
   expired: 'You were signed out because your session expired. Please sign in again.',
   wrong_company: 'This session belongs to another company. Sign in at this company\'s address.',
   network: 'The server cannot be reached, so you were signed out. Please sign in again when it is back.',
