@@ -213,34 +213,62 @@ DbResult DbPool::run(Slot& slot, const std::string& sql, const std::vector<std::
   return out;
 }
 
+DbPool::Slot* DbPool::acquire() {
+  std::unique_lock<std::mutex> lock(mu_);
+  if (closed_) return nullptr;
+  if (waiters_.empty()) {
+    // Prefer an open connection; else any free slot (connected on use).
+    Slot* free_slot = nullptr;
+    for (auto& s : slots_) {
+      if (s.in_use) continue;
+      if (s.conn != nullptr) {
+        free_slot = &s;
+        break;
+      }
+      if (free_slot == nullptr) free_slot = &s;
+    }
+    if (free_slot != nullptr) {
+      free_slot->in_use = true;
+      return free_slot;
+    }
+  }
+  Waiter me;
+  waiters_.push_back(&me);
+  auto deadline = Clock::now() + std::chrono::milliseconds(config_.pool_timeout_ms);
+  while (me.slot == nullptr && !closed_)
+    if (me.cv.wait_until(lock, deadline) == std::cv_status::timeout) break;
+  if (me.slot == nullptr) {
+    // Timed out or closing: leave the queue (a hand-over sets me.slot and removes me first).
+    for (auto it = waiters_.begin(); it != waiters_.end(); ++it)
+      if (*it == &me) {
+        waiters_.erase(it);
+        break;
+      }
+  }
+  return me.slot;
+}
+
+void DbPool::release(Slot* slot) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!waiters_.empty()) {
+    // Hand over without marking the slot free: nobody can barge in between.
+    Waiter* next = waiters_.front();
+    waiters_.pop_front();
+    next->slot = slot;
+    next->cv.notify_one();
+    return;
+  }
+  slot->in_use = false;
+  if (closed_) cv_.notify_all();
+}
+
 DbResult DbPool::call(const std::string& sql, const std::vector<std::optional<std::string>>& params) {
-  Slot* slot = nullptr;
-  {
-    std::unique_lock<std::mutex> lock(mu_);
-    auto deadline = Clock::now() + std::chrono::milliseconds(config_.pool_timeout_ms);
-    for (;;) {
-      if (closed_) break;
-      // Prefer an open connection; else any free slot.
-      for (auto& s : slots_)
-        if (!s.in_use && s.conn != nullptr) {
-          slot = &s;
-          break;
-        }
-      if (slot == nullptr)
-        for (auto& s : slots_)
-          if (!s.in_use) {
-            slot = &s;
-            break;
-          }
-      if (slot != nullptr) break;
-      if (cv_.wait_until(lock, deadline) == std::cv_status::timeout) break;
-    }
-    if (slot == nullptr) {
-      DbResult r;
-      r.kind = closed_ ? DbResult::Kind::ConnectionError : DbResult::Kind::Busy;
-      return r;
-    }
-    slot->in_use = true;
+  Slot* slot = acquire();
+  if (slot == nullptr) {
+    DbResult r;
+    std::lock_guard<std::mutex> lock(mu_);
+    r.kind = closed_ ? DbResult::Kind::ConnectionError : DbResult::Kind::Busy;
+    return r;
   }
   DbResult result;
   if (!ensure_connected(*slot)) {
@@ -248,11 +276,7 @@ DbResult DbPool::call(const std::string& sql, const std::vector<std::optional<st
   } else {
     result = run(*slot, sql, params);
   }
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    slot->in_use = false;
-  }
-  cv_.notify_all();
+  release(slot);
   return result;
 }
 
@@ -274,6 +298,7 @@ std::string DbPool::base_domain() const {
 void DbPool::close() {
   std::unique_lock<std::mutex> lock(mu_);
   closed_ = true;
+  for (Waiter* w : waiters_) w->cv.notify_one();  // they leave the queue themselves
   cv_.wait_for(lock, std::chrono::seconds(30), [&] {
     for (const auto& s : slots_)
       if (s.in_use) return false;

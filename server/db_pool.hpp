@@ -16,6 +16,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <deque>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -68,14 +69,25 @@ class DbPool {
     std::unordered_map<std::string, std::string> prepared;  // SQL text → statement name
     bool needs_full_reset = false;                          // the last request failed
   };
+  // A request waiting for a connection. Waiters are served strictly in arrival order and the
+  // releasing thread hands its slot to the first one: with notify_all and a free-for-all, newly
+  // arriving requests barged ahead of waiting ones and every release woke every waiter (the
+  // p99 of GET /api was 26x its p50 at 32 connections on an 8-connection pool).
+  struct Waiter {
+    Slot* slot = nullptr;  // set (under mu_) by the thread that hands its slot over
+    std::condition_variable cv;
+  };
+  Slot* acquire();
+  void release(Slot* slot);
   bool ensure_connected(Slot& slot);
   void drop(Slot& slot);
   DbResult run(Slot& slot, const std::string& sql, const std::vector<std::optional<std::string>>& params);
 
   Config config_;
   mutable std::mutex mu_;
-  std::condition_variable cv_;
+  std::condition_variable cv_;  // close() waits on it for in-use slots to come back
   std::vector<Slot> slots_;
+  std::deque<Waiter*> waiters_;  // oldest first
   bool closed_ = false;
   std::string base_domain_;
 };

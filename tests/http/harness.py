@@ -86,8 +86,11 @@ class Server:
         self.port = free_port()
         self.log_path = os.path.join(logdir, 'server-%d.log' % self.port)
         self.access_path = os.path.join(logdir, 'access-%d.log' % self.port)
+        # The server's 5 s statement timeout is a production default, not a test's: a scrypt login
+        # (128 MiB, ~0.2 s alone) queued behind others on a loaded 2-core CI machine can exceed it.
+        # A suite that tests the timeout passes its own --statement-timeout-ms (it comes later and wins).
         args = [binary, '--db', conninfo, '--listen', '127.0.0.1:%d' % self.port,
-                '--access-log', self.access_path] + list(extra_args)
+                '--access-log', self.access_path, '--statement-timeout-ms', '120000'] + list(extra_args)
         self.log = open(self.log_path, 'w')
         self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.time() + 10
