@@ -18,6 +18,9 @@
 # PATH_SERVER_ARGS (extra tenantgate-server flags; default "--access-log off"),
 # PATH_PEER=0 (skip the Node peer), PATH_T1=0 (leave out T1/T1api; automatic when router.cpp
 # no longer calls auth.http_request), PATH_LOGIN_USERS (32: users POST /auth/login cycles through),
+# PATH_STANDBY=1 (issue 13: also a streaming standby of the cluster, made with pg_basebackup, and a
+# second server with --db-read on it: figure "GET via --db-read" beside the plain GET; on one
+# machine the standby shares the same cores, so this is the routing's cost, not scale-out),
 # PATH_PERF=1 (perf record -a -g during one extra server GET, pgbench T and E3 run; reports in
 # $BUILD_DIR/path-work/perf-*.txt), PATH_HOLD=SECONDS (pause with everything up before the
 # rounds, for profiling by hand; the token is written to $BUILD_DIR/path-work/token).
@@ -93,11 +96,13 @@ qv() { q -tA "$@"; }
 
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
-SERVER_PID="" PEER_PID="" CLUSTER_UP=0
+SERVER_PID="" PEER_PID="" CLUSTER_UP=0 STANDBY_UP=0 RO_PID=""
 cleanup() {
   local rc=$?
   stop_peer || true
   stop_server || true
+  stop_ro_server || true
+  stop_standby || true
   if (( CLUSTER_UP )); then
     bash "$ROOT/scripts/cluster.sh" stop "$CLUSTER" --check-log >&2 || rc=1
   fi
@@ -317,6 +322,64 @@ stop_server() {
   (( rc == 0 )) || { tail -5 "$WORK/server.log" >&2; die "tenantgate-server exited with $rc"; }
 }
 
+# --- PATH_STANDBY=1: a streaming standby and a server reading from it -----------------------------
+STANDBY=$BUILD_DIR/path-standby
+# As the cluster's OS owner (scripts/cluster.sh runs PostgreSQL as an unprivileged user when root).
+as_cluster_owner() {
+  local owner
+  owner=$(stat -c %U "$CLUSTER/data")
+  if [[ $(id -u) == 0 && $owner != root ]]; then (cd / && runuser -u "$owner" -- "$@"); else "$@"; fi
+}
+
+start_standby() {
+  say "standby: pg_basebackup -R of the cluster into $STANDBY"
+  stop_standby
+  rm -rf "$STANDBY"
+  mkdir -p "$STANDBY"
+  chown "$(stat -c %U:%G "$CLUSTER/data")" "$STANDBY"
+  as_cluster_owner "$TG_PG_BINDIR/pg_basebackup" -D "$STANDBY/data" -R -X stream -c fast -h 127.0.0.1 -p "$PGPORT" -U postgres
+  STANDBY_PORT=$(free_port)
+  # Later lines win over the copied configuration: its own port and socket directory.
+  printf "port = %s\nunix_socket_directories = '%s'\nhot_standby = on\nhot_standby_feedback = on\n" \
+    "$STANDBY_PORT" "$STANDBY" | as_cluster_owner tee -a "$STANDBY/data/postgresql.auto.conf" >/dev/null
+  STANDBY_UP=1
+  as_cluster_owner "$TG_PG_BINDIR/pg_ctl" start -D "$STANDBY/data" -l "$STANDBY/log" -w -t 120 >/dev/null
+  # replayed up to now (the bench's users and tokens are there)
+  local lsn
+  lsn=$(qv -c "SELECT pg_catalog.pg_current_wal_lsn()")
+  wait_started "the standby's replay" "$$" "$STANDBY/log" 600 standby_replayed "$lsn"
+}
+
+standby_replayed() {  # LSN: true once the standby has replayed up to it
+  [[ $("$TG_PG_BINDIR/psql" -X -At -h 127.0.0.1 -p "$STANDBY_PORT" -U postgres -d "$DB" \
+         -c "SELECT pg_catalog.pg_last_wal_replay_lsn() >= '$1'" 2>/dev/null) == t ]]
+}
+
+stop_standby() {
+  (( STANDBY_UP )) || return 0
+  STANDBY_UP=0
+  as_cluster_owner "$TG_PG_BINDIR/pg_ctl" stop -D "$STANDBY/data" -m fast -w -t 60 >/dev/null 2>&1 || true
+  ! grep -E 'server process .* was terminated by signal|PANIC' "$STANDBY/log" >&2 || die "the standby's log shows a crash"
+}
+
+start_ro_server() {
+  RO_PORT=$(free_port)
+  # shellcheck disable=SC2086
+  "$BUILD_DIR/server/tenantgate-server" --db "host=$PGHOST port=$PGPORT dbname=$DB user=tenantgate_server" \
+    --db-read "host=127.0.0.1 port=$STANDBY_PORT dbname=$DB user=tenantgate_server" \
+    --listen "127.0.0.1:$RO_PORT" $SERVER_ARGS >"$WORK/server-ro.log" 2>&1 &
+  RO_PID=$!
+  wait_started "tenantgate-server --db-read" "$RO_PID" "$WORK/server-ro.log" 100 \
+    curl -sf -o /dev/null -H "Host: $HOST" -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$RO_PORT/api/company_data?limit=10"
+}
+
+stop_ro_server() {
+  [[ -n $RO_PID ]] || return 0
+  kill -TERM "$RO_PID" 2>/dev/null || true
+  wait "$RO_PID" 2>/dev/null || true
+  RO_PID=""
+}
+
 start_peer() {
   [[ $PEER == 1 ]] || return 0
   local dir=$ROOT/bench/peers/node-jose
@@ -351,6 +414,7 @@ wrkrun() {
   case $name in
     get) sargs=(GET "/api/company_data?limit=10" "$HOST" "$TOKEN" -) ;;
     peer) port=$PEER_PORT; sargs=(GET "/api/company_data?limit=10" "$HOST" "$TOKEN" -) ;;
+    getro) port=$RO_PORT; sargs=(GET "/api/company_data?limit=10" "$HOST" "$TOKEN" -) ;;
     me) sargs=(GET /auth/me "$HOST" "$TOKEN" -) ;;
     post) sargs=(POST /api/company_data "$HOST" "$TOKEN" '{"title":"wrk row","amount":1.5,"tags":["w"]}') ;;
     login)
@@ -391,11 +455,12 @@ med() { awk -v k="$1" '$1 == k { print $2 }' "$RAW" | median; }
 vals() { awk -v k="$1" '$1 == k { printf "%s%s", (n++ ? " " : ""), $2 }' "$RAW"; }
 
 PGB_FIGS=(E E3 E3L T Tcold T1 T1api)
-WRK_FIGS=(get peer me post login refresh)
+WRK_FIGS=(get peer getro me post login refresh)
 
 measure_wrk() {  # measure_wrk PREFIX NAME SECONDS
   local pre=$1 name=$2 secs=$3 rps p50 p99 n e before after
   [[ $name != peer || $PEER == 1 ]] || return 0
+  [[ $name != getro || ${PATH_STANDBY:-0} == 1 ]] || return 0
   [[ $name != get ]] || before=$(metrics_sum_count)
   read -r rps p50 p99 n e < <(wrkrun "$name" "$secs")
   rec "$pre:$name:rps" "$rps"; rec "$pre:$name:p50" "$p50"; rec "$pre:$name:p99" "$p99"
@@ -565,6 +630,11 @@ report() {
       printf ' | %30s\n' "-"
     fi
   done
+  if [[ ${PATH_STANDBY:-0} == 1 ]]; then
+    printf '%-32s %13.0f %8.2f %8.2f %4s | %30s\n' "GET via --db-read (a standby)" "$(med main:getro:rps)" "$(med main:getro:p50)" \
+      "$(med main:getro:p99)" "$(awk '$1 == "main:getro:bad" { s += $2 } END { print s + 0 }' "$RAW")" "-"
+    echo "GET via --db-read / plain GET: $(ratio "$(med main:getro:rps)" "$(med main:get:rps)") (the standby runs on the same cores)"
+  fi
   echo "GET runs: server $(vals main:get:rps) req/s; peer $(vals main:peer:rps) req/s"
   echo "GET: server/peer $(ratio "$(med main:get:rps)" "$(med main:peer:rps)"); server GET/E $(ratio "$(med main:get:rps)" "$(med pgb:E)");" \
        "peer/E $(ratio "$(med main:peer:rps)" "$(med pgb:E)")"
@@ -644,6 +714,10 @@ main() {
   write_pgbench_scripts
   start_server
   start_peer
+  if [[ ${PATH_STANDBY:-0} == 1 ]]; then
+    start_standby
+    start_ro_server
+  fi
   if [[ -n ${PATH_HOLD:-} ]]; then
     # For profiling by hand: everything is up; the bench token is in $WORK/token.
     echo "$TOKEN" >"$WORK/token"
@@ -652,6 +726,9 @@ main() {
   fi
   main_rounds
   [[ ${PATH_PERF:-0} == 1 ]] && perf_profile
+  # the standby would replay the scale phase's tenants on the same cores: not beyond here
+  stop_ro_server
+  stop_standby
 
   # Scale: more tenants; the migration and memory figures at their tenant counts on the way.
   local checkpoints n
