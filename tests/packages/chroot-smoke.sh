@@ -11,8 +11,20 @@ APT=(apt-get -q -y -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force
 t0=$(date +%s)
 step() { echo "== $* ($(( $(date +%s) - t0 )) s)"; }
 ok() { echo "ok $*"; }
-fail() { echo "FAIL $*"; exit 1; }
+fail() {
+  echo "FAIL $*"
+  if [[ -f /smoke/server.log ]]; then echo "---- /smoke/server.log:"; tail -n 20 /smoke/server.log; fi
+  exit 1
+}
 ENV_FILE=/etc/tenantgate/server.env
+# The PIDs of running tenantgate-server processes (comm is cut to 15 characters); this is PID 1
+# of its own namespace, so /proc shows the chroot's processes only.
+server_pids() {
+  local d
+  for d in /proc/[0-9]*; do
+    if [[ $(cat "$d/comm" 2>/dev/null) == tenantgate-serv ]]; then echo "${d#/proc/}"; fi
+  done
+}
 
 # No service starts on its own here: no systemd, and invoke-rc.d is told no (policy-rc.d), so
 # postgresql-common's main cluster is made but not started on port 5432 of the shared network.
@@ -47,9 +59,12 @@ step "PostgreSQL 15 cluster on port $PG_PORT"
 # postgresql-15's postinst made the cluster 15/main (not started); make it when a
 # createcluster.conf said not to.
 [[ -d /etc/postgresql/15/main ]] || pg_createcluster 15 main
-pg_conftool 15 main set port "$PG_PORT"
-pg_conftool 15 main set listen_addresses 127.0.0.1
-pg_conftool 15 main set shared_preload_libraries tenantgate
+# Debian's postgresql.conf reads conf.d/ last.
+cat >/etc/postgresql/15/main/conf.d/smoke.conf <<CONF
+port = $PG_PORT
+listen_addresses = '127.0.0.1'
+shared_preload_libraries = 'tenantgate'
+CONF
 pg_ctlcluster 15 main start
 psql_su() { runuser -u postgres -- psql -X -q -v ON_ERROR_STOP=1 -p "$PG_PORT" "$@"; }
 psql_su -d postgres -c 'CREATE DATABASE smoke'
@@ -80,9 +95,10 @@ for _ in $(seq 1 100); do
   if curl -sf "$URL/healthz" >/dev/null 2>&1; then up=1; break; fi
   sleep 0.1
 done
-(( up )) || { cat /smoke/server.log; fail "tenantgate-server did not answer /healthz"; }
-server_pid=$(for d in /proc/[0-9]*; do [[ $(cat "$d/comm" 2>/dev/null) == tenantgate-serv ]] && echo "${d#/proc/}"; done)
-[[ -n $server_pid && $(stat -c %U "/proc/$server_pid") == tenantgate ]] || fail "the server does not run as tenantgate"
+(( up )) || fail "tenantgate-server did not answer /healthz"
+server_pid=$(server_pids)
+[[ -n $server_pid && $server_pid != *$'\n'* ]] || fail "expected one tenantgate-server process, found '$server_pid'"
+[[ $(stat -c %U "/proc/$server_pid") == tenantgate ]] || fail "the server does not run as tenantgate"
 ok "tenantgate-server runs as tenantgate (pid $server_pid)"
 
 pair=$(curl -s --fail-with-body -H 'Host: company1.localhost' -H 'Content-Type: application/json' \
@@ -101,10 +117,9 @@ ok "GET /api/notes without a token: 401"
 
 step "apt-get remove"
 "${APT[@]}" remove tenantgate-server postgresql-15-tenantgate
-for d in /proc/[0-9]*; do
-  [[ $(cat "$d/comm" 2>/dev/null) != tenantgate-serv ]] || fail "tenantgate-server still runs (${d#/proc/}) after apt-get remove"
-done
-grep -q 'tenantgate-server: stopped' /smoke/server.log || { cat /smoke/server.log; fail "the server did not stop cleanly"; }
+left=$(server_pids)
+[[ -z $left ]] || fail "tenantgate-server still runs (pid $left) after apt-get remove"
+grep -q 'tenantgate-server: stopped' /smoke/server.log || fail "the server did not stop cleanly"
 ok "apt-get remove stopped tenantgate-server (SIGTERM, drained)"
 [[ ! -e /usr/bin/tenantgate-server && ! -e /usr/lib/postgresql/15/lib/tenantgate.so ]] || fail "files left after remove"
 [[ -f $ENV_FILE ]] && grep -q '^DATABASE_URL=' "$ENV_FILE" || fail "remove did not keep the edited conffile"

@@ -10,12 +10,13 @@
 #     tests' packages.txt installs it): no error, warnings printed; `systemd-analyze verify` of
 #     the unit.
 #  3. A fresh bookworm: a debootstrap minbase image (cached as WORK_DIR/base.tar, or the tarball
-#     named by TG_DEBIAN_BASE_TAR), unpacked anew, entered in its own mount and PID namespaces
-#     (every mount and every process it starts ends with it; the host's /dev is not bound, only
-#     its null/zero/random/urandom nodes). There chroot-smoke.sh runs `apt-get install ./….deb`
-#     from Debian's archive (this machine's mirror), a PostgreSQL 15 cluster on a free port,
-#     CREATE EXTENSION, a tenant and a user, tenantgate-server as the user tenantgate with the
-#     packaged env file, a login and GET /api, a reinstall, `apt-get remove` and purge.
+#     named by TG_DEBIAN_BASE_TAR), unpacked into a tmpfs of its own mount and PID namespaces
+#     (every file, mount and process of the test ends with them; the host's /dev is not bound,
+#     only its null/zero/full/random/urandom/tty nodes). There chroot-smoke.sh runs `apt-get
+#     install ./….deb` from Debian's archive (this machine's mirror), a PostgreSQL 15 cluster on
+#     a free port, CREATE EXTENSION, a tenant and a user, tenantgate-server as the user
+#     tenantgate with the packaged env file, a login and GET /api, a reinstall, `apt-get remove`
+#     (no server process left) and purge. Its output: WORK_DIR/chroot.log.
 # Needs root (debootstrap, chroot, namespaces): exits 77 (CTest SKIP) otherwise. Only the
 # build tree and WORK_DIR are written; the host's packages and PostgreSQL stay untouched.
 set -euo pipefail
@@ -67,7 +68,7 @@ has_dep() {  # has_dep DEB PACKAGE: PACKAGE is one of the Depends alternatives
     || fail "$(basename "$1"): Depends '$(field "$1" Depends)' lacks $2"
 }
 has_dep "$ext" postgresql-15; has_dep "$ext" libssl3
-has_dep "$srv" libpq5; has_dep "$srv" libssl3; has_dep "$srv" adduser; has_dep "$srv" init-system-helpers
+has_dep "$srv" libpq5; has_dep "$srv" libssl3; has_dep "$srv" adduser
 echo "Depends of $(field "$ext" Package): $(field "$ext" Depends)"
 echo "Depends of $(field "$srv" Package): $(field "$srv" Depends)"
 ctl=$WORK/control-server
@@ -82,7 +83,8 @@ grep -Eq ' \./lib/systemd/system/tenantgate-server\.service$' <<<"$listing" || f
 if command -v lintian >/dev/null; then
   phase "lintian"
   # --fail-on error: an error fails the test; warnings and the rest are printed.
-  lintian --fail-on error --display-info "$ext" "$srv" 2>&1 | tee "$WORK/lintian.log" || fail "lintian found errors (above)"
+  lintian --fail-on error --display-info "$ext" "$srv" 2>&1 | tee "$WORK/lintian.log" \
+    || fail "lintian found errors (above)"
 else
   echo "lintian: not installed here (tests/packages/packages.txt lists it), not run"
 fi
@@ -91,8 +93,12 @@ if command -v systemd-analyze >/dev/null; then
   unitroot=$WORK/unitroot
   rm -rf "$unitroot"; mkdir -p "$unitroot"
   dpkg-deb -x "$srv" "$unitroot"
-  # --root: ExecStart's binary and the unit are checked in the package's own tree.
-  out=$(systemd-analyze verify --root="$unitroot" "$unitroot/lib/systemd/system/tenantgate-server.service" 2>&1) || {
+  # The unit as packaged, but for ExecStart naming the extracted binary (verify checks that it
+  # is executable; --root would need a whole systemd tree).
+  mkdir -p "$unitroot/check"
+  sed "s|^ExecStart=/usr/bin/tenantgate-server|ExecStart=$unitroot/usr/bin/tenantgate-server|" \
+    "$unitroot/lib/systemd/system/tenantgate-server.service" >"$unitroot/check/tenantgate-server.service"
+  out=$(systemd-analyze verify "$unitroot/check/tenantgate-server.service" 2>&1) || {
     echo "$out"; fail "systemd-analyze verify"; }
   [[ -z $out ]] || { echo "$out"; fail "systemd-analyze verify printed warnings"; }
   echo "systemd-analyze verify: no warning"
@@ -110,16 +116,6 @@ if [[ ! -f $base ]]; then
     || { tail -n 20 "$WORK/debootstrap.log"; fail "debootstrap"; }
   tar -C "$WORK/base" -cf "$base.tmp" . && mv "$base.tmp" "$base" && rm -rf "$WORK/base"
 fi
-ROOT=$WORK/root
-# A previous run's mounts lived in its own namespace; should one be visible here, stop rather
-# than let rm -rf descend into it.
-if findmnt -rn -o TARGET | grep -q "^$ROOT"; then fail "something is mounted under $ROOT"; fi
-rm -rf "$ROOT"; mkdir -p "$ROOT"
-tar -C "$ROOT" -xf "$base"
-cp /etc/resolv.conf "$ROOT/etc/resolv.conf"
-rm -f "$ROOT/etc/apt/sources.list"; mkdir -p "$ROOT/etc/apt/sources.list.d"; cp "$SOURCES" "$ROOT/etc/apt/sources.list.d/"
-mkdir -p "$ROOT/smoke"
-cp "$ext" "$srv" "$HERE/chroot-smoke.sh" "$ROOT/smoke/"
 # Two free ports of this machine (the chroot shares its network): PostgreSQL and the server.
 read -r pg_port http_port < <(python3 -c '
 import socket
@@ -128,27 +124,36 @@ for s in socks: s.bind(("127.0.0.1", 0))
 print(*[s.getsockname()[1] for s in socks])')
 
 phase "in the chroot (log $WORK/chroot.log)"
+# The image is unpacked into a tmpfs of the namespace: nothing to clean up on the disk, and
+# whatever the smoke test leaves (files, processes, mounts) ends with the namespace.
+ROOT=$WORK/root
+mkdir -p "$ROOT"
 rc=0
-unshare --mount --pid --fork --propagation private bash -c '
+PG_PORT=$pg_port HTTP_PORT=$http_port unshare --mount --pid --fork --propagation private bash -c '
   set -e
-  ROOT=$1; shift
+  ROOT=$1 BASE=$2 SOURCES=$3; shift 3
+  mount -t tmpfs -o mode=0755,size=3g tmpfs "$ROOT"
+  tar -C "$ROOT" -xf "$BASE"
+  cp /etc/resolv.conf "$ROOT/etc/resolv.conf"
+  rm -f "$ROOT/etc/apt/sources.list"; mkdir -p "$ROOT/etc/apt/sources.list.d"; cp "$SOURCES" "$ROOT/etc/apt/sources.list.d/"
+  mkdir -p "$ROOT/smoke"; cp "$@" "$ROOT/smoke/"
   mount -t proc proc "$ROOT/proc"
   mount -t tmpfs -o mode=0755,size=64m tmpfs "$ROOT/dev"
   for n in null zero full random urandom tty; do touch "$ROOT/dev/$n"; mount --bind "/dev/$n" "$ROOT/dev/$n"; done
   mkdir -p "$ROOT/dev/shm" "$ROOT/dev/pts"
   mount -t tmpfs -o mode=1777,size=256m tmpfs "$ROOT/dev/shm"
+  mount -t devpts -o newinstance,ptmxmode=0666,mode=0620 devpts "$ROOT/dev/pts"
+  ln -s pts/ptmx "$ROOT/dev/ptmx"
   ln -s /proc/self/fd "$ROOT/dev/fd"
-  for i in 0 1 2; do ln -s "/proc/self/fd/$i" "$ROOT/dev/$(echo stdin stdout stderr | cut -d" " -f$((i + 1)))"; done
-  mount -t tmpfs -o mode=1777 tmpfs "$ROOT/tmp"
+  ln -s /proc/self/fd/0 "$ROOT/dev/stdin"; ln -s /proc/self/fd/1 "$ROOT/dev/stdout"; ln -s /proc/self/fd/2 "$ROOT/dev/stderr"
   exec chroot "$ROOT" /usr/bin/env -i HOME=/root LANG=C.UTF-8 \
     PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-    bash /smoke/chroot-smoke.sh "$@"
-' packages_smoke "$ROOT" "$pg_port" "$http_port" >"$WORK/chroot.log" 2>&1 </dev/null || rc=$?
+    bash /smoke/chroot-smoke.sh "$PG_PORT" "$HTTP_PORT"
+' packages_smoke "$ROOT" "$base" "$SOURCES" "$ext" "$srv" "$HERE/chroot-smoke.sh" \
+  >"$WORK/chroot.log" 2>&1 </dev/null || rc=$?
 grep -E '^(== |ok |FAIL)' "$WORK/chroot.log" || true
 if (( rc != 0 )); then
   echo "---- the last lines of $WORK/chroot.log:"; tail -n 40 "$WORK/chroot.log"
   fail "the smoke test in the chroot (rc $rc)"
 fi
-# The namespace is gone with its processes and mounts: the unpacked image is not needed again.
-rm -rf "$ROOT"
 phase "passed"
