@@ -20,15 +20,14 @@
 # Needs root (debootstrap, chroot, namespaces): exits 77 (CTest SKIP) otherwise. Only the
 # build tree and WORK_DIR are written; the host's packages and PostgreSQL stay untouched.
 set -euo pipefail
-BUILD=$(cd "$1" && pwd -P)
-WORK=$2
-HERE=$(cd "$(dirname "$0")" && pwd -P)
-SOURCES=/etc/apt/sources.list.d/debian.sources
-
 if [[ $(id -u) -ne 0 ]]; then
   echo "SKIP: packages_smoke needs root (debootstrap, chroot, namespaces); run it as root, as .ci/run does"
   exit 77
 fi
+BUILD=$(cd "$1" && pwd -P)
+WORK=$2
+HERE=$(cd "$(dirname "$0")" && pwd -P)
+SOURCES=/etc/apt/sources.list.d/debian.sources
 t0=$(date +%s)
 phase() { echo "== packages_smoke: $* ($(( $(date +%s) - t0 )) s)"; }
 fail() { echo "packages_smoke: FAIL: $*" >&2; exit 1; }
