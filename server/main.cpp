@@ -132,8 +132,8 @@ int main(int argc, char** argv) {
   // SIGHUP: the configuration again (flags, environment, --config file), the access log reopened
   // (logrotate), every pool connection replaced with the conninfo now configured (a changed
   // --db/--db-read or password). Requests in flight finish on the connections they hold.
-  // `config` stays as it was (the router holds it); `applied` is what the reloads made of it.
-  Config applied = config;
+  // `config` stays as it was (the router holds it); `log_path` is where the access log goes now.
+  std::string log_path = config.access_log;
   auto reload = [&] {
     Config next;
     std::string error;
@@ -145,12 +145,11 @@ int main(int argc, char** argv) {
       std::cerr << "tenantgate-server: " << flag << " changed: takes effect at the next start\n";
     if (!log->reopen(next.access_log, error)) {
       std::cerr << "tenantgate-server: " << error << "; the access log stays where it was\n";
-      next.access_log = applied.access_log;
+      next.access_log = log_path;
     }
     db.reconnect(next.db);
     if (read_db && !next.db_read.empty()) read_db->reconnect(next.db_read);
-    applied.db = next.db;
-    applied.access_log = next.access_log;
+    log_path = next.access_log;
     metrics.reloaded();
     std::cerr << "tenantgate-server: reloaded (access log reopened, pool connections replaced)\n";
   };
