@@ -26,6 +26,9 @@ class AccessLog {
   AccessLog(const AccessLog&) = delete;
   AccessLog& operator=(const AccessLog&) = delete;
   void write(const AccessRecord& r);
+  // SIGHUP (logrotate): opens `where` anew — the same path after a rotation, or a changed one —
+  // and switches to it between two records. On failure keeps writing where it did and says why.
+  bool reopen(const std::string& where, std::string& error);
 
  private:
   std::mutex mu_;

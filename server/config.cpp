@@ -4,7 +4,9 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <iostream>
+#include <sstream>
 #include <limits>
 #include <stdexcept>
 
@@ -54,12 +56,17 @@ const Option kOptions[] = {
     {"--access-log", "TENANTGATE_ACCESS_LOG", "JSON access log: - for stdout (default), a file path, or 'off'"},
     {"--web-root", "TG_WEB_ROOT",
      "directory of the browser app: GET/HEAD of every path outside the API's serve its files (default: none)"},
+    {"--config", "TENANTGATE_CONFIG",
+     "KEY=VALUE file of these environment names (systemd EnvironmentFile syntax), above the environment and "
+     "below flags; SIGHUP re-reads it (default: none)"},
 };
 
-[[noreturn]] void fail(const std::string& why) {
-  std::cerr << "tenantgate-server: " << why << "\n\n" << usage_text();
-  std::exit(2);
-}
+// A bad flag or file: parse_config prints it with the usage and exits 2, reload_config reports it.
+struct ConfigError : std::invalid_argument {
+  using std::invalid_argument::invalid_argument;
+};
+
+[[noreturn]] void fail(const std::string& why) { throw ConfigError(why); }
 
 long long to_number(const std::string& flag, const std::string& v, long long lo, long long hi) {
   if (v.empty() || v.size() > 18) fail(flag + ": not a number");
@@ -144,6 +151,8 @@ void apply(Config& c, const std::string& flag, const std::string& v) {
     c.access_log = v == "off" ? "" : v;
   } else if (flag == "--web-root") {
     c.web_root = v;
+  } else if (flag == "--config") {
+    c.config_file = v;
   } else {
     fail("unknown option " + flag);
   }
@@ -164,23 +173,67 @@ std::string usage_text() {
   }
   s += "  --help                    this text\n  --version                 the version\n\n"
        "Signals: SIGTERM/SIGINT stop accepting, finish in-flight requests, close the pool.\n"
+       "SIGHUP re-reads --config, reopens the access log and replaces every pool connection\n"
+       "(a changed --db/--db-read or password takes effect; no request is dropped).\n"
        "Bearer tokens travel in clear text without --tls-cert: put TLS in front otherwise.\n";
   return s;
 }
 
-Config parse_config(int argc, char** argv) {
+namespace {
+
+std::string read_file(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) fail("--config: cannot read " + path);
+  std::ostringstream ss;
+  ss << f.rdbuf();
+  if (f.bad()) fail("--config: cannot read " + path);
+  return ss.str();
+}
+
+// defaults < environment < --config file < flags. `flags` are (flag, value) pairs from argv.
+Config build(const std::vector<std::pair<std::string, std::string>>& flags) {
   Config c;
   for (const auto& o : kOptions) {
     const char* e = std::getenv(o.env);
     if (e != nullptr && *e != '\0') apply(c, o.flag, e);
   }
+  for (const auto& [flag, value] : flags)
+    if (flag == "--config") c.config_file = value;
+  if (!c.config_file.empty()) {
+    std::vector<std::pair<std::string, std::string>> lines;
+    try {
+      lines = parse_env_file(read_file(c.config_file));
+    } catch (const ConfigError&) {
+      throw;
+    } catch (const std::invalid_argument& e) {
+      fail("--config " + c.config_file + ": " + e.what());
+    }
+    // Names that are not the table's (PGPASSFILE, another program's) are left to whoever reads
+    // the file into an environment; the file cannot name another file.
+    for (const auto& [key, value] : lines)
+      for (const auto& o : kOptions)
+        if (key == o.env && std::strcmp(o.flag, "--config") != 0 && !value.empty()) apply(c, o.flag, value);
+  }
+  for (const auto& [flag, value] : flags) apply(c, flag, value);
+  if (c.db.empty()) fail("--db (or DATABASE_URL) is required");
+  if (c.tls_cert.empty() != c.tls_key.empty()) fail("--tls-cert and --tls-key go together");
+  for (const auto& o : c.cors_origins) {
+    if (o == "*" && c.cors_origins.size() > 1) fail("--cors-origins: * stands alone");
+    if (o == "*" && c.cors_credentials) fail("--cors-credentials cannot be used with --cors-origins *");
+  }
+  return c;
+}
+
+// argv → (flag, value) pairs; --help and --version answered here when `answer` is set.
+std::vector<std::pair<std::string, std::string>> split_args(int argc, char** argv, bool answer) {
+  std::vector<std::pair<std::string, std::string>> out;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
-    if (a == "--help" || a == "-h") {
+    if (answer && (a == "--help" || a == "-h")) {
       std::cout << usage_text();
       std::exit(0);
     }
-    if (a == "--version") {
+    if (answer && a == "--version") {
       std::cout << "tenantgate-server 1.0\n";
       std::exit(0);
     }
@@ -193,15 +246,116 @@ Config parse_config(int argc, char** argv) {
       if (i + 1 >= argc) fail(a + ": missing value");
       value = argv[++i];
     }
-    apply(c, a, value);
+    out.emplace_back(a, value);
   }
-  if (c.db.empty()) fail("--db (or DATABASE_URL) is required");
-  if (c.tls_cert.empty() != c.tls_key.empty()) fail("--tls-cert and --tls-key go together");
-  for (const auto& o : c.cors_origins) {
-    if (o == "*" && c.cors_origins.size() > 1) fail("--cors-origins: * stands alone");
-    if (o == "*" && c.cors_credentials) fail("--cors-credentials cannot be used with --cors-origins *");
+  return out;
+}
+
+bool key_char(char ch, bool first) {
+  return (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || ch == '_' || (!first && ch >= '0' && ch <= '9');
+}
+
+}  // namespace
+
+std::vector<std::pair<std::string, std::string>> parse_env_file(const std::string& text) {
+  std::vector<std::pair<std::string, std::string>> out;
+  std::size_t pos = 0;
+  int number = 0;
+  while (pos < text.size()) {
+    auto nl = text.find('\n', pos);
+    if (nl == std::string::npos) nl = text.size();
+    std::string line = text.substr(pos, nl - pos);
+    pos = nl + 1;
+    ++number;
+    auto where = [&](const std::string& why) {
+      throw std::invalid_argument("line " + std::to_string(number) + ": " + why);
+    };
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    std::size_t i = 0;
+    while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
+    if (i == line.size() || line[i] == '#' || line[i] == ';') continue;
+    if (line.compare(i, 7, "export ") == 0) i += 7;
+    std::size_t k = i;
+    while (k < line.size() && key_char(line[k], k == i)) ++k;
+    if (k == i) where("expected KEY=VALUE");
+    std::string key = line.substr(i, k - i);
+    while (k < line.size() && (line[k] == ' ' || line[k] == '\t')) ++k;
+    if (k == line.size() || line[k] != '=') where("expected KEY=VALUE");
+    ++k;
+    while (k < line.size() && (line[k] == ' ' || line[k] == '\t')) ++k;
+    std::string raw = line.substr(k);
+    while (!raw.empty() && (raw.back() == ' ' || raw.back() == '\t')) raw.pop_back();
+    std::string value;
+    if (!raw.empty() && (raw.front() == '"' || raw.front() == '\'')) {
+      const char q = raw.front();
+      std::size_t j = 1;
+      bool closed = false;
+      for (; j < raw.size(); ++j) {
+        if (raw[j] == q) {
+          closed = true;
+          break;
+        }
+        if (q == '"' && raw[j] == '\\' && j + 1 < raw.size() && (raw[j + 1] == '"' || raw[j + 1] == '\\')) ++j;
+        value.push_back(raw[j]);
+      }
+      if (!closed) where("unterminated quote");
+      if (j + 1 != raw.size()) where("text after the closing quote");
+    } else {
+      value = raw;
+    }
+    out.emplace_back(key, value);
   }
-  return c;
+  return out;
+}
+
+Config parse_config(int argc, char** argv) {
+  try {
+    return build(split_args(argc, argv, /*answer=*/true));
+  } catch (const ConfigError& e) {
+    std::cerr << "tenantgate-server: " << e.what() << "\n\n" << usage_text();
+    std::exit(2);
+  }
+}
+
+bool reload_config(int argc, char** argv, Config& out, std::string& error) {
+  try {
+    out = build(split_args(argc, argv, /*answer=*/false));
+    return true;
+  } catch (const std::exception& e) {
+    error = e.what();
+    return false;
+  }
+}
+
+std::vector<std::string> restart_only_changes(const Config& a, const Config& b) {
+  std::vector<std::string> out;
+  auto note = [&](bool differs, const char* flag) {
+    if (differs) out.emplace_back(flag);
+  };
+  note(a.listen_host != b.listen_host || a.listen_port != b.listen_port, "--listen");
+  note(a.listen_backlog != b.listen_backlog, "--listen-backlog");
+  note(a.pool_size != b.pool_size, "--pool-size");
+  note(a.db_read.empty() != b.db_read.empty(), "--db-read (adding or removing the standby)");
+  note(a.read_pool_size != b.read_pool_size, "--read-pool-size");
+  note(a.read_max_lag_s != b.read_max_lag_s, "--read-max-lag");
+  note(a.pool_timeout_ms != b.pool_timeout_ms, "--pool-timeout-ms");
+  note(a.statement_timeout_ms != b.statement_timeout_ms, "--statement-timeout-ms");
+  note(a.connect_timeout_s != b.connect_timeout_s, "--connect-timeout");
+  note(a.threads != b.threads, "--threads");
+  note(a.read_timeout_s != b.read_timeout_s, "--read-timeout");
+  note(a.write_timeout_s != b.write_timeout_s, "--write-timeout");
+  note(a.request_timeout_s != b.request_timeout_s, "--request-timeout");
+  note(a.keep_alive_timeout_s != b.keep_alive_timeout_s, "--keep-alive-timeout");
+  note(a.keep_alive_max != b.keep_alive_max, "--keep-alive-max");
+  note(a.max_body != b.max_body, "--max-body");
+  note(a.max_header_bytes != b.max_header_bytes, "--max-header-bytes");
+  note(a.max_headers != b.max_headers, "--max-headers");
+  note(a.max_rows != b.max_rows, "--max-rows");
+  note(a.cors_origins != b.cors_origins || a.cors_credentials != b.cors_credentials,
+       "--cors-origins/--cors-credentials");
+  note(a.tls_cert != b.tls_cert || a.tls_key != b.tls_key, "--tls-cert/--tls-key");
+  note(a.web_root != b.web_root, "--web-root");
+  return out;
 }
 
 }  // namespace tg::server

@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace tg::server {
@@ -35,6 +36,7 @@ struct Config {
   std::string tls_cert, tls_key;  // both or neither
   std::string access_log = "-";   // "-" = stdout, "" = off, else a file (appended)
   std::string web_root;           // static files of the browser app ("" = none)
+  std::string config_file;        // KEY=VALUE file (--config / TENANTGATE_CONFIG), re-read on SIGHUP; "" = none
 };
 
 // Parses argv (and the environment). On --help / --version prints and exits 0; on a bad flag
@@ -43,5 +45,20 @@ Config parse_config(int argc, char** argv);
 
 // The --help text.
 std::string usage_text();
+
+// Lines of a KEY=VALUE file in systemd's EnvironmentFile syntax: blank lines and lines starting
+// with # or ; are skipped, `export ` before a key is allowed, a value may be wrapped in single or
+// double quotes (removed; inside double quotes \" and \\ are escapes). Throws
+// std::invalid_argument naming the line for anything else (no `=`, a bad key, an open quote).
+std::vector<std::pair<std::string, std::string>> parse_env_file(const std::string& text);
+
+// SIGHUP: the configuration again from the same argv, the environment and the --config file as
+// it is now. True and `out` filled, or false and `error` set (a bad file keeps the running
+// configuration; nothing exits).
+bool reload_config(int argc, char** argv, Config& out, std::string& error);
+
+// The flags whose value differs between `a` and `b` among those a reload cannot apply (they take
+// effect at the next start): everything but --db, --db-read and --access-log.
+std::vector<std::string> restart_only_changes(const Config& a, const Config& b);
 
 }  // namespace tg::server

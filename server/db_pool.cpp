@@ -51,6 +51,14 @@ void DbPool::drop(Slot& slot) {
 }
 
 bool DbPool::ensure_connected(Slot& slot) {
+  std::string conninfo;
+  unsigned generation = 0;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    conninfo = config_.db;
+    generation = generation_;
+  }
+  if (slot.conn != nullptr && slot.generation != generation) drop(slot);  // opened before reconnect()
   if (slot.conn != nullptr && PQstatus(slot.conn) == CONNECTION_OK) {
     // Died while idle (server restart, terminated backend)? The socket is then readable.
     pollfd p{PQsocket(slot.conn), POLLIN, 0};
@@ -67,10 +75,14 @@ bool DbPool::ensure_connected(Slot& slot) {
   std::string options = "-c statement_timeout=" + std::to_string(config_.statement_timeout_ms);
   std::string timeout = std::to_string(config_.connect_timeout_s);
   const char* keys[] = {"dbname", "options", "connect_timeout", "application_name", nullptr};
-  const char* values[] = {config_.db.c_str(), options.c_str(), timeout.c_str(), "tenantgate-server", nullptr};
+  const char* values[] = {conninfo.c_str(), options.c_str(), timeout.c_str(), "tenantgate-server", nullptr};
   PGconn* c = PQconnectdbParams(keys, values, /*expand_dbname=*/1);
   if (c == nullptr || PQstatus(c) != CONNECTION_OK) {
     if (c != nullptr) PQfinish(c);
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      ++failed_connects_;
+    }
     slot.backoff = slot.backoff.count() == 0 ? std::chrono::milliseconds(100)
                                              : std::min(slot.backoff * 2, std::chrono::milliseconds(2000));
     slot.next_attempt = Clock::now() + slot.backoff;
@@ -78,6 +90,7 @@ bool DbPool::ensure_connected(Slot& slot) {
   }
   PQsetNoticeReceiver(c, ignore_notice, nullptr);
   slot.conn = c;
+  slot.generation = generation;
   slot.backoff = std::chrono::milliseconds(0);
   PGresult* r = PQexec(c, "SELECT pg_catalog.current_setting('tenantgate.base_domain', true)");
   if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 && !PQgetisnull(r, 0, 0)) {
@@ -88,7 +101,9 @@ bool DbPool::ensure_connected(Slot& slot) {
   return PQstatus(c) == CONNECTION_OK;
 }
 
-DbResult DbPool::run(Slot& slot, const std::string& sql, const std::vector<std::optional<std::string>>& params) {
+DbResult DbPool::run(Slot& slot, const std::string& sql, const std::vector<std::optional<std::string>>& params,
+                     bool& synced) {
+  synced = false;
   DbResult out;
   PGconn* c = slot.conn;
   std::vector<const char*> values;
@@ -130,15 +145,16 @@ DbResult DbPool::run(Slot& slot, const std::string& sql, const std::vector<std::
     name = found->second;
   }
   if (unnamed)
-    sent = sent &&
-           PQsendQueryParams(c, sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(), nullptr, nullptr,
-                             0) &&
-           PQpipelineSync(c);
+    sent = sent && PQsendQueryParams(c, sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(), nullptr,
+                                     nullptr, 0);
   else
     sent = sent &&
-           PQsendQueryPrepared(c, name.c_str(), static_cast<int>(values.size()), values.data(), nullptr, nullptr, 0) &&
-           PQpipelineSync(c);
+           PQsendQueryPrepared(c, name.c_str(), static_cast<int>(values.size()), values.data(), nullptr, nullptr, 0);
+  // Up to here a failure left no Sync with the server: the statement, if it ran at all, ran in a
+  // transaction that the lost connection aborts. From the Sync on it may have committed.
   if (!sent) return fail(DbResult::Kind::ConnectionError);
+  synced = true;
+  if (!PQpipelineSync(c)) return fail(DbResult::Kind::ConnectionError);
 
   auto deadline = Clock::now() + std::chrono::milliseconds(config_.statement_timeout_ms + 3000);
   int syncs = 0;
@@ -271,10 +287,18 @@ DbResult DbPool::call(const std::string& sql, const std::vector<std::optional<st
     return r;
   }
   DbResult result;
-  if (!ensure_connected(*slot)) {
-    result.kind = DbResult::Kind::ConnectionError;
-  } else {
-    result = run(*slot, sql, params);
+  for (int attempt = 0;; ++attempt) {
+    if (!ensure_connected(*slot)) {
+      result = DbResult{};
+      result.kind = DbResult::Kind::ConnectionError;
+      break;
+    }
+    bool synced = false;
+    result = run(*slot, sql, params, synced);
+    // The retry rule (db_pool.hpp): once, and only when no Sync of this request left.
+    if (result.kind != DbResult::Kind::ConnectionError || synced || attempt > 0) break;
+    std::lock_guard<std::mutex> lock(mu_);
+    ++retries_;
   }
   release(slot);
   return result;
@@ -293,6 +317,23 @@ std::tuple<std::size_t, std::size_t, std::size_t> DbPool::stats() const {
 std::string DbPool::base_domain() const {
   std::lock_guard<std::mutex> lock(mu_);
   return base_domain_;
+}
+
+void DbPool::reconnect(const std::string& conninfo) {
+  std::lock_guard<std::mutex> lock(mu_);
+  config_.db = conninfo;
+  ++generation_;
+  for (auto& s : slots_) {
+    if (s.in_use) continue;  // its caller owns it: replaced at its next checkout (ensure_connected)
+    drop(s);
+    s.next_attempt = {};
+    s.backoff = std::chrono::milliseconds(0);
+  }
+}
+
+std::pair<unsigned long long, unsigned long long> DbPool::reconnect_stats() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return {failed_connects_, retries_};
 }
 
 void DbPool::close() {

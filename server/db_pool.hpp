@@ -10,8 +10,16 @@
 // TEMP/SEQUENCES, DEALLOCATE ALL) is pipelined before the connection's next request. A
 // connection not idle after a call is closed.
 // Broken connections are noticed on checkout (the socket is polled) or during the call, closed,
-// and reopened by the next caller after a capped exponential backoff; while PostgreSQL is away
-// callers get a connection error at once instead of waiting.
+// and reopened by the next caller after a capped exponential backoff (100 ms doubling to 2 s, per
+// connection); while PostgreSQL is away callers get a connection error at once instead of waiting.
+// Retry rule: a request runs a second time, on a freshly opened connection, only when its first
+// connection failed before the request's Sync was handed to libpq — PostgreSQL commits the
+// implicit transaction at the Sync, so nothing of it can have been committed. Once the Sync may
+// have left, a lost connection is the caller's ConnectionError and never a second run, GETs
+// included (a GET of /rpc can call a volatile function, and after a crash-restart a commit can be
+// durable although its answer never came back).
+// reconnect(): SIGHUP — every connection is replaced (idle ones at once, busy ones when their
+// request is done) by one opened with the conninfo given, without failing any request.
 #pragma once
 
 #include <chrono>
@@ -22,6 +30,7 @@
 #include <string>
 #include <tuple>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "config.hpp"
@@ -60,6 +69,12 @@ class DbPool {
   // Waits for in-use connections to come back, then closes all (shutdown).
   void close();
 
+  // New connections use `conninfo` from now on; open ones are replaced (see above).
+  void reconnect(const std::string& conninfo);
+
+  // Connection attempts that failed and requests run a second time by the retry rule.
+  std::pair<unsigned long long, unsigned long long> reconnect_stats() const;
+
  private:
   struct Slot {
     PGconn* conn = nullptr;
@@ -68,6 +83,7 @@ class DbPool {
     std::chrono::milliseconds backoff{0};
     std::unordered_map<std::string, std::string> prepared;  // SQL text → statement name
     bool needs_full_reset = false;                          // the last request failed
+    unsigned generation = 0;                                // reconnect() count when it was opened
   };
   // A request waiting for a connection. Waiters are served strictly in arrival order and the
   // releasing thread hands its slot to the first one: with notify_all and a free-for-all, newly
@@ -81,7 +97,8 @@ class DbPool {
   void release(Slot* slot);
   bool ensure_connected(Slot& slot);
   void drop(Slot& slot);
-  DbResult run(Slot& slot, const std::string& sql, const std::vector<std::optional<std::string>>& params);
+  // `synced` tells whether the request's Sync was handed to libpq (see the retry rule).
+  DbResult run(Slot& slot, const std::string& sql, const std::vector<std::optional<std::string>>& params, bool& synced);
 
   Config config_;
   mutable std::mutex mu_;
@@ -90,6 +107,8 @@ class DbPool {
   std::deque<Waiter*> waiters_;  // oldest first
   bool closed_ = false;
   std::string base_domain_;
+  unsigned generation_ = 0;
+  unsigned long long failed_connects_ = 0, retries_ = 0;
 };
 
 }  // namespace tg::server

@@ -23,11 +23,13 @@ using namespace tg::server;
 int main(int argc, char** argv) {
   Config config = parse_config(argc, argv);
 
-  // Signals go to one thread that stops the server; workers never see them.
+  // Signals go to one thread that stops (SIGTERM, SIGINT) or reloads (SIGHUP) the server;
+  // workers never see them.
   sigset_t sigs;
   sigemptyset(&sigs);
   sigaddset(&sigs, SIGTERM);
   sigaddset(&sigs, SIGINT);
+  sigaddset(&sigs, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
@@ -127,9 +129,33 @@ int main(int argc, char** argv) {
   std::cerr << "tenantgate-server: listening on " << config.listen_host << ":" << config.listen_port
             << (tls ? " (https)" : "") << "\n";
 
+  // SIGHUP: the configuration again (flags, environment, --config file), the access log reopened
+  // (logrotate), every pool connection replaced with the conninfo now configured (a changed
+  // --db/--db-read or password). Requests in flight finish on the connections they hold.
+  // `config` stays as it was (the router holds it); `log_path` is where the access log goes now.
+  std::string log_path = config.access_log;
+  auto reload = [&] {
+    Config next;
+    std::string error;
+    if (!reload_config(argc, argv, next, error)) {
+      std::cerr << "tenantgate-server: reload refused, the running configuration stays: " << error << "\n";
+      return;
+    }
+    for (const auto& flag : restart_only_changes(config, next))
+      std::cerr << "tenantgate-server: " << flag << " changed: takes effect at the next start\n";
+    if (!log->reopen(next.access_log, error)) {
+      std::cerr << "tenantgate-server: " << error << "; the access log stays where it was\n";
+      next.access_log = log_path;
+    }
+    db.reconnect(next.db);
+    if (read_db && !next.db_read.empty()) read_db->reconnect(next.db_read);
+    log_path = next.access_log;
+    metrics.reloaded();
+    std::cerr << "tenantgate-server: reloaded (access log reopened, pool connections replaced)\n";
+  };
   std::thread signal_thread([&] {
     int sig = 0;
-    sigwait(&sigs, &sig);
+    while (sigwait(&sigs, &sig) == 0 && sig == SIGHUP) reload();
     std::cerr << "tenantgate-server: stopping (finishing in-flight requests)\n";
     server.stop();
   });

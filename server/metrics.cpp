@@ -57,4 +57,30 @@ std::string Metrics::render(
   return s;
 }
 
+void Metrics::reloaded() {
+  std::lock_guard<std::mutex> lock(mu_);
+  ++reloads_;
+}
+
+std::string Metrics::render_recovery(std::pair<unsigned long long, unsigned long long> pool_recovery) const {
+  auto [failed_connects, retries] = pool_recovery;
+  unsigned long long reloads = 0;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    reloads = reloads_;
+  }
+  return "# HELP tenantgate_db_connect_failures_total Failed (re)connection attempts of the pool.\n"
+         "# TYPE tenantgate_db_connect_failures_total counter\n"
+         "tenantgate_db_connect_failures_total " +
+         std::to_string(failed_connects) +
+         "\n# HELP tenantgate_db_retries_total Requests run again on a fresh connection (nothing had been sent).\n"
+         "# TYPE tenantgate_db_retries_total counter\n"
+         "tenantgate_db_retries_total " +
+         std::to_string(retries) +
+         "\n# HELP tenantgate_reloads_total SIGHUP reloads (configuration, access log, pool connections).\n"
+         "# TYPE tenantgate_reloads_total counter\n"
+         "tenantgate_reloads_total " +
+         std::to_string(reloads) + "\n";
+}
+
 }  // namespace tg::server

@@ -164,7 +164,8 @@ void Router::dispatch(Ctx& ctx) {
   if (path == "/metrics") {
     ctx.route = "/metrics";
     if (!allow({"GET", "HEAD"})) return;
-    res.set_content(metrics_.render([this] { return db_.stats(); }) + (reads_ ? reads_->render_metrics() : ""),
+    res.set_content(metrics_.render([this] { return db_.stats(); }) + metrics_.render_recovery(db_.reconnect_stats()) +
+                        (reads_ ? reads_->render_metrics() : ""),
                     "text/plain; version=0.0.4");
     return;
   }

@@ -81,17 +81,36 @@ def free_port():
     return port
 
 
+def pg_ctl(env, action, *args):
+    """pg_ctl start/stop/restart of the cluster an env file describes (as its owner when root). A
+    (re)started postmaster logs to TG_LOG: without -l it would inherit our stdout pipe and
+    subprocess.run would wait for it forever."""
+    cmd = [os.path.join(env['TG_PG_BINDIR'], 'pg_ctl'), action, '-D', env['PGDATA'], '-w', '-t', '60'] + list(args)
+    if action in ('start', 'restart'):
+        cmd += ['-l', env['TG_LOG']]
+    if os.geteuid() == 0:
+        cmd = ['runuser', '-u', 'tenantgate', '--'] + cmd
+    p = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                       text=True, cwd='/', timeout=90)
+    check(p.returncode == 0, 'pg_ctl %s: %s' % (action, p.stderr[-500:]))
+
+
 class Server:
-    def __init__(self, binary, conninfo, logdir, extra_args=(), tls_context=None):
-        self.port = free_port()
+    """The server binary on a free port (or `port`: a restarted server takes its predecessor's),
+    its stderr in logdir/server-<port>.log (appended), access log in logdir/access-<port>.log.
+    With `conninfo` None the database comes from extra_args/the environment (--config)."""
+
+    def __init__(self, binary, conninfo, logdir, extra_args=(), tls_context=None, port=None):
+        self.port = port or free_port()
         self.log_path = os.path.join(logdir, 'server-%d.log' % self.port)
         self.access_path = os.path.join(logdir, 'access-%d.log' % self.port)
         # The server's 5 s statement timeout is a production default, not a test's: a scrypt login
         # (128 MiB, ~0.2 s alone) queued behind others on a loaded 2-core CI machine can exceed it.
         # A suite that tests the timeout passes its own --statement-timeout-ms (it comes later and wins).
-        args = [binary, '--db', conninfo, '--listen', '127.0.0.1:%d' % self.port,
-                '--access-log', self.access_path, '--statement-timeout-ms', '120000'] + list(extra_args)
-        self.log = open(self.log_path, 'w')
+        args = [binary] + (['--db', conninfo] if conninfo else []) + [
+            '--listen', '127.0.0.1:%d' % self.port, '--access-log', self.access_path,
+            '--statement-timeout-ms', '120000'] + list(extra_args)
+        self.log = open(self.log_path, 'a')
         self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.time() + 10
         while time.time() < deadline:

@@ -13,6 +13,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
 from harness import Server, Suite, check, read_env_file, request, setup_database  # noqa: E402
 
 S1, S2 = 'httpr1', 'httpr2'
@@ -27,17 +28,7 @@ ctx = {}
 
 
 def pg_ctl(action, *args):
-    """pg_ctl start/stop/restart of the suite's cluster. A (re)started postmaster logs to TG_LOG:
-    without -l it would inherit our stdout pipe and subprocess.run would wait for it forever."""
-    env = ctx['env']
-    cmd = [os.path.join(env['TG_PG_BINDIR'], 'pg_ctl'), action, '-D', env['PGDATA'], '-w', '-t', '60'] + list(args)
-    if action in ('start', 'restart'):
-        cmd += ['-l', env['TG_LOG']]
-    if os.geteuid() == 0:
-        cmd = ['runuser', '-u', 'tenantgate', '--'] + cmd
-    p = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                       text=True, cwd='/', timeout=90)
-    check(p.returncode == 0, 'pg_ctl %s: %s' % (action, p.stderr[-500:]))
+    harness.pg_ctl(ctx['env'], action, *args)
 
 
 class Stream:
