@@ -32,7 +32,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'http'))
-from harness import ROOT, Db, Server, Suite, check, read_env_file, request  # noqa: E402
+from harness import ROOT, Db, Server, Suite, check, request, run_on_own_cluster  # noqa: E402
 
 OLD, NEW = '1.0', '1.1'
 # sha256 of sql/released/tenantgate--1.0.sql: the released script is never edited.
@@ -294,7 +294,9 @@ def fill_the_1_0_database():
     for fmt in ('pbkdf2-sha256', 'pbkdf2_sha256', 'pbkdf2:sha256:1000', 'scrypt:16384:8:1', ':scrypt,'):
         check(fmt in ctx['data'], 'hash format %s missing before the update: %s' % (fmt, ctx['data']))
     ctx['srv'] = Server(ctx['binary'], db('tg_upg').conninfo('upg_app'), tempfile.mkdtemp(prefix='tg-upgrade-'),
-                        ['--pool-size', '2'])
+                        # a login is scrypt work: on a loaded machine more than the default 5 s
+                        # statement timeout (a hang guard here, never a bound on speed)
+                        ['--pool-size', '2', '--statement-timeout-ms', '120000', '--pool-timeout-ms', '120000'])
     r = request(ctx['srv'].port, 'POST', '/auth/login', host=T1 + '.localhost',
                 body={'email': 'bob@%s.test' % T1, 'password': 'bob-password-1'})
     check(r[0] == 200, 'login over HTTP while labelled 1.1: %r' % (r,))
@@ -397,20 +399,12 @@ def refresh_login_logout_after_the_update():
 
 def main():
     ctx['binary'], cluster_sh, cluster_dir, ctx['build'], ctx['library'] = sys.argv[1:6]
-    p = subprocess.run(['bash', cluster_sh, 'start', cluster_dir], capture_output=True, text=True)
-    if p.returncode != 0:
-        print(p.stdout, p.stderr)
-        sys.exit(1)
-    ok = False
-    try:
-        ctx['env'] = read_env_file(os.path.join(cluster_dir, 'env'))
-        os.environ['PATH'] = ctx['env']['TG_PG_BINDIR'] + os.pathsep + os.environ.get('PATH', '')
-        ok = suite.run()
-    finally:
-        if 'srv' in ctx and ctx['srv'].alive():
-            ctx['srv'].stop()
-        subprocess.run(['bash', cluster_sh, 'stop', cluster_dir, '--check-log'])
-    sys.exit(0 if ok else 1)
+
+    def run(env):
+        ctx['env'] = env
+        os.environ['PATH'] = env['TG_PG_BINDIR'] + os.pathsep + os.environ.get('PATH', '')
+        return suite.run()
+    run_on_own_cluster(cluster_sh, cluster_dir, run, lambda: [ctx['srv']] if 'srv' in ctx else [])
 
 
 if __name__ == '__main__':
