@@ -17,6 +17,11 @@
 #include <string>
 #include <string_view>
 
+// The project's version (CMakeLists.txt: project VERSION, = tenantgate.control's default_version).
+#ifndef TG_VERSION
+#error "TG_VERSION is defined by CMakeLists.txt (the project's VERSION)"
+#endif
+
 namespace tg::core {
 
 // X(enumerator, id, SQLSTATE, HTTP status, message, hint or nullptr)
@@ -65,6 +70,9 @@ namespace tg::core {
   /* installation */                                                                                                   \
   X(PreloadRequired, "preload_required", "55000", 500, "tenantgate must be loaded via shared_preload_libraries",       \
     "Add tenantgate to shared_preload_libraries and restart the server.")                                              \
+  X(ExtensionVersionMismatch, "extension_version_mismatch", "55000", 503,                                              \
+    "tenantgate library " TG_VERSION " is loaded but the database has %s",                                             \
+    "Run ALTER EXTENSION tenantgate UPDATE in this database.")                                                         \
   X(ThrottleTableFull, "throttle_table_full", "53200", 503, "login throttle table is full", nullptr)                   \
   X(ReadOnlyReplica, "read_only_replica", "25006", 503, "this server is a read-only replica",                          \
     "Send writes to the primary.")                                                                                     \

@@ -55,6 +55,7 @@
 #include <utility>
 
 #include "core/error.hpp"
+#include "pg/sql_version.hpp"
 
 extern "C" {
 #include "postgres.h"
@@ -65,8 +66,20 @@ extern "C" {
 }
 
 // Exported V1 function: the first declaration carries the visibility, PG_FUNCTION_INFO_V1 adds
-// the pg_finfo_ record, the last line opens the definition.
-#define TG_PG_FUNCTION(name)                           \
+// the pg_finfo_ record, the last line opens the definition. The exported function first makes
+// sure the database has this library's SQL (pg/sql_version.hpp: one bool on the hot path), then
+// runs the body, a static function the compiler inlines into it.
+#define TG_PG_FUNCTION(name)                  \
+  static Datum name##_body(PG_FUNCTION_ARGS); \
+  TG_PG_FUNCTION_ANY_SQL(name) {              \
+    tg::pg::require_matching_sql();           \
+    return name##_body(fcinfo);               \
+  }                                           \
+  static Datum name##_body(PG_FUNCTION_ARGS)
+
+// The same without the version check: only for what must run against another version's SQL
+// (auth.version(), which reports the mismatch).
+#define TG_PG_FUNCTION_ANY_SQL(name)                   \
   extern "C" PGDLLEXPORT Datum name(PG_FUNCTION_ARGS); \
   extern "C" {                                         \
   PG_FUNCTION_INFO_V1(name);                           \

@@ -7,6 +7,9 @@
 COMMENT ON FUNCTION auth._raise(text, text) IS 'Raises a row of the error table (core/error.hpp) by reason id: its SQLSTATE, message and the reason tag tenantgate:<id>. tenantgate_tenant and tenantgate_admin (it only raises).';
 COMMENT ON FUNCTION auth._reasons() IS 'The error table: every reason id with its SQLSTATE, HTTP status, message and hint. tenantgate_admin and the owner.';
 
+-- Versions (05_version.sql)
+COMMENT ON FUNCTION auth.version() IS 'The loaded library''s version and the database''s (pg_extension); they differ until ALTER EXTENSION tenantgate UPDATE. tenantgate_admin and the owner.';
+
 -- Tenants (10_tenants.sql)
 COMMENT ON FUNCTION auth._slug_is_valid(text) IS 'Whether a tenant slug follows the slug rules (core/host.cpp). tenantgate_admin and the owner.';
 COMMENT ON FUNCTION auth._slug_is_reserved(text) IS 'Whether a slug is reserved (www, api, ...). tenantgate_admin and the owner.';

@@ -279,6 +279,26 @@ class Suite:
         return not self.failures
 
 
+def run_on_own_cluster(cluster_sh, cluster_dir, run, servers, crash_fails=True):
+    """For a suite that needs a cluster of its own (it restarts it, or changes catalogs others would
+    see): starts one with scripts/cluster.sh in cluster_dir, calls run(env) -> bool with its env
+    file read, stops every Server still alive in servers() and the cluster (which reports a crashed
+    backend in its log: a failure unless crash_fails is False), and exits 0 only if all passed."""
+    p = subprocess.run(['bash', cluster_sh, 'start', cluster_dir], capture_output=True, text=True)
+    if p.returncode != 0:
+        print(p.stdout, p.stderr)
+        sys.exit(1)
+    ok = False
+    try:
+        ok = run(read_env_file(os.path.join(cluster_dir, 'env')))
+    finally:
+        for srv in servers():
+            if srv.alive():
+                srv.stop()
+        log_ok = subprocess.run(['bash', cluster_sh, 'stop', cluster_dir, '--check-log']).returncode == 0
+    sys.exit(0 if ok and (log_ok or not crash_fails) else 1)
+
+
 def check(cond, msg='check failed'):
     if not cond:
         raise AssertionError(msg)

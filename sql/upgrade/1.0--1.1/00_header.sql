@@ -1,0 +1,13 @@
+-- tenantgate 1.0 -> 1.1, run by ALTER EXTENSION tenantgate UPDATE. Assembled in name order from
+-- sql/upgrade/1.0--1.1/NN_<concern>.sql, one fragment per change: together they turn the released
+-- 1.0 (sql/released/tenantgate--1.0.sql) into exactly what a fresh 1.1 install makes (sql/1.0/*.sql
+-- today): every function, table, grant and comment the sources add, change or drop since 1.0.
+-- Hand-written DDL, as for any extension. tests/upgrade (CTest upgrade_suite) installs 1.0, fills
+-- it, runs this script and compares pg_dump --schema-only and the extension's members with a fresh
+-- 1.1 install: a change missing here fails it.
+--
+-- When it runs, pg_extension already says 1.1 and the new library is loaded: the C functions it
+-- calls run (creating_extension, pg/sql_version.hpp). Running backends notice the new version by
+-- the invalidation of pg_extension, and on servers without that syscache by the invalidation of
+-- pg_proc: every upgrade script creates or replaces auth.version() (10_version.sql here).
+\echo Use "ALTER EXTENSION tenantgate UPDATE TO '1.1'" to load this file. \quit
