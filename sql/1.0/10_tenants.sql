@@ -154,16 +154,17 @@ CREATE FUNCTION auth.create_tenant(slug text, name text DEFAULT NULL, isolation 
     admin_group := auth._database_roles();
     staff := auth._tenant_role_name(slug, 'staff');
     admin := auth._tenant_role_name(slug, 'admin');
-    -- A role of that name is someone else's, or left by a dropped database or extension (roles
-    -- are cluster-wide): say so, never the raw "role already exists".
-    SELECT r.rolname INTO taken FROM pg_catalog.pg_roles r WHERE r.rolname IN (staff, admin) ORDER BY r.rolname LIMIT 1;
-    IF taken IS NOT NULL THEN
-      PERFORM auth._raise('role_exists', taken);
-    END IF;
 
     INSERT INTO auth.tenants (slug, name, isolation, staff_role, admin_role)
       VALUES (create_tenant.slug, create_tenant.name, create_tenant.isolation, staff, admin)
       RETURNING id INTO new_id;
+
+    -- A role of that name is someone else's, or left by a dropped database or extension (roles
+    -- are cluster-wide): say so, never the raw "role already exists".
+    SELECT r.rolname INTO taken FROM pg_catalog.pg_roles r WHERE r.rolname IN (staff, admin) ORDER BY r.rolname DESC LIMIT 1;
+    IF taken IS NOT NULL THEN
+      PERFORM auth._raise('role_exists', taken);
+    END IF;
 
     -- No IF NOT EXISTS: a pre-existing role of that name (someone else's) must stop us.
     -- The tenant roles can log in nowhere, own nothing and create nothing; staff is what a
