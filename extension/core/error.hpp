@@ -63,7 +63,7 @@ namespace tg::core {
     "auth.authenticate cannot run inside a security-definer function or a restricted operation", nullptr)              \
   X(ManagedRole, "managed_role", "42501", 403, "role \"%s\" is managed by tenantgate", nullptr)                        \
   X(RoleExists, "role_exists", "42710", 409, "role \"%s\" already exists",                                             \
-    "It is someone else's, or left by a dropped database or extension: SELECT * FROM auth.cleanup_roles() as a "        \
+    "It is someone else's, or left by a dropped database or extension: SELECT * FROM auth.cleanup_roles() as a "       \
     "superuser drops roles no database uses.")                                                                         \
   /* installation */                                                                                                   \
   X(PreloadRequired, "preload_required", "55000", 500, "tenantgate must be loaded via shared_preload_libraries",       \

@@ -55,8 +55,9 @@ TG_PG_FUNCTION(tg_run_migration) {
     ereport(ERROR, (errcode(ERRCODE_UNDEFINED_SCHEMA), errmsg("schema \"%s\" does not exist", schema)));
   Oid runner = tg::pg::database_admin_role();
   if (!OidIsValid(runner))
-    ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-                    errmsg("this database has no tenantgate admin role yet"), errhint("Run SELECT auth.admin_role().")));
+    ereport(ERROR,
+            (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+             errmsg("this database has no tenantgate admin role yet"), errhint("Run SELECT auth.admin_role().")));
 
   Oid saved_user = InvalidOid;
   int saved_context = 0;
