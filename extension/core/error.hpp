@@ -67,6 +67,9 @@ namespace tg::core {
   X(AuthenticateRestricted, "authenticate_restricted", "42501", 403,                                                   \
     "auth.authenticate cannot run inside a security-definer function or a restricted operation", nullptr)              \
   X(ManagedRole, "managed_role", "42501", 403, "role \"%s\" is managed by tenantgate", nullptr)                        \
+  X(RoleExists, "role_exists", "42710", 409, "role \"%s\" already exists",                                             \
+    "It is someone else's, or left by a dropped database or extension: SELECT * FROM auth.cleanup_roles() as a "       \
+    "superuser drops roles no database uses.")                                                                         \
   /* installation */                                                                                                   \
   X(PreloadRequired, "preload_required", "55000", 500, "tenantgate must be loaded via shared_preload_libraries",       \
     "Add tenantgate to shared_preload_libraries and restart the server.")                                              \

@@ -2,23 +2,34 @@
 // code: no C++ object with a destructor lives here, so the ereports may longjmp freely.
 #include "pg/access.hpp"
 
+#include <cstring>
+
 #include "pg/guard.hpp"
+#include "pg/spi.hpp"
 
 extern "C" {
+#include "catalog/namespace.h"
 #include "catalog/pg_authid.h"
+#include "executor/spi.h"
 #include "miscadmin.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/inval.h"
+#include "utils/lsyscache.h"
 #include "utils/syscache.h"
 }
 
 namespace {
 
-enum Group { kAuthenticator = 0, kAdmin = 1, kTenant = 2, kGroupCount = 3 };
+enum GroupRole { kAuthenticator = 0, kAdmin = 1, kTenant = 2, kGroupCount = 3 };
 const char* const group_names[kGroupCount] = {"tenantgate_authenticator", "tenantgate_admin", "tenantgate_tenant"};
 Oid group_oids[kGroupCount] = {InvalidOid, InvalidOid, InvalidOid};
 bool groups_known = false;
+// This database's admin role (tenantgate_<role tag>_admin, sql/1.0/05_database_roles.sql), read
+// from auth.config; InvalidOid before the database has a role tag or without the extension.
+Oid database_admin_oid = InvalidOid;
+bool database_admin_known = false;
+SPIPlanPtr role_tag_plan = nullptr;
 
 // One cached answer per capability, for the user it was asked for.
 struct Memo {
@@ -26,15 +37,24 @@ struct Memo {
   Oid user;
   bool answer;
 };
-enum Capability { kClient = 0, kAdminCapability, kManageRoles, kAuthenticatorSession, kHttpSession, kCapabilityCount };
+enum Capability {
+  kClient = 0,
+  kAdminCapability,
+  kCurrentAdmin,
+  kManageRoles,
+  kAuthenticatorSession,
+  kHttpSession,
+  kCapabilityCount
+};
 Memo memos[kCapabilityCount] = {};
 
 extern "C" void forget_access_decisions(Datum, int, uint32) noexcept {
   groups_known = false;
+  database_admin_known = false;
   for (Memo& memo : memos) memo.valid = false;
 }
 
-Oid group(Group which) {
+Oid group(GroupRole which) {
   if (!groups_known) {
     for (int i = 0; i < kGroupCount; ++i) group_oids[i] = get_role_oid(group_names[i], true);
     groups_known = true;
@@ -42,8 +62,40 @@ Oid group(Group which) {
   return group_oids[which];
 }
 
+// Reads auth.config as the extension owner (the caller holds no privilege on it). A role created
+// or granted anywhere invalidates the answer (the syscache callbacks), and so does the first
+// auth._database_roles() of this database, which creates its admin role.
+Oid read_database_admin() {
+  Oid auth_namespace = get_namespace_oid("auth", true);
+  if (!OidIsValid(auth_namespace) || !OidIsValid(get_relname_relid("config", auth_namespace))) return InvalidOid;
+  char role_name[NAMEDATALEN] = {0};
+  auto body = [&](Snapshot latest) {
+    SPIPlanPtr plan = tg::pg::kept_plan(&role_tag_plan, "SELECT c.role_tag FROM auth.config c", 0, nullptr);
+    int rc = SPI_execute_snapshot(plan, nullptr, nullptr, latest, InvalidSnapshot, false, false, 1);
+    if (rc != SPI_OK_SELECT) elog(ERROR, "reading auth.config failed: %s", SPI_result_code_string(rc));
+    if (SPI_processed == 0) return;
+    const char* tag = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+    if (tag != nullptr) snprintf(role_name, sizeof role_name, "tenantgate_%s_admin", tag);
+  };
+  tg::pg::spi_as_owner(tg::pg::auth_table_owner("config"), body);
+  return role_name[0] == '\0' ? InvalidOid : get_role_oid(role_name, true);
+}
+
+Oid database_admin() {
+  if (!database_admin_known) {
+    database_admin_oid = read_database_admin();
+    database_admin_known = true;
+  }
+  return database_admin_oid;
+}
+
+bool member_of_database_admin(Oid user) {
+  Oid role = database_admin();
+  return OidIsValid(role) && is_member_of_role(user, role);
+}
+
 // NOINHERIT memberships count; a superuser is a member of every role; a missing group has none.
-bool member_of(Oid user, Group which) {
+bool member_of(Oid user, GroupRole which) {
   Oid role = group(which);
   return OidIsValid(role) && is_member_of_role(user, role);
 }
@@ -64,10 +116,10 @@ bool client_rule(Oid user) {
 }
 
 bool admin_rule(Oid user) {
-  return superuser_arg(user) || pg_database_ownercheck(MyDatabaseId, user) || member_of(user, kAdmin);
+  return superuser_arg(user) || pg_database_ownercheck(MyDatabaseId, user) || member_of_database_admin(user);
 }
 
-bool manage_roles_rule(Oid user) { return superuser_arg(user) || member_of(user, kAdmin); }
+bool manage_roles_rule(Oid user) { return superuser_arg(user) || member_of_database_admin(user); }
 
 bool authenticator_session_rule(Oid user) { return !superuser_arg(user) && member_of(user, kAuthenticator); }
 
@@ -90,6 +142,13 @@ bool may_use_client_functions() { return decide(kClient, GetOuterUserId(), clien
 
 bool is_admin() { return decide(kAdminCapability, GetOuterUserId(), admin_rule); }
 
+void require_admin_function(const char* function_name) {
+  if (decide(kCurrentAdmin, GetUserId(), admin_rule)) return;
+  tg::pg::raise(tg::core::Reason::FunctionPermissionDenied, function_name);
+}
+
+Oid database_admin_role() { return database_admin(); }
+
 bool may_manage_tenantgate_roles() { return decide(kManageRoles, GetUserId(), manage_roles_rule); }
 
 bool is_authenticator_session() {
@@ -107,9 +166,22 @@ bool may_signal_backends() { return has_privs_of_role(GetUserId(), ROLE_PG_SIGNA
 bool is_protected_role(Oid role) {
   if (!OidIsValid(role)) return false;
   for (int i = 0; i < kGroupCount; ++i)
-    if (role == group(static_cast<Group>(i))) return true;
+    if (role == group(static_cast<GroupRole>(i))) return true;
   Oid tenant_group = group(kTenant);
-  return OidIsValid(tenant_group) && is_member_of_role_nosuper(role, tenant_group);
+  if (OidIsValid(tenant_group) && is_member_of_role_nosuper(role, tenant_group)) return true;
+  // The admin role of any database of the cluster: a direct member of tenantgate_admin named
+  // tenantgate_<tag>_admin (a login granted such a role is an indirect member only).
+  Oid admin_group = group(kAdmin);
+  if (!OidIsValid(admin_group) ||
+      !SearchSysCacheExists2(AUTHMEMMEMROLE, ObjectIdGetDatum(role), ObjectIdGetDatum(admin_group)))
+    return false;
+  const char* name = GetUserNameFromId(role, true);
+  if (name == nullptr) return false;
+  const char prefix[] = "tenantgate_";
+  const char suffix[] = "_admin";
+  size_t length = strlen(name);
+  return length > sizeof prefix - 1 + sizeof suffix - 1 && strncmp(name, prefix, sizeof prefix - 1) == 0 &&
+         strcmp(name + length - (sizeof suffix - 1), suffix) == 0;
 }
 
 bool is_authenticator_login(Oid role) {

@@ -20,11 +20,17 @@
 // group's privileges, so the client functions are EXECUTE-able by PUBLIC and check membership
 // here), and a superuser is a member of every role.
 //
-// The database owner: an admin of tenantgate's DATA in its database (is_admin: tenants, users,
-// keys — the contract: "managing tenants, users and keys is for the database owner or a role
-// given tenantgate_admin"), but not of tenantgate's ROLES (may_manage_tenantgate_roles): roles
-// are shared by every database of the cluster, and owning one database says nothing about the
-// tenant roles of another. So the two admin rules differ on purpose, and only in that.
+// Admins are per database (sql/1.0/05_database_roles.sql): the admin of a database is a superuser,
+// its owner, or a member of ITS admin role tenantgate_<role tag>_admin. The cluster-wide
+// tenantgate_admin only carries the EXECUTE grants (every database's admin role is a member of
+// it); the functions it may execute admit is_admin callers only, so a member of database A's
+// admin role is refused by database B. The database owner is an admin of tenantgate's DATA in its
+// database (is_admin: tenants, users, keys — the contract: "managing tenants, users and keys is
+// for the database owner or a role given tenantgate_admin"), but not of tenantgate's ROLES
+// (may_manage_tenantgate_roles): roles are shared by every database of the cluster, and owning
+// one database says nothing about the tenant roles of another. So the two admin rules differ on
+// purpose, and only in that. The client capabilities (token functions, HTTP sessions) still
+// count the cluster-wide groups: they open nothing but the checks every client passes.
 //
 // Cost: every answer is cached per backend for the user it was asked for (one entry per
 // capability) with the group role oids, and forgotten — like PostgreSQL's own membership cache —
@@ -51,13 +57,23 @@ void require_token_functions(const char* function_name);
 // (auth._require_client(fn)).
 bool may_use_client_functions();
 
-// Outer user: a superuser, the owner of the current database, or a member of tenantgate_admin.
+// Outer user: a superuser, the owner of the current database, or a member of this database's
+// admin role (tenantgate_<role tag>_admin; the cluster-wide tenantgate_admin alone is not enough).
 // Who may manage every tenant's users and the keys (auth._caller_is_user_admin()); a tenant
 // admin's rights over its own tenant come from its authenticated transaction (checked in SQL).
 bool is_admin();
 
-// Current user: a superuser or a member of tenantgate_admin (not the database owner, see
-// above). Who may grant, alter, rename or drop the protected roles (utility_hook.cpp).
+// Current user, the is_admin rule (auth.sign: a SECURITY DEFINER login signs as the owner),
+// else 42501 "permission denied for function <function_name>".
+void require_admin_function(const char* function_name);
+
+// This database's admin role (tenantgate_<role tag>_admin, sql/1.0/05_database_roles.sql):
+// InvalidOid before the database has a role tag. Reads auth.config once per backend (SPI as
+// the owner; call where SPI may run: a V1 body, a role-management statement's hook).
+Oid database_admin_role();
+
+// Current user: a superuser or a member of this database's admin role (not the database owner,
+// see above). Who may grant, alter, rename or drop the protected roles (utility_hook.cpp).
 bool may_manage_tenantgate_roles();
 
 // Session user: a member of tenantgate_authenticator that is not a superuser. Such sessions
@@ -76,8 +92,9 @@ bool may_read_all_stats();
 bool may_signal_backends();
 
 // Facts about a role (not the caller): the roles tenantgate protects (tenantgate_authenticator,
-// tenantgate_admin, tenantgate_tenant and every tenant role, i.e. non-superuser members of
-// tenantgate_tenant), and authenticator logins (non-superuser members of
+// tenantgate_admin, tenantgate_tenant, every tenant role, i.e. non-superuser members of
+// tenantgate_tenant, and the admin role of every database: direct members of tenantgate_admin
+// named tenantgate_<tag>_admin), and authenticator logins (non-superuser members of
 // tenantgate_authenticator). InvalidOid: false.
 bool is_protected_role(Oid role);
 bool is_authenticator_login(Oid role);

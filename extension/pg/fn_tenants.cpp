@@ -1,9 +1,10 @@
 // SQL entry points of the tenant registry: the slug rules (core/host), Host → slug under
-// tenantgate.base_domain, and running one tenant migration as tenantgate_admin.
+// tenantgate.base_domain, and running one tenant migration as this database's admin role.
 #include <optional>
 #include <string>
 
 #include "core/host.hpp"
+#include "pg/access.hpp"
 #include "pg/guard.hpp"
 #include "pg/settings.hpp"
 #include "pg/text.hpp"
@@ -42,7 +43,7 @@ TG_PG_FUNCTION(tg_slug_for_host) {
 }
 
 // auth._run_migration(schema, sql): the SQL runs with search_path "<schema>, pg_temp" and as
-// tenantgate_admin inside a security-restricted operation (as PostgreSQL runs index
+// this database's admin role (tenantgate_<role tag>_admin) inside a security-restricted operation (as PostgreSQL runs index
 // expressions for VACUUM): SET ROLE, SET SESSION AUTHORIZATION, temporary objects and the
 // like fail, so migration SQL can never act as the superuser that called auth.migrate().
 // Plain PostgreSQL code (no C++ object alive): an ERROR aborts the caller's subtransaction,
@@ -52,7 +53,11 @@ TG_PG_FUNCTION(tg_run_migration) {
   char* sql = text_to_cstring(PG_GETARG_TEXT_PP(1));
   if (!OidIsValid(get_namespace_oid(schema, true)))
     ereport(ERROR, (errcode(ERRCODE_UNDEFINED_SCHEMA), errmsg("schema \"%s\" does not exist", schema)));
-  Oid runner = get_role_oid("tenantgate_admin", false);
+  Oid runner = tg::pg::database_admin_role();
+  if (!OidIsValid(runner))
+    ereport(ERROR,
+            (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+             errmsg("this database has no tenantgate admin role yet"), errhint("Run SELECT auth.admin_role().")));
 
   Oid saved_user = InvalidOid;
   int saved_context = 0;

@@ -26,6 +26,9 @@ std::optional<std::string> optional_string(const char* value) {
 
 // auth.sign(claims jsonb, kid text DEFAULT NULL, typ text DEFAULT 'JWT') RETURNS text
 TG_PG_FUNCTION(tg_sign) {
+  // EXECUTE is granted to the cluster-wide tenantgate_admin: only an admin of this database signs
+  // with its keys (the login functions call it as the owner).
+  tg::pg::require_admin_function("sign");
   if (PG_ARGISNULL(0)) tg::pg::raise(tg::core::Reason::InvalidParameter, "claims required");
   Jsonb* claims = PG_GETARG_JSONB_P(0);
   if (!JB_ROOT_IS_OBJECT(claims) || JB_ROOT_IS_SCALAR(claims))

@@ -14,11 +14,13 @@
 //   outlive the transaction).
 // Outside a context: a WITH HOLD cursor declared in this transaction is noted, so that
 //   auth.authenticate refuses to run in it (its query would run at COMMIT as the tenant).
-// Always, for everybody but superusers and members of tenantgate_admin (access.hpp:
+// Always, for everybody but superusers and members of this database's admin role (access.hpp:
 //   may_manage_tenantgate_roles, which says why the database owner is not one): GRANT/REVOKE of, ALTER,
 //   RENAME or DROP of the tenant roles and of the tenantgate_* roles (supautils-style), so a
 //   CREATEROLE login can never make itself a member of a tenant; and ALTER ROLE (SET, PASSWORD …)
 //   of an authenticator login (it would reach every other client sharing it).
+// DROP EXTENSION tenantgate: auth._drop_database_roles() runs first, so the database's roles do
+//   not outlive it (sql/1.0/05_database_roles.sql).
 // Standard headers first (pg/guard.hpp, rule 5): tg::pg::raise raises the error table's rows.
 #include "pg/guard.hpp"
 #include "pg/utility_hook.hpp"
@@ -32,6 +34,8 @@ extern "C" {
 #include "catalog/pg_authid.h"
 #include "catalog/pg_type.h"
 #include "commands/copy.h"
+#include "commands/extension.h"
+#include "executor/spi.h"
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "nodes/nodeFuncs.h"
@@ -130,7 +134,8 @@ void check_in_tenant_context(Node* statement) {
 
 [[noreturn]] void refuse_role(const char* name) {
   tg::pg::raise(tg::core::Reason::ManagedRole, name,
-                "Only superusers and members of tenantgate_admin may grant, alter or drop it.");
+                "Only superusers and members of this database's admin role (auth.admin_role()) may grant, "
+                "alter or drop it.");
 }
 
 // Any spelling: a name, CURRENT_USER, SESSION_USER (PUBLIC names no role).
@@ -183,6 +188,40 @@ void check_role_management(Node* statement) {
   }
 }
 
+// The statements check_role_management looks at (the only ones that need the admin decision,
+// which reads auth.config the first time).
+bool is_role_statement(Node* statement) {
+  switch (nodeTag(statement)) {
+    case T_GrantRoleStmt:
+    case T_AlterRoleStmt:
+    case T_AlterRoleSetStmt:
+    case T_DropRoleStmt: return true;
+    case T_RenameStmt: return reinterpret_cast<RenameStmt*>(statement)->renameType == OBJECT_ROLE;
+    default: return false;
+  }
+}
+
+// DROP EXTENSION naming tenantgate while it is installed here.
+bool drops_tenantgate(Node* statement) {
+  if (!IsA(statement, DropStmt)) return false;
+  auto* drop = reinterpret_cast<DropStmt*>(statement);
+  if (drop->removeType != OBJECT_EXTENSION) return false;
+  ListCell* cell;
+  foreach (cell, drop->objects) {
+    if (strcmp(strVal(lfirst(cell)), "tenantgate") == 0) return OidIsValid(get_extension_oid("tenantgate", true));
+  }
+  return false;
+}
+
+// Before the extension goes: its roles in this database go (the statement's own transaction,
+// so a DROP EXTENSION that fails keeps them).
+void drop_database_roles() {
+  if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
+  int rc = SPI_execute("SELECT auth._drop_database_roles()", false, 0);
+  if (rc != SPI_OK_SELECT) elog(ERROR, "auth._drop_database_roles() failed: %s", SPI_result_code_string(rc));
+  SPI_finish();
+}
+
 extern "C" void tenantgate_process_utility(PlannedStmt* planned, const char* query_string, bool read_only_tree,
                                            ProcessUtilityContext context, ParamListInfo params,
                                            QueryEnvironment* query_env, DestReceiver* dest, QueryCompletion* qc) {
@@ -195,7 +234,8 @@ extern "C" void tenantgate_process_utility(PlannedStmt* planned, const char* que
     // switched the transaction to a tenant, and its rows outlive the transaction.
     tg::pg::note_hold_cursor_declared();
   }
-  if (!tg::pg::may_manage_tenantgate_roles()) check_role_management(statement);
+  if (is_role_statement(statement) && !tg::pg::may_manage_tenantgate_roles()) check_role_management(statement);
+  if (drops_tenantgate(statement)) drop_database_roles();
   if (previous_utility_hook != nullptr)
     previous_utility_hook(planned, query_string, read_only_tree, context, params, query_env, dest, qc);
   else standard_ProcessUtility(planned, query_string, read_only_tree, context, params, query_env, dest, qc);

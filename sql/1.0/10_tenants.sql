@@ -56,21 +56,16 @@ CREATE FUNCTION auth._slug_is_reserved(slug text) RETURNS boolean
 -- Host → slug under tenantgate.base_domain, without asking whether the tenant exists.
 CREATE FUNCTION auth._slug_for_host(host text) RETURNS text
   LANGUAGE c STABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'tg_slug_for_host';
--- Runs one migration's SQL in a tenant schema as tenantgate_admin (never as a superuser),
+-- Runs one migration's SQL in a tenant schema as this database's admin role (never as a superuser),
 -- inside a security-restricted operation: SET ROLE / SET SESSION AUTHORIZATION are refused.
 CREATE FUNCTION auth._run_migration(schema_name text, migration_sql text) RETURNS void
   LANGUAGE c VOLATILE STRICT AS 'MODULE_PATHNAME', 'tg_run_migration';
--- The role names of a tenant: tg_<slug>_staff / tg_<slug>_admin, or with the slug cut and an
--- md5 suffix when that would exceed 63 bytes (NAMEDATALEN would silently truncate).
+-- The role names of a tenant in this database: tg_<role tag>_<slug>_staff / _admin
+-- (auth._role_name, 05_database_roles.sql; NULL before the database has a role tag).
 CREATE FUNCTION auth._tenant_role_name(slug text, kind text) RETURNS name
-  LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+  LANGUAGE sql STABLE STRICT PARALLEL SAFE
   SET search_path = pg_catalog, pg_temp
-  AS $$
-    SELECT CASE WHEN pg_catalog.octet_length('tg_' || slug || '_' || kind) <= 63
-                THEN ('tg_' || slug || '_' || kind)::name
-                ELSE ('tg_' || pg_catalog.left(slug, 58 - pg_catalog.octet_length(kind) - 9) || '_'
-                      || pg_catalog.left(pg_catalog.md5(slug), 8) || '_' || kind)::name END
-  $$;
+  AS $$ SELECT auth._role_name(auth._role_tag(), slug, kind) $$;
 
 CREATE FUNCTION auth.tenant_for_host(host text) RETURNS text
   LANGUAGE sql STABLE STRICT SECURITY DEFINER
@@ -138,9 +133,12 @@ CREATE FUNCTION auth.create_tenant(slug text, name text DEFAULT NULL, isolation 
   DECLARE
     staff name;
     admin name;
+    admin_group name;
+    taken name;
     new_id bigint;
     key_alg text;
   BEGIN
+    PERFORM auth._require_admin('create_tenant');
     IF slug IS NULL OR NOT auth._slug_is_valid(slug) THEN
       PERFORM auth._raise('invalid_parameter', 'slug must be a DNS label [a-z0-9-], 1-63 characters, not reserved');
     END IF;
@@ -153,12 +151,20 @@ CREATE FUNCTION auth.create_tenant(slug text, name text DEFAULT NULL, isolation 
     -- One schema change of the tenant set at a time (create_tenant, add_migration, migrate):
     -- a new tenant then sees every committed migration, and migrate() every committed tenant.
     PERFORM pg_catalog.pg_advisory_xact_lock(7307, 1);
+    admin_group := auth._database_roles();
     staff := auth._tenant_role_name(slug, 'staff');
     admin := auth._tenant_role_name(slug, 'admin');
 
     INSERT INTO auth.tenants (slug, name, isolation, staff_role, admin_role)
       VALUES (create_tenant.slug, create_tenant.name, create_tenant.isolation, staff, admin)
       RETURNING id INTO new_id;
+
+    -- A role of that name is someone else's, or left by a dropped database or extension (roles
+    -- are cluster-wide): say so, never the raw "role already exists".
+    SELECT r.rolname INTO taken FROM pg_catalog.pg_roles r WHERE r.rolname IN (staff, admin) ORDER BY r.rolname DESC LIMIT 1;
+    IF taken IS NOT NULL THEN
+      PERFORM auth._raise('role_exists', taken);
+    END IF;
 
     -- No IF NOT EXISTS: a pre-existing role of that name (someone else's) must stop us.
     -- The tenant roles can log in nowhere, own nothing and create nothing; staff is what a
@@ -167,19 +173,24 @@ CREATE FUNCTION auth.create_tenant(slug text, name text DEFAULT NULL, isolation 
     EXECUTE pg_catalog.format('CREATE ROLE %I NOLOGIN INHERIT NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS', admin);
     EXECUTE pg_catalog.format('GRANT tenantgate_tenant TO %I, %I', staff, admin);
     EXECUTE pg_catalog.format('GRANT %I TO %I', staff, admin);
+    -- The mark auth.cleanup_roles() recognises (pg_shdescription is readable from every database).
+    EXECUTE pg_catalog.format('COMMENT ON ROLE %I IS %L', staff,
+                              'tenantgate: staff role of tenant ' || slug || ', role tag ' || auth._role_tag());
+    EXECUTE pg_catalog.format('COMMENT ON ROLE %I IS %L', admin,
+                              'tenantgate: admin role of tenant ' || slug || ', role tag ' || auth._role_tag());
 
     IF isolation = 'schema' THEN
-      -- Owned by tenantgate_admin: migrations run as that role, never as a superuser (PG-12).
-      -- Tenant roles get USAGE only, never CREATE (PG-03).
-      EXECUTE pg_catalog.format('CREATE SCHEMA %I AUTHORIZATION tenantgate_admin', slug);
+      -- Owned by this database's admin role: migrations run as that role, never as a superuser
+      -- (PG-12). Tenant roles get USAGE only, never CREATE (PG-03).
+      EXECUTE pg_catalog.format('CREATE SCHEMA %I AUTHORIZATION %I', slug, admin_group);
       EXECUTE pg_catalog.format('REVOKE ALL ON SCHEMA %I FROM PUBLIC', slug);
       EXECUTE pg_catalog.format('GRANT USAGE ON SCHEMA %I TO %I', slug, staff);
-      EXECUTE pg_catalog.format('ALTER DEFAULT PRIVILEGES FOR ROLE tenantgate_admin IN SCHEMA %I '
-                                'GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO %I', slug, staff);
-      EXECUTE pg_catalog.format('ALTER DEFAULT PRIVILEGES FOR ROLE tenantgate_admin IN SCHEMA %I '
-                                'GRANT USAGE, SELECT ON SEQUENCES TO %I', slug, staff);
-      EXECUTE pg_catalog.format('ALTER DEFAULT PRIVILEGES FOR ROLE tenantgate_admin IN SCHEMA %I '
-                                'GRANT EXECUTE ON FUNCTIONS TO %I', slug, staff);
+      EXECUTE pg_catalog.format('ALTER DEFAULT PRIVILEGES FOR ROLE %I IN SCHEMA %I '
+                                'GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO %I', admin_group, slug, staff);
+      EXECUTE pg_catalog.format('ALTER DEFAULT PRIVILEGES FOR ROLE %I IN SCHEMA %I '
+                                'GRANT USAGE, SELECT ON SEQUENCES TO %I', admin_group, slug, staff);
+      EXECUTE pg_catalog.format('ALTER DEFAULT PRIVILEGES FOR ROLE %I IN SCHEMA %I '
+                                'GRANT EXECUTE ON FUNCTIONS TO %I', admin_group, slug, staff);
       PERFORM auth._migrate_tenant(new_id, slug);
     END IF;
 
@@ -203,6 +214,7 @@ CREATE FUNCTION auth.drop_tenant(slug text) RETURNS void
   DECLARE
     t auth.tenants;
   BEGIN
+    PERFORM auth._require_admin('drop_tenant');
     IF slug IS NULL OR auth._slug_is_reserved(slug) THEN
       PERFORM auth._raise('invalid_parameter', 'reserved name');
     END IF;
@@ -228,6 +240,7 @@ CREATE FUNCTION auth.set_tenant_active(slug text, active boolean) RETURNS void
   SET search_path = pg_catalog, pg_temp
   AS $$
   BEGIN
+    PERFORM auth._require_admin('set_tenant_active');
     IF active IS NULL THEN
       PERFORM auth._raise('invalid_parameter', 'active must not be null');
     END IF;
@@ -244,6 +257,7 @@ CREATE FUNCTION auth.add_migration(version text, sql text) RETURNS void
   SET search_path = pg_catalog, pg_temp
   AS $$
   BEGIN
+    PERFORM auth._require_admin('add_migration');
     IF version IS NULL OR version = '' OR sql IS NULL OR pg_catalog.btrim(sql) = '' THEN
       PERFORM auth._raise('invalid_parameter', 'version and sql are required');
     END IF;
@@ -271,6 +285,7 @@ CREATE FUNCTION auth.migrate(tenant text DEFAULT NULL) RETURNS integer
     msg text;
     failed_version text;
   BEGIN
+    PERFORM auth._require_admin('migrate');
     PERFORM pg_catalog.pg_advisory_xact_lock(7307, 1);
     IF tenant IS NOT NULL AND NOT EXISTS (SELECT 1 FROM auth.tenants WHERE slug OPERATOR(pg_catalog.=) tenant) THEN
       PERFORM auth._raise('unknown_tenant');

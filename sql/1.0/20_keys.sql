@@ -127,6 +127,7 @@ DECLARE
   new_kid text := auth._new_kid();
   stored record;
 BEGIN
+  PERFORM auth._require_admin('generate_key');
   IF alg IS NULL THEN
     PERFORM auth._raise('invalid_parameter', 'alg is required');
   END IF;
@@ -149,6 +150,7 @@ CREATE FUNCTION auth.import_jwks(jwks jsonb, tenant text DEFAULT NULL) RETURNS i
 DECLARE
   imported integer;
 BEGIN
+  PERFORM auth._require_admin('import_jwks');
   IF jwks IS NULL THEN
     PERFORM auth._raise('invalid_parameter', 'jwks is required');
   END IF;
@@ -176,6 +178,7 @@ DECLARE
   key_tenant text;
   matches bigint;
 BEGIN
+  PERFORM auth._require_admin('revoke_key');
   PERFORM auth._lock_keys(NULL);
   IF revoke_key.tenant IS NOT NULL THEN
     SELECT count(*), min(k.tenant) INTO matches, key_tenant FROM auth.keys k

@@ -42,6 +42,19 @@ CREATE FUNCTION auth._require_client(fn text) RETURNS void
   LANGUAGE c STABLE AS 'MODULE_PATHNAME', 'tg_require_client';
 CREATE FUNCTION auth._caller_is_user_admin() RETURNS boolean
   LANGUAGE c STABLE AS 'MODULE_PATHNAME', 'tg_caller_is_user_admin';
+-- (EXECUTE for tenantgate_admin: the policies below call it as the reading user.)
+GRANT EXECUTE ON FUNCTION auth._caller_is_user_admin() TO tenantgate_admin;
+-- tenantgate_admin, which holds SELECT on the tenant registry and the migration tables, is
+-- cluster-wide (05_database_roles.sql): a member of it reads their rows only when it is an admin
+-- of THIS database (the owner, a superuser, the SECURITY DEFINER functions bypass the policies).
+ALTER TABLE auth.tenants ENABLE ROW LEVEL SECURITY;
+ALTER TABLE auth.migrations ENABLE ROW LEVEL SECURITY;
+ALTER TABLE auth.tenant_migrations ENABLE ROW LEVEL SECURITY;
+ALTER TABLE auth.migration_failures ENABLE ROW LEVEL SECURITY;
+CREATE POLICY database_admins ON auth.tenants FOR SELECT TO tenantgate_admin USING (auth._caller_is_user_admin());
+CREATE POLICY database_admins ON auth.migrations FOR SELECT TO tenantgate_admin USING (auth._caller_is_user_admin());
+CREATE POLICY database_admins ON auth.tenant_migrations FOR SELECT TO tenantgate_admin USING (auth._caller_is_user_admin());
+CREATE POLICY database_admins ON auth.migration_failures FOR SELECT TO tenantgate_admin USING (auth._caller_is_user_admin());
 -- client: the address the caller states for its own client (the HTTP shim: the HTTP client's);
 -- the connection's peer address is always part of the key (pg/login_throttle.cpp says why).
 CREATE FUNCTION auth._throttle_attempt(tenant_id bigint, email text, client text DEFAULT NULL) RETURNS boolean

@@ -10,12 +10,21 @@ COMMENT ON FUNCTION auth._reasons() IS 'The error table: every reason id with it
 -- Versions (05_version.sql)
 COMMENT ON FUNCTION auth.version() IS 'The loaded library''s version and the database''s (pg_extension); they differ until ALTER EXTENSION tenantgate UPDATE. tenantgate_admin and the owner.';
 
+-- The roles of this database (05_database_roles.sql)
+COMMENT ON FUNCTION auth._role_tag() IS 'This database''s role tag (auth.config), NULL until its roles are first needed. Internal.';
+COMMENT ON FUNCTION auth._role_name(text, text, text) IS 'Every role name tenantgate makes: tg_<tag>_<slug>_<kind> (shortened with an md5 suffix past 63 bytes) or tenantgate_<tag>_admin. Internal.';
+COMMENT ON FUNCTION auth._database_roles() IS 'Makes, when missing, the role tag and this database''s admin role (member of tenantgate_admin, SELECT on auth.config, a COMMENT naming the tag); returns its name. Internal.';
+COMMENT ON FUNCTION auth._require_admin(text) IS '42501 permission denied for function <fn> unless the caller is_admin (superuser, database owner, member of this database''s admin role). Internal.';
+COMMENT ON FUNCTION auth.admin_role() IS 'The name of this database''s admin role (made when missing): GRANT it to make a login an admin of this database only. EXECUTE for PUBLIC, admits is_admin only.';
+COMMENT ON FUNCTION auth.cleanup_roles() IS 'Drops the tenantgate roles of role tags no existing database uses (left by DROP DATABASE); returns them. tenantgate_admin and superusers (SECURITY INVOKER: DROP ROLE''s own rules apply).';
+COMMENT ON FUNCTION auth._drop_database_roles() IS 'DROP EXTENSION: hands the admin role''s objects to the database owner and drops this database''s tenantgate roles. Internal.';
+
 -- Tenants (10_tenants.sql)
 COMMENT ON FUNCTION auth._slug_is_valid(text) IS 'Whether a tenant slug follows the slug rules (core/host.cpp). tenantgate_admin and the owner.';
 COMMENT ON FUNCTION auth._slug_is_reserved(text) IS 'Whether a slug is reserved (www, api, ...). tenantgate_admin and the owner.';
 COMMENT ON FUNCTION auth._slug_for_host(text) IS 'Host name to tenant slug under tenantgate.base_domain, without asking whether the tenant exists. Internal.';
-COMMENT ON FUNCTION auth._run_migration(text, text) IS 'Runs one migration''s SQL in a tenant schema as tenantgate_admin inside a security-restricted operation. Internal.';
-COMMENT ON FUNCTION auth._tenant_role_name(text, text) IS 'The staff or admin role name of a tenant (tg_<slug>_<kind>, shortened with an md5 suffix past 63 bytes). Internal.';
+COMMENT ON FUNCTION auth._run_migration(text, text) IS 'Runs one migration''s SQL in a tenant schema as this database''s admin role inside a security-restricted operation. Internal.';
+COMMENT ON FUNCTION auth._tenant_role_name(text, text) IS 'The staff or admin role name of a tenant in this database (auth._role_name with this database''s tag). Internal.';
 COMMENT ON FUNCTION auth.tenant_for_host(text) IS 'The slug of the existing tenant a Host header names, else NULL. Anybody (PUBLIC).';
 COMMENT ON FUNCTION auth._active_tenant(text) IS 'The row of an active tenant by slug, else 42704 (unknown) or 42501 (inactive). Internal.';
 COMMENT ON FUNCTION auth._migrate_tenant(bigint, text) IS 'Applies one tenant''s pending migrations in version order; returns how many. Internal.';
@@ -35,7 +44,7 @@ COMMENT ON FUNCTION auth._new_kid() IS 'A fresh random kid. Internal.';
 COMMENT ON FUNCTION auth._jwks_keys(jsonb) IS 'The keys of a JWKS, all checked (all or none), in the stored form. Internal.';
 COMMENT ON FUNCTION auth._lock_keys(text) IS 'Locks auth.keys for a key change, then raises 42704 unless the named tenant exists (NULL: a global key). Internal.';
 COMMENT ON FUNCTION auth._signing_kid(text) IS 'The kid auth.sign uses for a tenant: its active signer, else the global one, else NULL. Internal.';
-COMMENT ON FUNCTION auth.add_key(text, text, text, text) IS 'Stores a key (secret, PEM or JWK) for a tenant or globally. EXECUTE for PUBLIC, admits is_admin only (outer user: superuser, database owner, tenantgate_admin).';
+COMMENT ON FUNCTION auth.add_key(text, text, text, text) IS 'Stores a key (secret, PEM or JWK) for a tenant or globally. EXECUTE for PUBLIC, admits is_admin only (outer user: superuser, database owner, member of this database''s admin role).';
 COMMENT ON FUNCTION auth.generate_key(text, text) IS 'Generates and stores a key for a tenant or globally; returns its kid. tenantgate_admin and the owner.';
 COMMENT ON FUNCTION auth.import_jwks(jsonb, text) IS 'Trusts an identity provider''s public keys (all of the set or none); returns how many. tenantgate_admin and the owner.';
 COMMENT ON FUNCTION auth.revoke_key(text, text) IS 'Revokes a tenant''s (or the global) key by kid; the newest remaining signer takes over. tenantgate_admin and the owner.';
@@ -54,7 +63,7 @@ COMMENT ON FUNCTION auth._password_needs_rehash(text) IS 'Whether a stored hash 
 COMMENT ON FUNCTION auth._burn_password_work(text) IS 'Does the work of one default password check (unknown users cost what known ones do). Internal.';
 COMMENT ON FUNCTION auth._password_hash_format(text) IS 'The format name of a stored password hash. Internal.';
 COMMENT ON FUNCTION auth._random_token(text) IS 'A random opaque token with a prefix (tgr_, tgp_). Internal.';
-COMMENT ON FUNCTION auth._caller_is_user_admin() IS 'is_admin: the outer user is a superuser, the database owner or a member of tenantgate_admin (pg/access.hpp). Internal.';
+COMMENT ON FUNCTION auth._caller_is_user_admin() IS 'is_admin: the outer user is a superuser, the database owner or a member of this database''s admin role (pg/access.hpp). tenantgate_admin (the policies of auth.tenants and the migration tables call it).';
 COMMENT ON FUNCTION auth._throttle_attempt(bigint, text, text) IS 'Charges one login attempt of (tenant, e-mail, client); false while locked out. Internal.';
 COMMENT ON FUNCTION auth._throttle_forget(bigint, text, text) IS 'Forgets the throttle entry of (tenant, e-mail, client) after a successful login. Internal.';
 COMMENT ON FUNCTION auth._throttle_reset(bigint, text) IS 'Forgets the throttle entries of (tenant, e-mail) for every client. Internal.';

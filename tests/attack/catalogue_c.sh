@@ -193,7 +193,7 @@ out=$(as_sql atk_app <<SQL
 BEGIN; SELECT auth.authenticate('$T1') IS NULL;
 SAVEPOINT s; SET SESSION AUTHORIZATION DEFAULT; ROLLBACK TO s;
 SET role TO DEFAULT; ROLLBACK TO s;
-SELECT set_config('role', 'tg_atk2_staff', false); ROLLBACK TO s;
+SELECT set_config('role', 'tg_tgattack_atk2_staff', false); ROLLBACK TO s;
 SELECT set_config('search_path', 'atk2', true); SELECT count(*) FROM orders; ROLLBACK TO s;
 SELECT 'still:' || current_user || ':' || auth.tenant();
 SELECT set_config('session_authorization', 'postgres', true); ROLLBACK TO s;
@@ -210,10 +210,10 @@ check "PG-07 set_config(role) to another tenant refused" "set_config\(\) of role
 check "PG-07 set_config of role/session_authorization refused (other tenant, superuser, the login itself)" "^3$" \
   "$(echo "$out" | grep -c 'set_config() of role or session_authorization is not allowed')"
 check "PG-07 set_config with a computed name refused" "set_config\(\) with a computed parameter name is not allowed" "$out"
-check "PG-06 … so the transaction stays on the tenant role" "dropped-to:tg_atk1_staff" "$out"
+check "PG-06 … so the transaction stays on the tenant role" "dropped-to:tg_tgattack_atk1_staff" "$out"
 check "PG-06 … with its own data" "^2$" "$(echo "$out" | tail -1)"
 check "PG-02 set_config(search_path) into another tenant reaches nothing" "permission denied for schema atk2|relation \"orders\" does not exist" "$out"
-check "PG-06 the context is unchanged after every attempt" "still:tg_atk1_staff:atk1" "$out"
+check "PG-06 the context is unchanged after every attempt" "still:tg_tgattack_atk1_staff:atk1" "$out"
 
 # --- PG-08: forged claims through role defaults and connection options
 out=$(as_sql atk_app -c "ALTER ROLE CURRENT_USER SET request.jwt.claims = '{\"tenant\":\"atk4\"}'")
@@ -248,29 +248,29 @@ check "PG-25 no tenantgate.* setting and no request.* setting shows a secret" "^
 
 # --- PG-11: SET role clauses and SECURITY DEFINER role switches
 su_sql <<'SQL' >/dev/null
-CREATE FUNCTION atk1.as_other() RETURNS text LANGUAGE sql SET role = 'tg_atk2_staff' AS 'SELECT current_user::text';
+CREATE FUNCTION atk1.as_other() RETURNS text LANGUAGE sql SET role = 'tg_tgattack_atk2_staff' AS 'SELECT current_user::text';
 CREATE FUNCTION atk1.as_postgres() RETURNS text LANGUAGE sql SET session_authorization = 'postgres' AS 'SELECT current_user::text';
 CREATE FUNCTION atk1.definer_switch() RETURNS text LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog
-  AS $f$BEGIN SET LOCAL ROLE tg_atk2_staff; RETURN current_user; END$f$;
-GRANT EXECUTE ON FUNCTION atk1.as_other(), atk1.as_postgres(), atk1.definer_switch() TO tg_atk1_staff;
+  AS $f$BEGIN SET LOCAL ROLE tg_tgattack_atk2_staff; RETURN current_user; END$f$;
+GRANT EXECUTE ON FUNCTION atk1.as_other(), atk1.as_postgres(), atk1.definer_switch() TO tg_tgattack_atk1_staff;
 SQL
 out=$(as_sql atk_app <<SQL
 BEGIN; SELECT auth.authenticate('$T1') IS NULL;
 SAVEPOINT s; SELECT atk1.as_other(); ROLLBACK TO s;
 SELECT atk1.as_postgres(); ROLLBACK TO s;
 SELECT atk1.definer_switch(); ROLLBACK TO s;
-CREATE FUNCTION atk1.mine() RETURNS text LANGUAGE sql SET role = 'tg_atk2_staff' AS 'SELECT 1::text'; ROLLBACK TO s;
+CREATE FUNCTION atk1.mine() RETURNS text LANGUAGE sql SET role = 'tg_tgattack_atk2_staff' AS 'SELECT 1::text'; ROLLBACK TO s;
 ALTER FUNCTION auth.authenticate(text, text) SET role = 'postgres'; ROLLBACK TO s;
 SELECT 'after:' || current_user;
 COMMIT;
 SQL
 )
-check "PG-11 a function's SET role clause cannot reach another tenant's role" "permission denied to set role \"tg_atk2_staff\"" "$out"
+check "PG-11 a function's SET role clause cannot reach another tenant's role" "permission denied to set role \"tg_tgattack_atk2_staff\"" "$out"
 check "PG-11 a function's SET session_authorization clause refused" "permission denied to set session authorization|cannot set parameter|permission denied" "$(echo "$out" | sed -n 3p)"
 check "PG-11 SECURITY DEFINER + SET ROLE refused" "cannot set parameter \"role\" within security-definer function|SET ROLE is not allowed" "$out"
 check "PG-11 tenants create no functions" "permission denied for schema atk1" "$out"
 check "PG-11 ALTER FUNCTION on auth.* refused" "must be owner of function (auth.)?authenticate" "$out"
-check "PG-11 the role is unchanged" "after:tg_atk1_staff" "$out"
+check "PG-11 the role is unchanged" "after:tg_tgattack_atk1_staff" "$out"
 su_sql -c "DROP FUNCTION atk1.as_other(), atk1.as_postgres(), atk1.definer_switch()" >/dev/null
 
 # --- PG-12: tenant roles attach no code to their tables; nothing runs as the caller of migrate
@@ -290,10 +290,10 @@ check "PG-12 no trigger, index, column, default, rule or policy on own tables" "
   "$(echo "$out" | grep -cE 'must be owner of (table|relation) orders|permission denied for table orders')"
 check "PG-12 no event trigger" "permission denied to create event trigger" "$out"
 out=$(su_sql -v ON_ERROR_STOP=0 2>&1 <<'SQL'
-SELECT auth.add_migration('0003_escape', $m$ RESET ROLE; ALTER ROLE tg_atk1_staff SUPERUSER; $m$);
+SELECT auth.add_migration('0003_escape', $m$ RESET ROLE; ALTER ROLE tg_tgattack_atk1_staff SUPERUSER; $m$);
 SET client_min_messages = warning;
 SELECT 'migrated:' || auth.migrate('atk1');
-SELECT 'super:' || rolsuper FROM pg_roles WHERE rolname = 'tg_atk1_staff';
+SELECT 'super:' || rolsuper FROM pg_roles WHERE rolname = 'tg_tgattack_atk1_staff';
 SELECT 'failure:' || count(*) FROM auth.migration_failures f JOIN auth.tenants t ON t.id = f.tenant_id WHERE t.slug = 'atk1' AND f.version = '0003_escape';
 DELETE FROM auth.migrations WHERE version = '0003_escape';
 SQL
@@ -344,7 +344,7 @@ check "PG-15 a dump by the authenticator fails on the auth tables" "permission d
 check "PG-16 RLS enabled and forced, owner not a tenant or login role" "^true:true:postgres$" \
   "$(su_sql -c "SELECT relrowsecurity || ':' || relforcerowsecurity || ':' || relowner::regrole FROM pg_class WHERE oid = 'public.shared_orders'::regclass")"
 check "PG-16 no tenant or authenticator role bypasses RLS" "^0$" \
-  "$(su_sql -c "SELECT count(*) FROM pg_roles WHERE (rolbypassrls OR rolsuper) AND (rolname ~ '^(tg_atk|atk_)' OR rolname LIKE 'tenantgate\_%')")"
+  "$(su_sql -c "SELECT count(*) FROM pg_roles WHERE (rolbypassrls OR rolsuper) AND (rolname ~ '^(tg_tgattack_atk|atk_)' OR rolname LIKE 'tenantgate\_%')")"
 out=$(as_sql atk_app <<SQL
 BEGIN; SELECT auth.authenticate('$T3') IS NULL;
 SAVEPOINT s;

@@ -75,7 +75,7 @@ lock_release() {
 }
 
 # fresh_database ROLES_REGEX [LOGIN...]: fresh database $DB with the extension and base domain,
-# no leftover roles matching ROLES_REGEX, and each LOGIN a new NOINHERIT login that is a member
+# no leftover roles matching ROLES_REGEX nor roles of dropped databases (auth.cleanup_roles), and each LOGIN a new NOINHERIT login that is a member
 # of tenantgate_authenticator (the contract's authenticator).
 fresh_database() {
   local roles_regex=$1 login
@@ -87,7 +87,10 @@ fresh_database() {
       echo "cannot drop leftover role $r" >&2; return 1; }
   done
   PGUSER=postgres psql -X -q -d postgres -v ON_ERROR_STOP=1 -c "CREATE DATABASE \"${DB}\"" || return 1
-  su_sql -c "CREATE EXTENSION tenantgate" -c "ALTER DATABASE \"${DB}\" SET tenantgate.base_domain = 'example.test'" || return 1
+  # roles left by earlier runs' dropped databases go (auth.cleanup_roles), so this database's role
+  # tag is its name's (tg_atk -> tgatk) and the suites can name its roles
+  su_sql -c "CREATE EXTENSION tenantgate" -c "SET client_min_messages = warning" -c "SELECT count(*) FROM auth.cleanup_roles()" >/dev/null || return 1
+  su_sql -c "ALTER DATABASE \"${DB}\" SET tenantgate.base_domain = 'example.test'" || return 1
   for login in "$@"; do
     su_sql -c "CREATE ROLE \"$login\" LOGIN NOINHERIT" -c "GRANT tenantgate_authenticator TO \"$login\"" || return 1
   done

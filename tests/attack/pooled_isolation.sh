@@ -128,10 +128,10 @@ TEMP_SQL="SELECT 'temp:' || (SELECT count(*) FROM pg_catalog.pg_class WHERE reln
   || ':' || (SELECT count(*) FROM pg_catalog.pg_proc WHERE pronamespace = pg_catalog.pg_my_temp_schema())
   || ':' || (SELECT count(*) FROM pg_catalog.pg_type WHERE typnamespace = pg_catalog.pg_my_temp_schema())"
 
-# --- ISO-A0: what create_tenant and migrations make is owned by tenantgate_admin, nothing by a tenant role
+# --- ISO-A0: what create_tenant and migrations make is owned by the database's admin role, nothing by a tenant role
 check "ISO-A0 baseline: tenant roles own nothing (class:proc:type:lo:operator:namespace:collation:ts_config:default_acl:conversion:ts_dict)" \
   "^owned:0:0:0:0:0:0:0:0:0:0:0$" "$(su_sql -c "$OWNED_SQL")"
-check "ISO-A0 baseline: migrated objects in tenant schemas are tenantgate_admin's" "^tenantgate_admin$" \
+check "ISO-A0 baseline: migrated objects in tenant schemas are the database's admin role's" "^tenantgate_tgpooled_admin$" \
   "$(su_sql -c "SELECT string_agg(DISTINCT o, ',') FROM (
                   SELECT relowner::regrole::text o FROM pg_class WHERE relnamespace IN ('pis1'::regnamespace, 'pis2'::regnamespace, 'pisb'::regnamespace)
                   UNION ALL SELECT proowner::regrole::text FROM pg_proc WHERE pronamespace IN ('pis1'::regnamespace, 'pis2'::regnamespace, 'pisb'::regnamespace)

@@ -93,7 +93,7 @@ su_sql -c "SELECT auth.set_tenant_active('atk2', true)" >/dev/null
 for i in 1 2 3 4; do su_sql -c "SELECT auth.create_tenant('atk9')" >/dev/null 2>&1 & done; wait
 check "concurrent create_tenant: one tenant, two roles, one schema" "^1:2:1$" \
   "$(su_sql -c "SELECT (SELECT count(*) FROM auth.tenants WHERE slug = 'atk9') || ':' ||
-                       (SELECT count(*) FROM pg_roles WHERE rolname LIKE 'tg\_atk9\_%') || ':' ||
+                       (SELECT count(*) FROM pg_roles WHERE rolname LIKE 'tg\_tgattack\_atk9\_%') || ':' ||
                        (SELECT count(*) FROM pg_namespace WHERE nspname = 'atk9')")"
 
 # --- JWT-32: a warm backend re-checks the key on every call

@@ -57,7 +57,7 @@ BEGIN; SELECT auth.authenticate('$T1') IS NULL; SELECT count(*) FROM dmp2.orders
 SQL
 )
 check "token signed before the dump authenticates after restore" "auth:dmp1" "$out"
-check "tenant data restored and reachable" "rows:dmp1/kept\|tg_dmp1_staff" "$out"
+check "tenant data restored and reachable" "rows:dmp1/kept\|tg_tgdump_dmp1_staff" "$out"
 check "generated tenant key survives the dump" "key:dmp1" "$out"
 check "row isolation policy restored" "shared:1" "$out"
 check "schema privileges restored (no cross-tenant access)" "permission denied for schema dmp2" "$out"

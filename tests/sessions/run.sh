@@ -77,16 +77,17 @@ setup() {
     psql -X -q -d postgres -c "DROP ROLE \"$r\"" >/dev/null || { echo "cannot drop leftover role $r" >&2; exit 1; }
   done
   psql -X -q -d postgres -v ON_ERROR_STOP=1 -c "CREATE DATABASE \"$DB\"" || exit 1
-  su_sql -c "CREATE EXTENSION tenantgate" \
+  su_sql -c "CREATE EXTENSION tenantgate" -c "SELECT count(*) FROM auth.cleanup_roles()" \
          -c "ALTER DATABASE \"$DB\" SET tenantgate.base_domain = 'example.test'" \
          -c "CREATE ROLE $APP LOGIN NOINHERIT" -c "GRANT tenantgate_authenticator TO $APP" \
          -c "SELECT auth.create_tenant('${P}-a')" -c "SELECT auth.create_tenant('${P}-b')" >/dev/null || exit 1
 }
 
 teardown() {
+  # drop_tenant drops the tenant roles (they carry the database's role tag)
+  psql -X -q -d "$DB" -c "SELECT auth.drop_tenant(slug) FROM auth.tenants" >/dev/null 2>&1
   psql -X -q -d postgres -c "DROP DATABASE IF EXISTS \"$DB\" WITH (FORCE)" >/dev/null
-  psql -X -q -d postgres -c "DROP ROLE IF EXISTS \"tg_${P}-a_admin\", \"tg_${P}-a_staff\", \"tg_${P}-b_admin\",
-                                                \"tg_${P}-b_staff\", $APP" >/dev/null
+  psql -X -q -d postgres -c "DROP ROLE IF EXISTS $APP" >/dev/null
 }
 
 # ------------------------------------------------------------------------------------------------

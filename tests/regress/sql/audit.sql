@@ -4,7 +4,7 @@
 --     only pg_catalog-qualified types; (2) auth.audit() lists a DBA's functions that a tenant
 --     could run through another client's search_path; (3) a domain planted in pg_temp by an
 --     earlier client of the same backend never runs inside the next tenant transaction.
-\set leftover_roles '^(tg_aud-a_(admin|staff)|aud_app)$'
+\set leftover_roles '^(tg_tgregressaudit_aud-a_(admin|staff)|aud_app)$'
 \i helpers/tenant_db.sql
 \i helpers/try.sql
 

@@ -4,7 +4,7 @@
 --     VARIADIC inputs; (2) each new shape is its own prepared statement: two requests that
 --     differ in shape never share a plan; (3) isolation: an embed, spread, FK hint or rpc never
 --     reaches another tenant's schema, auth or pg_catalog, and a JSON key is only a value.
-\set leftover_roles '^(tg_htg-(a|b)_(admin|staff)|htg_app)$'
+\set leftover_roles '^(tg_tgregresshttpgrammar_htg-(a|b)_(admin|staff)|htg_app)$'
 \i helpers/tenant_db.sql
 \i helpers/try.sql
 
@@ -31,7 +31,7 @@ INSERT INTO "htg-b".orders VALUES (1, 'open', 1, NULL, '{"n": 1}');
 -- A foreign key from tenant a's schema into tenant b's (only a superuser can make one).
 CREATE TABLE "htg-a".cross_ref (id int PRIMARY KEY, b_customer bigint REFERENCES "htg-b".customers (id));
 INSERT INTO "htg-a".cross_ref VALUES (1, 1);
-GRANT SELECT ON "htg-a".cross_ref TO "tg_htg-a_staff";
+GRANT SELECT ON "htg-a".cross_ref TO "tg_tgregresshttpgrammar_htg-a_staff";
 SELECT auth.create_user('htg-a', 'u@htg-a.test', 'pw-htg-a-long-enough', 'staff') IS NOT NULL AS ua;
 SELECT auth.login('htg-a', 'u@htg-a.test', 'pw-htg-a-long-enough') ->> 'access_token' AS ta \gset
 -- Helpers in schema regress (auth.authenticate drops temporary objects): the answer's status

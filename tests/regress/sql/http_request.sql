@@ -5,7 +5,7 @@
 --     tenant's table, column or function are not found); (4) a cached plan still applies
 --     privileges and row-level security per execution, for another tenant role on the same
 --     backend.
-\set leftover_roles '^(tg_htr-(a|b|r1|r2)_(admin|staff)|htr_app)$'
+\set leftover_roles '^(tg_tgregresshttprequest_htr-(a|b|r1|r2)_(admin|staff)|htr_app)$'
 \i helpers/tenant_db.sql
 \i helpers/try.sql
 
@@ -127,9 +127,9 @@ SELECT regress.try(format($$SELECT auth.http_request('PATCH', 'htr-r1.example.te
 \c - postgres
 SELECT auth._http_request_plans_prepared() AS before \gset
 SELECT body FROM auth.http_request('GET', 'htr-a.example.test', :'ta', '/api/todos', 'select=title&id=in.(1)&limit=1', '{}', NULL);
-REVOKE SELECT ON "htr-a".todos FROM "tg_htr-a_staff";
+REVOKE SELECT ON "htr-a".todos FROM "tg_tgregresshttprequest_htr-a_staff";
 SELECT regress.try(format($$SELECT auth.http_request('GET', 'htr-a.example.test', %L, '/api/todos', 'select=title&id=in.(1)&limit=1', '{}', NULL)$$, :'ta')) AS after_revoke;
-GRANT SELECT ON "htr-a".todos TO "tg_htr-a_staff";
+GRANT SELECT ON "htr-a".todos TO "tg_tgregresshttprequest_htr-a_staff";
 SELECT body FROM auth.http_request('GET', 'htr-a.example.test', :'ta', '/api/todos', 'select=title&id=in.(1)&limit=1', '{}', NULL);
 SELECT auth._http_request_plans_prepared() - :before AS prepared_for_three_requests;
 

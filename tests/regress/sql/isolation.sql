@@ -2,7 +2,7 @@
 -- isolation promise as seen from one session of a NOINHERIT authenticator login.
 -- Tenants here: iso-a, iso-b (schema isolation), iso-r1, iso-r2 (row isolation).
 -- Roles are cluster-wide: every name below is unique to this file, and the file cleans up.
-\set leftover_roles '^(tg_iso-(a|b|r1|r2)_(admin|staff)|iso_app|iso_plain)$'
+\set leftover_roles '^(tg_tgregressisolation_iso-(a|b|r1|r2)_(admin|staff)|iso_app|iso_plain)$'
 \i helpers/tenant_db.sql
 -- Until the users module provides auth._check_session(jsonb), a pass-through stands in for it.
 DO $$
@@ -100,7 +100,7 @@ SELECT pg_temp.forge('{"alg":"HS256","typ":"at+jwt","kid":"1"}',
        pg_temp.forge('{"alg":"HS256","typ":"at+jwt","kid":"1"}', (auth.decode(:'ta'))->'payload',
                      'iso-a-kid-one-secret-iso-a-kid-one-secret') AS t_kid1_a \gset
 SELECT pg_temp.tok('iso-a', 'postgres') AS t_role_bad, pg_temp.tok('iso-a', 'tenantgate_admin') AS t_role_tgadmin, pg_temp.tok('iso-a', 'ADMIN') AS t_role_upper,
-       pg_temp.tok('iso-a', 'tg_iso-b_admin') AS t_role_other, pg_temp.tok('iso-a', '') AS t_role_empty,
+       pg_temp.tok('iso-a', 'tg_tgregressisolation_iso-b_admin') AS t_role_other, pg_temp.tok('iso-a', '') AS t_role_empty,
        pg_temp.tok('iso-a', extra => '{"role": ["admin"]}') AS t_role_array \gset
 SELECT pg_temp.tok('auth') AS t_tenant_auth, pg_temp.tok('public') AS t_tenant_public,
        pg_temp.tok('Iso-a') AS t_tenant_upper, pg_temp.tok('iso-a;') AS t_tenant_semicolon,
@@ -116,8 +116,8 @@ SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.rel
    AND has_table_privilege(c.oid, 'SELECT,INSERT,UPDATE,DELETE,TRUNCATE');
 -- the authenticator is a member of no tenant role (PG-05)
 SELECT r.rolname, pg_has_role(session_user, r.oid, 'MEMBER') FROM pg_roles r
- WHERE r.rolname LIKE 'tg\_iso-%' OR r.rolname = 'tenantgate_admin' ORDER BY 1;
-SET ROLE "tg_iso-a_staff";
+ WHERE r.rolname LIKE 'tg\_tgregressisolation\_iso-%' OR r.rolname = 'tenantgate_admin' ORDER BY 1;
+SET ROLE "tg_tgregressisolation_iso-a_staff";
 SET ROLE tenantgate_admin;
 
 -- authenticate switches role, search_path and claims for the transaction only (PG-10 a)
@@ -204,7 +204,7 @@ SET ROLE NONE;
 ROLLBACK TO s;
 SET ROLE iso_app;
 ROLLBACK TO s;
-SET LOCAL ROLE "tg_iso-a_admin";
+SET LOCAL ROLE "tg_tgregressisolation_iso-a_admin";
 ROLLBACK TO s;
 SET SESSION AUTHORIZATION iso_app;
 ROLLBACK TO s;
@@ -216,15 +216,15 @@ RESET ALL;
 ROLLBACK TO s;
 DISCARD PLANS;
 ROLLBACK TO s;
-SELECT set_config('role', 'tg_iso-b_staff', true);
+SELECT set_config('role', 'tg_tgregressisolation_iso-b_staff', true);
 ROLLBACK TO s;
 SELECT set_config('session_authorization', 'postgres', false);
 ROLLBACK TO s;
 SELECT set_config('is_superuser', 'on', false);
 ROLLBACK TO s;
-ALTER ROLE CURRENT_USER SET role = 'tg_iso-b_staff';
+ALTER ROLE CURRENT_USER SET role = 'tg_tgregressisolation_iso-b_staff';
 ROLLBACK TO s;
-GRANT "tg_iso-b_staff" TO "tg_iso-a_staff";
+GRANT "tg_tgregressisolation_iso-b_staff" TO "tg_tgregressisolation_iso-a_staff";
 ROLLBACK TO s;
 ALTER SYSTEM SET work_mem = '1GB';
 ROLLBACK TO s;
@@ -475,6 +475,6 @@ DROP TABLE public.shared_orders;
 DROP FUNCTION public.definer_auth(text);
 DROP SCHEMA forge CASCADE;
 SELECT auth.drop_tenant('iso-a'), auth.drop_tenant('iso-b'), auth.drop_tenant('iso-r1'), auth.drop_tenant('iso-r2');
-SELECT count(*) FROM pg_roles WHERE rolname LIKE 'tg\_iso-%';
+SELECT count(*) FROM pg_roles WHERE rolname LIKE 'tg\_tgregressisolation\_iso-%';
 DROP OWNED BY iso_app;
 DROP ROLE iso_app;

@@ -1,7 +1,7 @@
 -- isolation_session: nothing of a tenant transaction outlives it and nothing planted before it
 -- runs inside it — one session of a NOINHERIT authenticator (tests/attack and tests/pgbouncer
 -- repeat the classes across pooled connections).
-\set leftover_roles '^(tg_ses-(a|r)_(admin|staff)|ses_app)$'
+\set leftover_roles '^(tg_tgregressisolationse_ses-(a|r)_(admin|staff)|ses_app)$'
 \i helpers/tenant_db.sql
 \i helpers/try.sql
 CREATE ROLE ses_app LOGIN NOINHERIT;

@@ -6,7 +6,7 @@
 CREATE EXTENSION tenantgate;
 CREATE EXTENSION dblink;
 \set VERBOSITY terse
-\set leftover_roles '^(tg_kc-auth_(admin|staff)|tg_kc_nobody)$'
+\set leftover_roles '^(tg_tgregresskeycache_kc-auth_(admin|staff)|tg_kc_nobody)$'
 \i helpers/drop_leftover_roles.sql
 SET tenantgate.base_domain = 'example.com';
 SET tenantgate.login_max_failures = 0;

@@ -2,7 +2,7 @@
 -- failures recorded and resumed, never run as a superuser (PG-12). Tenants: mg-1 .. mg-12.
 \set VERBOSITY terse
 CREATE EXTENSION tenantgate;
-\set leftover_roles '^tg_mg-'
+\set leftover_roles '^tg_tgregressmigrations_mg-'
 \i helpers/drop_leftover_roles.sql
 
 SELECT auth.add_migration('0001_orders', $$
@@ -16,10 +16,10 @@ SELECT auth.add_migration('0009', '  ');
 SELECT auth.create_tenant('mg-1') ->> 'slug' AS slug;
 SELECT note, made_by FROM "mg-1".orders;
 SELECT tableowner FROM pg_tables WHERE schemaname = 'mg-1';
-SELECT has_table_privilege('tg_mg-1_staff', '"mg-1".orders', 'SELECT,INSERT,UPDATE,DELETE') AS staff_dml,
-       has_table_privilege('tg_mg-1_staff', '"mg-1".orders', 'TRUNCATE') AS staff_truncate,
-       has_sequence_privilege('tg_mg-1_staff', '"mg-1".orders_id_seq', 'USAGE') AS staff_seq,
-       has_table_privilege('tg_mg-1_admin', '"mg-1".orders', 'SELECT') AS admin_via_staff;
+SELECT has_table_privilege('tg_tgregressmigrations_mg-1_staff', '"mg-1".orders', 'SELECT,INSERT,UPDATE,DELETE') AS staff_dml,
+       has_table_privilege('tg_tgregressmigrations_mg-1_staff', '"mg-1".orders', 'TRUNCATE') AS staff_truncate,
+       has_sequence_privilege('tg_tgregressmigrations_mg-1_staff', '"mg-1".orders_id_seq', 'USAGE') AS staff_seq,
+       has_table_privilege('tg_tgregressmigrations_mg-1_admin', '"mg-1".orders', 'SELECT') AS admin_via_staff;
 SELECT t.slug, tm.version FROM auth.tenant_migrations tm JOIN auth.tenants t ON t.id = tm.tenant_id ORDER BY 1, 2;
 -- nothing pending: 0 applications; row tenants have no schema and are skipped
 SELECT auth.create_tenant('mg-row', NULL, 'row') ->> 'slug' AS slug;
@@ -54,7 +54,7 @@ SELECT count(*) AS failures FROM auth.migration_failures;
 SELECT note FROM "mg-3".orders;
 
 -- migration SQL never acts as the superuser that called migrate() (PG-12)
-SELECT auth.add_migration('0007_escalate', 'RESET ROLE; ALTER ROLE "tg_mg-1_staff" SUPERUSER');
+SELECT auth.add_migration('0007_escalate', 'RESET ROLE; ALTER ROLE "tg_tgregressmigrations_mg-1_staff" SUPERUSER');
 SELECT auth.migrate('mg-1');
 SELECT f.message FROM auth.migration_failures f JOIN auth.tenants t ON t.id = f.tenant_id WHERE t.slug = 'mg-1';
 DELETE FROM auth.migrations WHERE version = '0007_escalate';
@@ -72,10 +72,10 @@ END $$;
 SET client_min_messages = warning;
 SELECT sql, pg_temp.try_migration(sql) AS outcome FROM unnest(ARRAY[
   'SET ROLE postgres', 'SET SESSION AUTHORIZATION postgres', 'SELECT * FROM auth.keys',
-  'CREATE TEMP TABLE x (y int)', 'ALTER ROLE "tg_mg-2_staff" SUPERUSER', 'CREATE SCHEMA evil',
+  'CREATE TEMP TABLE x (y int)', 'ALTER ROLE "tg_tgregressmigrations_mg-2_staff" SUPERUSER', 'CREATE SCHEMA evil',
   'SELECT current_user']) sql;
 RESET client_min_messages;
-SELECT rolsuper FROM pg_roles WHERE rolname = 'tg_mg-1_staff';
+SELECT rolsuper FROM pg_roles WHERE rolname = 'tg_tgregressmigrations_mg-1_staff';
 -- migrations land in the tenant's own schema, not in public, whatever the caller's search_path
 SET search_path = public;
 SELECT auth.add_migration('0010_t', 'CREATE TABLE t10 (x int)');
@@ -93,4 +93,4 @@ RESET ROLE;
 DROP ROLE mg_app;
 
 SELECT count(auth.drop_tenant(slug)) FROM auth.tenants WHERE slug LIKE 'mg-%';
-SELECT count(*) FROM pg_roles WHERE rolname LIKE 'tg\_mg-%';
+SELECT count(*) FROM pg_roles WHERE rolname LIKE 'tg\_tgregressmigrations\_mg-%';

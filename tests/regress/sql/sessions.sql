@@ -3,7 +3,7 @@
 -- password reset flow, lifetimes, expiry, purging, and tokens minted by key holders.
 -- Nothing random is printed: tokens, ids and timestamps go into psql variables (\gset).
 \set VERBOSITY terse
-\set leftover_roles '^(tg_sess-[abc]_(admin|staff)|sess_app|sess_nobody)$'
+\set leftover_roles '^(tg_tgregresssessions_sess-[abc]_(admin|staff)|sess_app|sess_nobody)$'
 \i helpers/drop_leftover_roles.sql
 \i helpers/authenticator.sql
 \i helpers/try.sql

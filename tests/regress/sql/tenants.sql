@@ -4,7 +4,7 @@
 \set VERBOSITY terse
 CREATE EXTENSION tenantgate;
 SELECT current_database() AS db \gset
-\set leftover_roles '^(tg_(tn-|tnlong)|tn_app$|tn_creator$|tn_manager$)'
+\set leftover_roles '^(tg_tgregresstenants_(tn-|tnlong)|tn_app$|tn_creator$|tn_manager$)'
 \i helpers/drop_leftover_roles.sql
 
 -- slug rules: a DNS label, not reserved (one source of truth: core/host.cpp)
@@ -26,18 +26,18 @@ SELECT slug, name, isolation, active, allow_signup, staff_role, admin_role FROM 
 SELECT auth.create_tenant('tn-a');
 SELECT auth.create_tenant('tn-r', NULL, 'row');
 SELECT rolname, rolcanlogin, rolinherit, rolsuper, rolcreaterole, rolcreatedb, rolbypassrls, rolreplication
-  FROM pg_roles WHERE rolname LIKE 'tg\_tn-%' ORDER BY 1;
+  FROM pg_roles WHERE rolname LIKE 'tg\_tgregresstenants\_tn-%' ORDER BY 1;
 -- admin has staff's privileges; staff does not have admin's; both are tenantgate_tenant
-SELECT pg_has_role('tg_tn-a_admin', 'tg_tn-a_staff', 'USAGE') AS admin_uses_staff,
-       pg_has_role('tg_tn-a_staff', 'tg_tn-a_admin', 'MEMBER') AS staff_in_admin,
-       pg_has_role('tg_tn-a_staff', 'tenantgate_tenant', 'USAGE') AS staff_tenant,
-       pg_has_role('tg_tn-a_admin', 'tenantgate_tenant', 'USAGE') AS admin_tenant,
-       pg_has_role('tg_tn-a_admin', 'tg_tn-r_staff', 'MEMBER') AS cross_tenant;
+SELECT pg_has_role('tg_tgregresstenants_tn-a_admin', 'tg_tgregresstenants_tn-a_staff', 'USAGE') AS admin_uses_staff,
+       pg_has_role('tg_tgregresstenants_tn-a_staff', 'tg_tgregresstenants_tn-a_admin', 'MEMBER') AS staff_in_admin,
+       pg_has_role('tg_tgregresstenants_tn-a_staff', 'tenantgate_tenant', 'USAGE') AS staff_tenant,
+       pg_has_role('tg_tgregresstenants_tn-a_admin', 'tenantgate_tenant', 'USAGE') AS admin_tenant,
+       pg_has_role('tg_tgregresstenants_tn-a_admin', 'tg_tgregresstenants_tn-r_staff', 'MEMBER') AS cross_tenant;
 -- the schema belongs to tenantgate_admin; tenant roles may use it but create nothing (PG-03)
-SELECT nspowner::regrole, has_schema_privilege('tg_tn-a_staff', oid, 'USAGE') AS staff_usage,
-       has_schema_privilege('tg_tn-a_staff', oid, 'CREATE') AS staff_create,
-       has_schema_privilege('tg_tn-a_admin', oid, 'CREATE') AS admin_create,
-       has_schema_privilege('tg_tn-r_staff', oid, 'USAGE') AS other_usage,
+SELECT nspowner::regrole, has_schema_privilege('tg_tgregresstenants_tn-a_staff', oid, 'USAGE') AS staff_usage,
+       has_schema_privilege('tg_tgregresstenants_tn-a_staff', oid, 'CREATE') AS staff_create,
+       has_schema_privilege('tg_tgregresstenants_tn-a_admin', oid, 'CREATE') AS admin_create,
+       has_schema_privilege('tg_tgregresstenants_tn-r_staff', oid, 'USAGE') AS other_usage,
        has_schema_privilege('tenantgate_authenticator', oid, 'USAGE') AS authenticator_usage
   FROM pg_namespace WHERE nspname = 'tn-a';
 SELECT defaclrole::regrole, defaclobjtype, defaclacl FROM pg_default_acl
@@ -51,11 +51,11 @@ SELECT octet_length(staff_role) AS staff_len, octet_length(admin_role) AS admin_
 SELECT auth.drop_tenant('tnlong' || repeat('x', 57));
 
 -- a pre-existing role or schema of the same name stops creation, and nothing is left behind
-CREATE ROLE "tg_tn-b_staff";
+CREATE ROLE "tg_tgregresstenants_tn-b_staff";
 SELECT auth.create_tenant('tn-b');
 SELECT count(*) FROM auth.tenants WHERE slug = 'tn-b';
 SELECT count(*) FROM pg_namespace WHERE nspname = 'tn-b';
-DROP ROLE "tg_tn-b_staff";
+DROP ROLE "tg_tgregresstenants_tn-b_staff";
 CREATE SCHEMA "tn-b";
 SELECT auth.create_tenant('tn-b');
 DROP SCHEMA "tn-b";
@@ -111,22 +111,29 @@ SELECT c::regclass AS config_table FROM pg_extension e, unnest(e.extconfig) c
 -- tenant roles and the tenantgate_* roles are managed by tenantgate only (supautils-style)
 CREATE ROLE tn_creator CREATEROLE;
 SET ROLE tn_creator;
-GRANT "tg_tn-a_staff" TO tn_creator;
-GRANT "tg_tn-a_admin" TO tn_app;
-GRANT tn_app TO "tg_tn-a_staff";
+GRANT "tg_tgregresstenants_tn-a_staff" TO tn_creator;
+GRANT "tg_tgregresstenants_tn-a_admin" TO tn_app;
+GRANT tn_app TO "tg_tgregresstenants_tn-a_staff";
 GRANT tenantgate_admin TO tn_creator;
+GRANT "tenantgate_tgregresstenants_admin" TO tn_creator;
 GRANT tenantgate_tenant TO tn_app;
-ALTER ROLE "tg_tn-a_staff" LOGIN PASSWORD 'pw';
-ALTER ROLE "tg_tn-a_staff" SET search_path = 'tn-r';
-ALTER ROLE "tg_tn-a_staff" RENAME TO tn_renamed;
-DROP ROLE "tg_tn-a_admin";
+ALTER ROLE "tg_tgregresstenants_tn-a_staff" LOGIN PASSWORD 'pw';
+ALTER ROLE "tg_tgregresstenants_tn-a_staff" SET search_path = 'tn-r';
+ALTER ROLE "tg_tgregresstenants_tn-a_staff" RENAME TO tn_renamed;
+DROP ROLE "tg_tgregresstenants_tn-a_admin";
 CREATE ROLE tn_other;
 DROP ROLE tn_other;
 RESET ROLE;
 
--- a tenantgate_admin member (not a superuser) manages tenants
+-- a member of this database's admin role (not a superuser) manages tenants; the cluster-wide
+-- tenantgate_admin alone does not make an admin (docs/operations.md, several databases)
 CREATE ROLE tn_manager LOGIN;
 GRANT tenantgate_admin TO tn_manager;
+SET ROLE tn_manager;
+SELECT auth.create_tenant('tn-b');
+RESET ROLE;
+SELECT auth.admin_role() AS database_admin \gset
+GRANT :"database_admin" TO tn_manager;
 SET ROLE tn_manager;
 SELECT auth.create_tenant('tn-b') ->> 'slug' AS created_by_admin;
 SELECT auth.set_tenant_active('tn-b', false);
@@ -159,7 +166,7 @@ SELECT auth.drop_tenant('tn-zzz');
 SELECT auth.drop_tenant('tn-a');
 SELECT count(*) AS rows FROM auth.tenants WHERE slug = 'tn-a';
 SELECT count(*) AS schemas FROM pg_namespace WHERE nspname = 'tn-a';
-SELECT count(*) AS roles FROM pg_roles WHERE rolname LIKE 'tg\_tn-a\_%';
+SELECT count(*) AS roles FROM pg_roles WHERE rolname LIKE 'tg\_tgregresstenants\_tn-a\_%';
 SELECT count(*) AS keys FROM auth.keys WHERE tenant = 'tn-a';
 -- the id of a dropped tenant is never reused
 SELECT (auth.create_tenant('tn-a') ->> 'id')::bigint > :old_a_id AS fresh_id;

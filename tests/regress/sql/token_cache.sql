@@ -5,7 +5,7 @@
 -- revoked), key revocation, tenant deactivation, user deactivation; exp/nbf checked on every
 -- hit; the size bound; the status function for admins only. Nothing random is printed.
 \set VERBOSITY terse
-\set leftover_roles '^(tg_tcache-[ab]_(admin|staff)|tcache_app)$'
+\set leftover_roles '^(tg_tgregresstokencache_tcache-[ab]_(admin|staff)|tcache_app)$'
 \i helpers/drop_leftover_roles.sql
 CREATE EXTENSION IF NOT EXISTS dblink;
 SET tenantgate.login_max_failures = 0;

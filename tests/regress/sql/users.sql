@@ -4,7 +4,7 @@
 -- Nothing random is printed: tokens, ids and timestamps go into psql variables (\gset).
 \set VERBOSITY terse
 -- Tenant roles are cluster-wide: drop what an earlier run in this cluster may have left.
-\set leftover_roles '^(tg_company[12]_(admin|staff)|users_app|users_dba|users_nobody)$'
+\set leftover_roles '^(tg_tgregressusers_company[12]_(admin|staff)|users_app|users_dba|users_nobody)$'
 \i helpers/drop_leftover_roles.sql
 \i helpers/authenticator.sql
 SET tenantgate.base_domain = 'example.com';
@@ -12,7 +12,8 @@ SET tenantgate.login_max_failures = 0;  -- the throttle has its own section belo
 -- The contract's authenticator, a DBA role, and a role that is neither.
 SELECT regress.authenticator_login('users_app');
 CREATE ROLE users_dba LOGIN;
-GRANT tenantgate_admin TO users_dba;
+SELECT auth.admin_role() AS database_admin \gset
+GRANT :"database_admin" TO users_dba;
 CREATE ROLE users_nobody LOGIN;
 
 SELECT auth.create_tenant('company1', 'Company One') ->> 'slug' AS slug;
@@ -358,7 +359,7 @@ SET ROLE users_nobody;
 SELECT auth.create_user('company1', 'x3@company1.com', 'x3-password');
 \echo :SQLSTATE
 RESET ROLE;
--- a member of tenantgate_admin manages every tenant's users
+-- a member of this database's admin role manages every tenant's users
 SET ROLE users_dba;
 SELECT auth.create_user('company2', 'dba-made@company2.com', 'dba-made-password') IS NOT NULL AS created;
 SELECT auth.deactivate_user(:'alice2_id');
