@@ -4,6 +4,7 @@
 #include <string>
 
 #include "core/host.hpp"
+#include "pg/citus.hpp"
 #include "pg/guard.hpp"
 #include "pg/settings.hpp"
 #include "pg/text.hpp"
@@ -45,6 +46,7 @@ TG_PG_FUNCTION(tg_slug_for_host) {
 // tenantgate_admin inside a security-restricted operation (as PostgreSQL runs index
 // expressions for VACUUM): SET ROLE, SET SESSION AUTHORIZATION, temporary objects and the
 // like fail, so migration SQL can never act as the superuser that called auth.migrate().
+// With Citus, the tables it made in a distributed tenant schema are converted afterwards.
 // Plain PostgreSQL code (no C++ object alive): an ERROR aborts the caller's subtransaction,
 // which restores the user id and the GUC nest level itself.
 TG_PG_FUNCTION(tg_run_migration) {
@@ -53,6 +55,10 @@ TG_PG_FUNCTION(tg_run_migration) {
   if (!OidIsValid(get_namespace_oid(schema, true)))
     ereport(ERROR, (errcode(ERRCODE_UNDEFINED_SCHEMA), errmsg("schema \"%s\" does not exist", schema)));
   Oid runner = get_role_oid("tenantgate_admin", false);
+  // Citus (pg/citus.hpp): the tables the migration makes in a distributed tenant schema become
+  // tenant tables, as the caller, around the migration.
+  bool citus = tg::pg::citus_installed();
+  bool redistribute = citus && tg::pg::citus_before_migration(schema);
 
   Oid saved_user = InvalidOid;
   int saved_context = 0;
@@ -69,5 +75,6 @@ TG_PG_FUNCTION(tg_run_migration) {
 
   SetUserIdAndSecContext(saved_user, saved_context);
   AtEOXact_GUC(true, nest_level);
+  if (citus) tg::pg::citus_after_migration(schema, redistribute);
   PG_RETURN_VOID();
 }
