@@ -306,6 +306,12 @@ def an_authenticated_read_on_the_coordinator_fails_closed():
     check('is not permitted to log in' in out, 'not the NOLOGIN refusal: %r' % out)
 
 
+def stop_nodes(cluster_sh):
+    """Stops every node started; False when one's server log shows a crash (cluster.sh check-log)."""
+    codes = [subprocess.run(['bash', cluster_sh, 'stop', d, '--check-log']).returncode for d in ctx['started']]
+    return not any(codes)
+
+
 def main():
     cluster_sh, work = (os.path.abspath(a) for a in sys.argv[1:3])
     missing = citus_missing()
@@ -321,11 +327,7 @@ def main():
         start_nodes(cluster_sh, work)
         ok = suite.run()
     finally:
-        crashed = False
-        for d in ctx['started']:
-            if subprocess.run(['bash', cluster_sh, 'stop', d, '--check-log']).returncode != 0:
-                crashed = True
-        ok = ok and not crashed
+        ok = stop_nodes(cluster_sh) and ok
     sys.exit(0 if ok else 1)
 
 
