@@ -16,7 +16,9 @@ Checked here:
   42501 inside a transaction auth.authenticate switched to a tenant and in an authenticator
   session, on the coordinator and on a worker; the superuser still has them;
 - an authenticated read of a distributed tenant table on the coordinator fails closed (Citus
-  opens its worker connection as the NOLOGIN tenant role): no row of any tenant comes back.
+  opens its worker connection as the NOLOGIN tenant role): no row of any tenant comes back;
+- the premise of the chosen design: on the worker holding a tenant's shards its NOLOGIN role
+  reads them in the session itself (local execution), on the other worker it fails closed.
 
 Usage: test_citus.py <scripts/cluster.sh> <work dir>. Exits 77 (CTest: skipped) with a message
 when Citus is not installed in this PostgreSQL. Nothing here asserts speed."""
@@ -304,6 +306,23 @@ def an_authenticated_read_on_the_coordinator_fails_closed():
                   "SELECT 'row:' || body FROM notes;\nROLLBACK;\n" % (sql_quote(token), T1))
     check('row:' not in out, 'a row came back: %r' % out)
     check('is not permitted to log in' in out, 'not the NOLOGIN refusal: %r' % out)
+
+
+@suite.test
+def on_the_worker_holding_the_schema_the_nologin_role_reads_locally():
+    """The premise of the chosen design (docs/scale-out.md "Citus", (a)): on the worker that holds
+    a tenant's shards, Citus runs the tenant's query in the session itself (local execution), so
+    the NOLOGIN tenant role needs no credential; on any other node the same query has to connect
+    as that role and fails closed."""
+    port = coordinator().psql("SELECT DISTINCT nodeport FROM citus_shards WHERE table_name = '%s.notes'::regclass" % T1)
+    holder = [n for n in ('worker1', 'worker2') if ctx['env'][n]['PGPORT'] == port]
+    check(len(holder) == 1, 'shard of %s.notes on %r' % (T1, port))
+    other = 'worker2' if holder[0] == 'worker1' else 'worker1'
+    read = "BEGIN;\nSET LOCAL ROLE tg_%s_staff;\nSELECT 'row:' || body FROM %s.notes;\nROLLBACK;\n" % (T1, T1)
+    out = session(holder[0], 'postgres', read)
+    check(out.strip() == 'row:seeded by the migration', 'on %s: %r' % (holder[0], out))
+    out = session(other, 'postgres', read)
+    check('row:' not in out and 'is not permitted to log in' in out, 'on %s: %r' % (other, out))
 
 
 def stop_nodes(cluster_sh):
