@@ -2,9 +2,13 @@
 # A private PostgreSQL 15 cluster for tests, the demo and the benchmarks.
 #
 #   cluster.sh start DIR [--no-preload] [--port N] [--create-extension]
+#                    [--preload LIST] [--set NAME=VALUE ...]
 #                                                    fresh cluster in DIR (DIR is wiped first);
 #                                                    --create-extension also runs CREATE EXTENSION
-#                                                    tenantgate in a database tg_fixture
+#                                                    tenantgate in a database tg_fixture;
+#                                                    --preload sets shared_preload_libraries (e.g.
+#                                                    citus,tenantgate: Citus must come first),
+#                                                    --set adds a postgresql.conf line
 #   cluster.sh stop DIR [--check-log]                stop it; with --check-log fail on a crash
 #   cluster.sh status DIR                            running or not, and its settings
 #   cluster.sh check-log DIR                         exit 1 if the server log shows a crash
@@ -173,10 +177,13 @@ check_installed() {
 }
 
 cmd_start() {
-  local dir="" preload=1 port="" create_ext=0
+  local dir="" preload=1 port="" create_ext=0 preload_list=tenantgate
+  local -a settings=()
   while (( $# )); do
     case $1 in
       --no-preload) preload=0 ;;
+      --preload) preload_list=${2:?--preload needs a list}; shift ;;
+      --set) [[ ${2:-} == *=* ]] || die "--set needs NAME=VALUE"; settings+=("$2"); shift ;;
       --create-extension) create_ext=1 ;;
       --port) port=${2:?--port needs a number}; shift ;;
       --port=*) port=${1#--port=} ;;
@@ -238,7 +245,7 @@ EOF
       echo "listen_addresses = '127.0.0.1'"
       echo "port = $p"
       echo "unix_socket_directories = '$sockdir'"
-      if (( preload )); then echo "shared_preload_libraries = 'tenantgate'"; fi
+      if (( preload )); then echo "shared_preload_libraries = '$preload_list'"; fi
       echo "fsync = off"
       echo "synchronous_commit = off"
       echo "full_page_writes = off"
@@ -246,6 +253,8 @@ EOF
       echo "log_line_prefix = '%m [%p] %q%u@%d '"
       echo "log_timezone = 'UTC'"
       echo "timezone = 'UTC'"
+      local setting
+      for setting in "${settings[@]}"; do echo "${setting%%=*} = ${setting#*=}"; done
     } | as_owner tee "$dir/data/postgresql.tg.conf" >/dev/null
     as_owner sh -c "grep -q '^include = .postgresql.tg.conf.' '$dir/data/postgresql.conf' || echo \"include = 'postgresql.tg.conf'\" >> '$dir/data/postgresql.conf'"
     if as_owner "$bindir/pg_ctl" start -D "$dir/data" -l "$dir/log" -w -t 60 >/dev/null 2>&1; then

@@ -79,6 +79,10 @@ namespace tg::core {
   X(ThrottleTableFull, "throttle_table_full", "53200", 503, "login throttle table is full", nullptr)                   \
   X(ReadOnlyReplica, "read_only_replica", "25006", 503, "this server is a read-only replica",                          \
     "Send writes to the primary.")                                                                                     \
+  X(LocalTableInDistributedSchema, "local_table_in_distributed_schema", "55000", 500,                                  \
+    "a table in a distributed schema is not distributed",                                                              \
+    "Citus could not make it a tenant table of the schema: change the migration (no inheritance, typed or foreign "    \
+    "tables; foreign keys only within the schema).")                                                                   \
   /* input */                                                                                                          \
   X(InvalidKey, "invalid_key", "22023", 400, "invalid key", nullptr)                                                   \
   X(InvalidParameter, "invalid_parameter", "22023", 400, "invalid parameter value", nullptr)                           \

@@ -5,6 +5,7 @@
 
 #include "core/host.hpp"
 #include "pg/access.hpp"
+#include "pg/citus.hpp"
 #include "pg/guard.hpp"
 #include "pg/settings.hpp"
 #include "pg/text.hpp"
@@ -46,6 +47,7 @@ TG_PG_FUNCTION(tg_slug_for_host) {
 // this database's admin role (tenantgate_<role tag>_admin) inside a security-restricted operation (as PostgreSQL runs index
 // expressions for VACUUM): SET ROLE, SET SESSION AUTHORIZATION, temporary objects and the
 // like fail, so migration SQL can never act as the superuser that called auth.migrate().
+// With Citus, the tables it made in a distributed tenant schema are converted afterwards.
 // Plain PostgreSQL code (no C++ object alive): an ERROR aborts the caller's subtransaction,
 // which restores the user id and the GUC nest level itself.
 TG_PG_FUNCTION(tg_run_migration) {
@@ -58,6 +60,10 @@ TG_PG_FUNCTION(tg_run_migration) {
     ereport(ERROR,
             (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
              errmsg("this database has no tenantgate admin role yet"), errhint("Run SELECT auth.admin_role().")));
+  // Citus (pg/citus.hpp): the tables the migration makes in a distributed tenant schema become
+  // tenant tables, as the caller, around the migration.
+  bool citus = tg::pg::citus_installed();
+  bool redistribute = citus && tg::pg::citus_before_migration(schema);
 
   Oid saved_user = InvalidOid;
   int saved_context = 0;
@@ -74,5 +80,6 @@ TG_PG_FUNCTION(tg_run_migration) {
 
   SetUserIdAndSecContext(saved_user, saved_context);
   AtEOXact_GUC(true, nest_level);
+  if (citus) tg::pg::citus_after_migration(schema, redistribute);
   PG_RETURN_VOID();
 }

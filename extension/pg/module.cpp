@@ -2,6 +2,7 @@
 #include "pg/module.hpp"
 
 #include "pg/access.hpp"
+#include "pg/citus.hpp"
 #include "pg/key_cache.hpp"
 #include "pg/login_throttle.hpp"
 #include "pg/object_access.hpp"
@@ -45,6 +46,7 @@ extern "C" PGDLLEXPORT void _PG_init(void) {
   tg::pg::register_token_cache_callbacks();     // drop cached tokens when keys, tenants, sessions, users, roles change
   tg::pg::register_tenant_context_callbacks();  // the tenant context ends with its (sub)transaction
   tg::pg::register_sql_version_callbacks();     // read pg_extension's version again after catalog changes
+  tg::pg::detect_citus();                       // Citus loaded (always before us)? citus.cpp
   // 4. Hooks, only when preloaded: a library loaded by a session's first auth.* call would leave
   //    earlier backends unprotected, so auth.authenticate refuses to run in that case.
   if (preloaded) {

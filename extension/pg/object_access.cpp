@@ -4,6 +4,7 @@
 #include "pg/object_access.hpp"
 
 #include "pg/access.hpp"
+#include "pg/citus.hpp"
 #include "pg/standby.hpp"
 #include "pg/tenant_context.hpp"
 
@@ -88,9 +89,22 @@ const unsigned char* classes() {
                 psprintf("Use a separate login that is a member of %s.", needed_role));
 }
 
+// Citus's functions (citus.hpp): inside a tenant transaction and in authenticator sessions.
+void check_citus_function(Oid function) {
+  bool in_tenant = tg::pg::tenant_context_active();
+  if (!in_tenant && !tg::pg::is_authenticator_session()) return;
+  if (!tg::pg::is_citus_side_door(function)) return;
+  char* name = get_func_name(function);
+  const char* hint = "Citus's functions run SQL on other nodes or describe every tenant's tables and sessions.";
+  if (in_tenant) tg::pg::raise(tg::core::Reason::NotAllowedInTenant, psprintf("%s()", name ? name : "function"), hint);
+  tg::pg::raise(tg::core::Reason::FunctionPermissionDenied, name ? name : "function", hint,
+                "Use a separate login that is not a member of tenantgate_authenticator.");
+}
+
 void check_function_execute(Oid function) {
   if (function >= FirstGenbkiObjectId) {
     tg::pg::refuse_write_function_on_standby(function);  // only on a hot standby (standby.hpp)
+    if (tg::pg::citus_preloaded()) check_citus_function(function);
     return;
   }
   unsigned char function_class = classes()[function];

@@ -17,6 +17,10 @@
 //     sharing one login must not read each other's statements; pg_cancel_backend /
 //     pg_terminate_backend unless it has pg_signal_backend (42501 "permission denied for
 //     function …").
+// With Citus preloaded (citus.hpp), inside a tenant transaction and in authenticator sessions:
+//   - every function of the citus extension (run_command_on_*, master_run_on_worker, the
+//     metadata and size functions behind citus_shards / citus_tables …) but the two its planner
+//     writes into a tenant's queries.
 // On a hot standby (any session): tenantgate's writing functions (login, refresh, logout,
 // register, password changes, administration) raise read_only_replica before they start
 // (standby.hpp).

@@ -28,6 +28,8 @@ COMMENT ON FUNCTION auth._tenant_role_name(text, text) IS 'The staff or admin ro
 COMMENT ON FUNCTION auth.tenant_for_host(text) IS 'The slug of the existing tenant a Host header names, else NULL. Anybody (PUBLIC).';
 COMMENT ON FUNCTION auth._active_tenant(text) IS 'The row of an active tenant by slug, else 42704 (unknown) or 42501 (inactive). Internal.';
 COMMENT ON FUNCTION auth._migrate_tenant(bigint, text) IS 'Applies one tenant''s pending migrations in version order; returns how many. Internal.';
+-- auth._citus_prepare_schema and auth._citus_distribute_new_tables are commented in 15_citus.sql
+-- (that file is also the 1.0 → 1.1 upgrade fragment, so it carries its own comments).
 COMMENT ON FUNCTION auth.create_tenant(text, text, text) IS 'Creates a tenant: its row, roles, schema (schema isolation), migrations and signing key. tenantgate_admin and the owner.';
 COMMENT ON FUNCTION auth.drop_tenant(text) IS 'Drops a tenant with its schema, roles, keys, users and sessions. tenantgate_admin and the owner.';
 COMMENT ON FUNCTION auth.set_tenant_active(text, boolean) IS 'Activates or deactivates a tenant (an inactive tenant''s tokens are refused). tenantgate_admin and the owner.';
