@@ -591,5 +591,10 @@ BEGIN
                                 'REVOKE EXECUTE ON FUNCTIONS FROM %I', t.slug, new_staff);
     END IF;
   END LOOP;
+  -- An extension script's GRANTs become the extension's initial privileges (pg_init_privs), which
+  -- pg_dump leaves out; a fresh 1.1 database makes this grant at run time. Revoked here, it is made
+  -- again, outside any script, by the first auth._database_roles() after the update
+  -- (create_tenant, admin_role(), ...), as in a fresh database.
+  EXECUTE pg_catalog.format('REVOKE SELECT ON TABLE auth.config FROM %I', admin_group);
 END
 $upgrade$;
