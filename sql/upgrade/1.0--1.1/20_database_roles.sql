@@ -1,0 +1,1 @@
+../../1.0/05_database_roles.sql
