@@ -369,15 +369,23 @@ start_ro_server() {
     --db-read "host=127.0.0.1 port=$STANDBY_PORT dbname=$DB user=tenantgate_server" \
     --listen "127.0.0.1:$RO_PORT" $SERVER_ARGS >"$WORK/server-ro.log" 2>&1 &
   RO_PID=$!
-  wait_started "tenantgate-server --db-read" "$RO_PID" "$WORK/server-ro.log" 100 \
-    curl -sf -o /dev/null -H "Host: $HOST" -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$RO_PORT/api/company_data?limit=10"
+  wait_started "tenantgate-server --db-read" "$RO_PID" "$WORK/server-ro.log" 100 answers_get "$RO_PORT"
 }
 
-stop_ro_server() {
-  [[ -n $RO_PID ]] || return 0
-  kill -TERM "$RO_PID" 2>/dev/null || true
-  wait "$RO_PID" 2>/dev/null || true
-  RO_PID=""
+stop_ro_server() { stop_bg RO_PID; }
+
+# answers_get PORT: true when the GET the bench measures succeeds there (keys loaded, pools up)
+answers_get() {
+  curl -sf -o /dev/null -H "Host: $HOST" -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$1/api/company_data?limit=10"
+}
+
+# stop_bg VAR: SIGTERM to the background process whose pid the variable VAR holds; waits; clears VAR
+stop_bg() {
+  local -n bg_pid=$1
+  [[ -n $bg_pid ]] || return 0
+  kill -TERM "$bg_pid" 2>/dev/null || true
+  wait "$bg_pid" 2>/dev/null || true
+  bg_pid=""
 }
 
 start_peer() {
@@ -393,16 +401,10 @@ start_peer() {
     node "$dir/server.js" >"$WORK/peer.log" 2>&1 &
   PEER_PID=$!
   # ready when it answers an authenticated GET (its keys loaded), not only when it listens
-  wait_started "the node peer" "$PEER_PID" "$WORK/peer.log" 300 \
-    curl -sf -o /dev/null -H "Host: $HOST" -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PEER_PORT/api/company_data?limit=10"
+  wait_started "the node peer" "$PEER_PID" "$WORK/peer.log" 300 answers_get "$PEER_PORT"
 }
 
-stop_peer() {
-  [[ -n $PEER_PID ]] || return 0
-  kill -TERM "$PEER_PID" 2>/dev/null || true
-  wait "$PEER_PID" 2>/dev/null || true
-  PEER_PID=""
-}
+stop_peer() { stop_bg PEER_PID; }
 
 # to_ms VALUE-WITH-UNIT (wrk prints 812.00us, 1.23ms, 1.02s)
 to_ms() { awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) ; else if (v ~ /m$/) n *= 60000; else if (v ~ /s$/) n *= 1000; printf "%.2f", n }'; }
