@@ -318,7 +318,8 @@ def on_the_worker_holding_the_schema_the_nologin_role_reads_locally():
     holder = [n for n in ('worker1', 'worker2') if ctx['env'][n]['PGPORT'] == port]
     check(len(holder) == 1, 'shard of %s.notes on %r' % (T1, port))
     other = 'worker2' if holder[0] == 'worker1' else 'worker1'
-    read = "BEGIN;\nSET LOCAL ROLE tg_%s_staff;\nSELECT 'row:' || body FROM %s.notes;\nROLLBACK;\n" % (T1, T1)
+    staff = coordinator().psql("SELECT staff_role FROM auth.tenants WHERE slug = '%s'" % T1)
+    read = "BEGIN;\nSET LOCAL ROLE %s;\nSELECT 'row:' || body FROM %s.notes;\nROLLBACK;\n" % (staff, T1)
     out = session(holder[0], 'postgres', read)
     check(out.strip() == 'row:seeded by the migration', 'on %s: %r' % (holder[0], out))
     out = session(other, 'postgres', read)
